@@ -1,0 +1,127 @@
+import { parseArgs } from "node:util";
+import { sendRequest } from "./cli/send-request.ts";
+import { parseDuration } from "./config/parse-duration.ts";
+import { loadConfig } from "./config/load-config.ts";
+import { isModelbusError } from "./core/modelbus-error.ts";
+import { startService } from "./main.ts";
+
+const help = {
+  main: `modelbus — agent requests over NATS JetStream to OpenAI-compatible models
+
+Usage: modelbus <command> [options]
+
+Commands:
+  serve     run the service (JetStream consumer, HTTP admin/metrics)
+  send      publish one request and print the response
+
+Run "modelbus <command> --help" for a command's options.
+Environment: MODELBUS_CONFIG (config file, default config/default.json), NATS_URL,
+DATABASE_URL, MODELBUS_HTTP_HOST, MODELBUS_HTTP_PORT.`,
+  serve: `Usage: modelbus serve [--config PATH]
+
+Runs modelbus until SIGTERM/SIGINT: ensures the JetStream stream and durable consumer,
+answers requests on <prefix>.request.>, serves /metrics, /healthz and /readyz.
+With the default config every endpoint is the built-in mock provider (no API key needed).
+
+Options:
+  --config PATH   config file (overrides MODELBUS_CONFIG)
+  -h, --help      show this help`,
+  send: `Usage: modelbus send --model NAME [options] "text"
+
+Publishes an AgentRequest (one user message) and prints the AgentResponse JSON.
+Exit code 0 for complete/tool_call/length_truncated, 2 for an error response.
+
+Options:
+  --model NAME      endpoint, alias or capability (required)
+  --system TEXT     a system message to send first
+  --envelope        wrap the request in the semstreams envelope
+  --timeout DUR     request timeout, e.g. 30s (sent in the request)
+  --wait DUR        how long to wait for the response (default 120s)
+  --config PATH     config file (overrides MODELBUS_CONFIG)
+  -h, --help        show this help`,
+};
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: "string" }, help: { type: "boolean", short: "h" } } });
+  if (values.help) return print(help.serve);
+  const loaded = loadConfig(values.config ? { ...process.env, MODELBUS_CONFIG: values.config } : process.env);
+  const service = await startService(loaded);
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) process.exit(130); // a second signal means "now"
+      process.stderr.write(`received ${signal}; shutting down\n`);
+      void service.stop().then(resolve);
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+  return 0;
+}
+
+async function send(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      model: { type: "string" },
+      system: { type: "string" },
+      envelope: { type: "boolean", default: false },
+      timeout: { type: "string" },
+      wait: { type: "string", default: "120s" },
+      config: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return print(help.send);
+  const text = positionals.join(" ");
+  if (!values.model || text === "") {
+    process.stderr.write(`send needs --model and a message text\n\n${help.send}\n`);
+    return 64;
+  }
+  const waitMs = parseDuration(values.wait);
+  if (waitMs === undefined) throw new Error(`--wait: invalid duration "${values.wait}"`);
+  const loaded = loadConfig(values.config ? { ...process.env, MODELBUS_CONFIG: values.config } : process.env);
+  const response = await sendRequest(loaded, {
+    model: values.model,
+    text,
+    system: values.system,
+    envelope: values.envelope,
+    waitMs,
+    timeout: values.timeout,
+  });
+  process.stdout.write(`${JSON.stringify(response, null, 2)}\n`);
+  return response.status === "error" ? 2 : 0;
+}
+
+function print(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "serve":
+      return serve(rest);
+    case "send":
+      return send(rest);
+    case undefined:
+    case "-h":
+    case "--help":
+    case "help":
+      return print(help.main);
+    default:
+      process.stderr.write(`unknown command "${command}"\n\n${help.main}\n`);
+      return 64;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${isModelbusError(error) ? `${error.code}: ` : ""}${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { parseDuration } from "./parse-duration.ts";
+
+/** A Go-style duration string ("30s", "1m30s", "250ms") parsed to milliseconds. */
+function duration(defaultValue: string) {
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((text, context) => {
+      const milliseconds = parseDuration(text);
+      if (milliseconds === undefined) {
+        context.addIssue({ code: "custom", message: `invalid duration "${text}" (use e.g. "500ms", "30s", "2m")` });
+        return z.NEVER;
+      }
+      return milliseconds;
+    });
+}
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().min(0);
+const registryName = z.string().regex(/^[A-Za-z0-9_.:-]+$/, "names may use letters, digits, _ . : -");
+
+export const providerNames = ["openai", "gemini", "ollama", "anthropic", "openrouter", "mock", "generic"] as const;
+
+export const endpointSchema = z.strictObject({
+  url: z.url().optional(),
+  model: z.string().min(1),
+  provider: z.enum(providerNames).default("openai"),
+  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
+  supports_tools: z.boolean().default(true),
+  max_tokens: nonNegativeInt.optional(),
+  max_output_tokens: nonNegativeInt.optional(),
+  requests_per_minute: nonNegativeInt.default(0),
+  burst: positiveInt.optional(),
+  max_concurrent: nonNegativeInt.default(0),
+  max_queue: positiveInt.default(1_000),
+  request_timeout: duration("0").optional(),
+  reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high"]).optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
+  input_price_per_1m_tokens: z.number().min(0).default(0),
+  output_price_per_1m_tokens: z.number().min(0).default(0),
+});
+
+export const capabilitySchema = z.strictObject({
+  description: z.string().optional(),
+  preferred: z.array(registryName).min(1),
+  fallback: z.array(registryName).default([]),
+  requires_tools: z.boolean().default(false),
+  timeout: duration("0").optional(),
+});
+
+export const modelRegistrySchema = z.strictObject({
+  endpoints: z.record(registryName, endpointSchema).refine((endpoints) => Object.keys(endpoints).length > 0, {
+    message: "at least one endpoint is required",
+  }),
+  model_aliases: z.record(registryName, z.string()).default({}),
+  capabilities: z.record(registryName, capabilitySchema).default({}),
+  defaults: z.strictObject({ model: registryName.optional() }).default({}),
+});
+
+export const retrySchema = z.strictObject({
+  max_attempts: positiveInt.default(3),
+  initial_delay: duration("1s"),
+  max_delay: duration("60s"),
+  rate_limit_delay: duration("5s"),
+  max_rate_limit_retries: nonNegativeInt.default(5),
+  jitter: z.number().min(0).max(1).default(0.25),
+});
+
+export const natsSchema = z.strictObject({
+  stream: z.string().regex(/^[A-Za-z0-9_-]+$/).default("AGENT"),
+  subject_prefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default("agent"),
+  create_stream: z.boolean().default(true),
+  stream_max_age: duration("168h"),
+  duplicate_window: duration("2m"),
+  consumer: z.string().regex(/^[A-Za-z0-9_-]+$/).default("modelbus"),
+  concurrency: positiveInt.default(64),
+  max_deliver: positiveInt.default(5),
+  max_ack_pending: positiveInt.default(1_000),
+  ack_wait: duration("120s"),
+  heartbeat_interval: duration("30s"),
+  nak_delay: duration("2s"),
+  max_payload_bytes: positiveInt.default(1_048_576),
+  token_env: z.string().default("NATS_TOKEN"),
+  creds_file_env: z.string().default("NATS_CREDS_FILE"),
+  tls: z
+    .strictObject({ ca_file: z.string().optional(), cert_file: z.string().optional(), key_file: z.string().optional() })
+    .optional(),
+});
+
+export const serviceSchema = z.strictObject({
+  timeout: duration("110s"),
+  shutdown_timeout: duration("25s"),
+  log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export const mockSchema = z.strictObject({
+  host: z.string().default("127.0.0.1"),
+  port: nonNegativeInt.max(65_535).default(0),
+});
+
+export const configSchema = z.strictObject({
+  $schema: z.string().optional(),
+  service: serviceSchema.default(serviceSchema.parse({})),
+  nats: natsSchema.default(natsSchema.parse({})),
+  retry: retrySchema.default(retrySchema.parse({})),
+  mock: mockSchema.default(mockSchema.parse({})),
+  model_registry: modelRegistrySchema,
+});
+
+export type ModelbusConfig = z.output<typeof configSchema>;
+export type EndpointConfig = z.output<typeof endpointSchema>;
+export type CapabilityConfig = z.output<typeof capabilitySchema>;
+export type ModelRegistryConfig = z.output<typeof modelRegistrySchema>;
+export type RetryConfig = z.output<typeof retrySchema>;
+export type NatsConfig = z.output<typeof natsSchema>;
+export type ProviderName = (typeof providerNames)[number];

@@ -1,0 +1,24 @@
+/**
+ * The catalog of stable error codes. Every code here appears in the README's error table
+ * (a test keeps the two in sync). Codes never change meaning once published; add new ones.
+ */
+export const errorCodes = {
+  E_CONFIG_INVALID: "The config file is missing, not JSON, or fails validation; every problem is listed with its path.",
+  E_PAYLOAD_INVALID: "A NATS payload is not JSON, or not an AgentRequest / semstreams envelope; the delivery is terminated.",
+  E_REQUEST_INVALID: "The request decoded but breaks a rule (missing request_id, empty messages, bad role, tool result without tool_call_id, bad timeout).",
+  E_MODEL_UNKNOWN: "No capability, endpoint, alias or default matches the requested model.",
+  E_THROTTLE_QUEUE_FULL: "The endpoint's throttle queue (max_queue) is full; the request was not sent.",
+  E_PROVIDER_RATE_LIMITED: "The provider kept answering 429 until max_rate_limit_retries was used up.",
+  E_PROVIDER_UNAVAILABLE: "The provider kept failing with 500/502/503/504 until retry.max_attempts was used up.",
+  E_PROVIDER_NETWORK: "The provider could not be reached (connection refused, reset, DNS) after retries.",
+  E_PROVIDER_TIMEOUT: "The request's timeout (request → endpoint → capability → service) expired before an answer.",
+  E_PROVIDER_AUTH: "The provider refused the credentials (401/403); not retried.",
+  E_PROVIDER_REJECTED: "The provider rejected the request (400/404/422 or another non-retryable status); not retried.",
+  E_PROVIDER_RESPONSE_INVALID: "The provider answered 200 with a body that is not a chat completion (no choices, no message).",
+  E_CANCELLED: "The request was cancelled because the service is shutting down; the delivery is nak'd for redelivery.",
+  E_INTERNAL: "An unexpected bug; the delivery is nak'd and the error is logged with its stack.",
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export const errorCodeList = Object.keys(errorCodes) as ErrorCode[];

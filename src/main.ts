@@ -1,0 +1,133 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { LoadedConfig } from "./config/load-config.ts";
+import type { ModelbusConfig } from "./config/config-schema.ts";
+import { createLogger, type Logger } from "./observability/logger.ts";
+import { createMetrics, type Metrics } from "./observability/metrics.ts";
+import { handleAgentRequest, type PipelineDependencies } from "./pipeline/handle-agent-request.ts";
+import { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
+import { OpenAIChatProvider, type ProviderEndpoint } from "./providers/openai-chat-provider.ts";
+import { ModelRegistry } from "./registry/model-registry.ts";
+import { sleepWithSignal } from "./retry/sleep-with-signal.ts";
+import { retryPolicyFromConfig } from "./retry/retry-policy-from-config.ts";
+import { ThrottleRegistry } from "./throttle/throttle-registry.ts";
+import { throttleLimitsFromConfig } from "./throttle/throttle-limits-from-config.ts";
+import { registerAdminRoutes } from "./transports/http/admin-routes.ts";
+import { createHttpServer } from "./transports/http/http-server.ts";
+import { connectNats } from "./transports/nats/connect-nats.ts";
+import { ensureConsumer } from "./transports/nats/ensure-consumer.ts";
+import { ensureStream } from "./transports/nats/ensure-stream.ts";
+import { RequestConsumer } from "./transports/nats/request-consumer.ts";
+import { ResponsePublisher } from "./transports/nats/response-publisher.ts";
+import { subjectsFor } from "./transports/nats/subjects.ts";
+
+export interface ServiceOptions extends LoadedConfig {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logger?: Logger;
+}
+
+export interface Service {
+  readonly config: ModelbusConfig;
+  readonly httpUrl: string;
+  readonly metrics: Metrics;
+  readonly nats: NatsConnection;
+  readonly streamName: string;
+  readonly mockProvider: MockProviderServer | undefined;
+  readonly consumer: RequestConsumer;
+  stop(): Promise<void>;
+}
+
+/** `…/v1/chat/completions` (as semstreams configs write it) and `…/v1` both name the same base. */
+function baseUrlOf(url: string): string {
+  return url.replace(/\/+$/, "").replace(/\/chat\/completions$/, "");
+}
+
+async function startMockIfUsed(config: ModelbusConfig): Promise<MockProviderServer | undefined> {
+  const usesMock = Object.values(config.model_registry.endpoints).some((endpoint) => endpoint.provider === "mock");
+  return usesMock ? MockProviderServer.start({ host: config.mock.host, port: config.mock.port }) : undefined;
+}
+
+function providerEndpoints(config: ModelbusConfig, mock: MockProviderServer | undefined, env: NodeJS.ProcessEnv): ProviderEndpoint[] {
+  return Object.entries(config.model_registry.endpoints).map(([name, endpoint]) => ({
+    name,
+    config: endpoint,
+    baseURL: endpoint.provider === "mock" && endpoint.url === undefined ? (mock as MockProviderServer).url : baseUrlOf(endpoint.url ?? ""),
+    apiKey: endpoint.api_key_env === undefined ? undefined : env[endpoint.api_key_env],
+  }));
+}
+
+/**
+ * The composition root: config → adapters → pipeline → doors. Everything started here is
+ * stopped by `stop()` in reverse order, so tests can run several services in one process.
+ */
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { config, environment } = options;
+  const env = options.env ?? process.env;
+  const logger = options.logger ?? createLogger({ level: config.service.log_level });
+  const metrics = createMetrics();
+  const mockProvider = await startMockIfUsed(config);
+  if (mockProvider) logger.info({ url: mockProvider.url }, "built-in mock provider started");
+
+  const registry = new ModelRegistry(config.model_registry);
+  const throttles = new ThrottleRegistry(throttleLimitsFromConfig(config.model_registry.endpoints), {
+    onWait: () => undefined,
+  });
+  const pipeline: PipelineDependencies = {
+    registry,
+    provider: new OpenAIChatProvider(providerEndpoints(config, mockProvider, env)),
+    throttles,
+    retryPolicy: retryPolicyFromConfig(config.retry),
+    serviceTimeoutMs: config.service.timeout,
+    metrics,
+    logger,
+    sleep: sleepWithSignal,
+    now: () => performance.now(),
+  };
+
+  const nats = await connectNats(environment.natsUrl, config.nats, env);
+  const subjects = subjectsFor(config.nats.subject_prefix);
+  const manager = await jetstreamManager(nats);
+  const stream = await ensureStream(manager, config.nats, subjects);
+  await ensureConsumer(manager, stream.name, config.nats, subjects);
+  logger.info({ stream: stream.name, created: stream.created, consumer: config.nats.consumer }, "JetStream ready");
+  const client = jetstream(nats);
+  const publisher = new ResponsePublisher(client, manager, stream.name, subjects);
+  const consumer = new RequestConsumer({
+    consumer: await client.consumers.get(stream.name, config.nats.consumer),
+    concurrency: config.nats.concurrency,
+    logger,
+    delivery: {
+      publisher,
+      metrics,
+      logger,
+      maxPayloadBytes: config.nats.max_payload_bytes,
+      heartbeatMs: config.nats.heartbeat_interval,
+      nakDelayMs: config.nats.nak_delay,
+      handle: (request, handleOptions) => handleAgentRequest(pipeline, request, handleOptions),
+    },
+  });
+  await consumer.start();
+
+  const http = createHttpServer({ logger });
+  registerAdminRoutes(http, {
+    registry: metrics.registry,
+    checks: [{ name: "nats", check: () => !nats.isClosed() && !nats.isDraining() }],
+  });
+  const httpUrl = await http.listen({ host: environment.httpHost, port: environment.httpPort });
+  logger.info({ url: httpUrl, nats: environment.natsUrl, requests: subjects.requests }, "modelbus serving");
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      const result = await consumer.stop(config.service.shutdown_timeout);
+      logger.info({ finished_in_flight: result.finished }, "consumer stopped");
+      await nats.drain().catch((error: Error) => logger.warn({ err: error.message }, "NATS drain failed"));
+      await http.close();
+      await throttles.stopAll();
+      await mockProvider?.close();
+      logger.info("modelbus stopped");
+    })();
+    return stopped;
+  };
+  return { config, httpUrl, metrics, nats, streamName: stream.name, mockProvider, consumer, stop };
+}

@@ -1,0 +1,79 @@
+/**
+ * Carries out one behaviour for one chat request: waits `delay_ms` (abortable: a client
+ * that disconnects cancels the timer), then answers with JSON or SSE, an error, a torn
+ * connection, or nothing at all (`hang`).
+ */
+import type { ServerResponse } from "node:http";
+import { buildMockReply, type MockCompletionMeta } from "./build-mock-reply.ts";
+import type { MockBehaviour, MockErrorBehaviour, MockStreamCutBehaviour } from "./mock-behaviour.ts";
+import { mockCompletionBody } from "./mock-completion-body.ts";
+import type { MockChatRequest } from "./parse-mock-chat-request.ts";
+import { writeMockJson, writeOpenAIError } from "./write-mock-json.ts";
+import { mockCutStreamFrames, mockStreamFrames, writeMockStream } from "./write-mock-stream.ts";
+import { defaultMockAnswer } from "./choose-mock-behaviour.ts";
+
+export interface MockChatContext {
+  readonly request: MockChatRequest;
+  readonly meta: MockCompletionMeta;
+  /** Headers sent with every answer (x-request-id). */
+  readonly headers: Record<string, string>;
+}
+
+function sendError(res: ServerResponse, behaviour: MockErrorBehaviour, context: MockChatContext): void {
+  const headers = { ...context.headers };
+  if (behaviour.retry_after !== undefined) headers["retry-after"] = behaviour.retry_after;
+  if (behaviour.retry_after_ms !== undefined) headers["retry-after-ms"] = String(behaviour.retry_after_ms);
+  const message = behaviour.message ?? `mock provider error ${behaviour.status}`;
+  writeOpenAIError(res, behaviour.status, message, { headers });
+}
+
+function sendCut(res: ServerResponse, behaviour: MockStreamCutBehaviour, context: MockChatContext): void {
+  const { request, meta } = context;
+  if (request.stream) {
+    const content = behaviour.content ?? defaultMockAnswer(request);
+    writeMockStream(res, mockCutStreamFrames(content, meta, behaviour.after_chunks), context.headers);
+    return;
+  }
+  // Non-streaming: announce the full body, send half of it, then tear the connection down.
+  const body = JSON.stringify(mockCompletionBody(buildMockReply(request, behaviour, meta), meta));
+  res.writeHead(200, { ...context.headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  res.write(body.slice(0, Math.floor(body.length / 2)), () => res.destroy());
+}
+
+function answer(res: ServerResponse, behaviour: MockBehaviour, context: MockChatContext): void {
+  if (res.destroyed || res.writableEnded) return;
+  switch (behaviour.kind) {
+    case "hang":
+      return;
+    case "close":
+      res.destroy();
+      return;
+    case "error":
+      sendError(res, behaviour, context);
+      return;
+    case "stream_cut":
+      sendCut(res, behaviour, context);
+      return;
+    case "text":
+    case "tool_call": {
+      const reply = buildMockReply(context.request, behaviour, context.meta);
+      if (context.request.stream) {
+        writeMockStream(res, mockStreamFrames(reply, context.meta, context.request.includeUsage), context.headers);
+      } else {
+        writeMockJson(res, 200, mockCompletionBody(reply, context.meta), context.headers);
+      }
+      return;
+    }
+  }
+}
+
+/** Answers `res` according to `behaviour`, after its delay if it has one. */
+export function respondMockChat(res: ServerResponse, behaviour: MockBehaviour, context: MockChatContext): void {
+  const delay = "delay_ms" in behaviour ? behaviour.delay_ms : undefined;
+  if (delay === undefined || delay <= 0) {
+    answer(res, behaviour, context);
+    return;
+  }
+  const timer = setTimeout(() => answer(res, behaviour, context), delay);
+  res.once("close", () => clearTimeout(timer));
+}

@@ -1,0 +1,61 @@
+import type { ChatCompletion } from "openai/resources/chat/completions";
+import type { ToolCall } from "../core/agent-request.ts";
+import type { ProviderResult } from "../core/chat-provider.ts";
+import { ModelbusError } from "../core/modelbus-error.ts";
+import { mapFinishReason } from "./map-finish-reason.ts";
+import { parseToolArguments } from "./parse-tool-arguments.ts";
+
+type Warn = (message: string, details?: Record<string, unknown>) => void;
+
+/** Reasoning arrives as `reasoning_content` (DeepSeek, vLLM) or `reasoning` (Ollama). */
+function readReasoning(message: object): string | undefined {
+  const fields = message as { reasoning_content?: unknown; reasoning?: unknown };
+  const value = fields.reasoning_content ?? fields.reasoning;
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function invalid(message: string): ModelbusError {
+  return new ModelbusError({ code: "E_PROVIDER_RESPONSE_INVALID", message });
+}
+
+/** Turns a Chat Completions body into our result; the body's shape is checked, not trusted. */
+export function parseChatCompletion(completion: ChatCompletion, warn: Warn): ProviderResult {
+  if (!Array.isArray(completion.choices) || completion.choices.length === 0) throw invalid("no choices in response");
+  const choice = completion.choices[0];
+  if (!choice?.message) throw invalid("no message in choice");
+  const finishReason = choice.finish_reason ?? "";
+
+  let toolCalls: ToolCall[] = [];
+  for (const call of choice.message.tool_calls ?? []) {
+    if (call.type !== "function") continue;
+    toolCalls.push({
+      id: call.id,
+      name: call.function.name,
+      arguments: parseToolArguments(call.function.arguments, (text) =>
+        warn("malformed tool-call arguments replaced by {}", { tool: call.function.name, arguments: text.slice(0, 200) }),
+      ),
+    });
+  }
+  if (finishReason === "length" && toolCalls.length > 0) {
+    // Never dispatch tool calls whose arguments were cut off.
+    warn("dropping tool calls truncated by length", { count: toolCalls.length });
+    toolCalls = [];
+  }
+
+  const message: ProviderResult["message"] = { role: "assistant" };
+  if (choice.message.content) message.content = choice.message.content;
+  const reasoning = readReasoning(choice.message);
+  if (reasoning) message.reasoning_content = reasoning;
+  if (toolCalls.length > 0) message.tool_calls = toolCalls;
+
+  return {
+    status: mapFinishReason(finishReason, toolCalls.length > 0),
+    finishReason,
+    message,
+    usage: {
+      prompt_tokens: completion.usage?.prompt_tokens ?? 0,
+      completion_tokens: completion.usage?.completion_tokens ?? 0,
+    },
+    providerModel: completion.model,
+  };
+}

@@ -1,0 +1,32 @@
+import { readFileSync } from "node:fs";
+import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConfig } from "../../config/config-schema.ts";
+
+/**
+ * Connection options from the config and the environment: a token or a creds file named
+ * by env vars (never stored in the config), optional TLS files, reconnect forever.
+ */
+export function natsConnectionOptions(url: string, config: NatsConfig, env: NodeJS.ProcessEnv): ConnectionOptions {
+  const options: ConnectionOptions = {
+    servers: url.split(","),
+    name: "modelbus",
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1_000,
+  };
+  const token = env[config.token_env];
+  if (token) options.token = token;
+  const credsFile = env[config.creds_file_env];
+  if (credsFile) options.authenticator = credsAuthenticator(new Uint8Array(readFileSync(credsFile)));
+  if (config.tls) {
+    options.tls = {
+      ...(config.tls.ca_file ? { caFile: config.tls.ca_file } : {}),
+      ...(config.tls.cert_file ? { certFile: config.tls.cert_file } : {}),
+      ...(config.tls.key_file ? { keyFile: config.tls.key_file } : {}),
+    };
+  }
+  return options;
+}
+
+export async function connectNats(url: string, config: NatsConfig, env: NodeJS.ProcessEnv = process.env): Promise<NatsConnection> {
+  return connect(natsConnectionOptions(url, config, env));
+}

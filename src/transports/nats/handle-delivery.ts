@@ -1,0 +1,99 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import type { AgentRequest } from "../../core/agent-request.ts";
+import { errorResponse, type AgentResponse } from "../../core/agent-response.ts";
+import type { ModelbusError } from "../../core/modelbus-error.ts";
+import type { Logger } from "../../observability/logger.ts";
+import type { Metrics } from "../../observability/metrics.ts";
+import type { PipelineOutcome } from "../../pipeline/handle-agent-request.ts";
+import { decodeRequest, type WireForm } from "./decode-request.ts";
+import type { ResponsePublisher } from "./response-publisher.ts";
+
+export interface DeliveryDependencies {
+  readonly publisher: ResponsePublisher;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly maxPayloadBytes: number;
+  readonly heartbeatMs: number;
+  readonly nakDelayMs: number;
+  readonly handle: (request: AgentRequest, options: { signal: AbortSignal; logger: Logger }) => Promise<PipelineOutcome>;
+}
+
+type Settlement = "ack" | "nak" | "term";
+
+function settle(message: JsMsg, dependencies: DeliveryDependencies, outcome: Settlement, reason: string, nakDelayMs?: number): void {
+  if (outcome === "ack") message.ack();
+  else if (outcome === "term") message.term(reason);
+  else message.nak(nakDelayMs);
+  dependencies.metrics.deliveries.inc({ outcome, reason });
+}
+
+/** Publishes, then settles: ack only after the PubAck; a failed publish is nak'd with delay. */
+async function publishThenAck(
+  message: JsMsg,
+  dependencies: DeliveryDependencies,
+  response: AgentResponse,
+  form: WireForm,
+  logger: Logger,
+  settleAs: { outcome: Settlement; reason: string },
+): Promise<void> {
+  try {
+    await dependencies.publisher.publish(response, form);
+  } catch (error) {
+    logger.error({ err: (error as Error).message }, "response publish failed; delivery nak'd for retry");
+    settle(message, dependencies, "nak", "publish_failed", dependencies.nakDelayMs);
+    return;
+  }
+  settle(message, dependencies, settleAs.outcome, settleAs.reason);
+}
+
+/**
+ * One JetStream delivery, start to settlement. The decision table:
+ * undecodable → error reply when a request_id is readable, then term;
+ * redelivered and already answered → ack without calling the model;
+ * answered (including provider errors) → publish, PubAck, ack;
+ * abandoned (shutdown, bug) or NATS trouble → nak so it is delivered again.
+ */
+export async function handleDelivery(message: JsMsg, dependencies: DeliveryDependencies, signal: AbortSignal): Promise<void> {
+  const { metrics } = dependencies;
+  const decoded = decodeRequest(message.data, dependencies.maxPayloadBytes);
+  if (decoded.kind === "invalid") {
+    metrics.errors.inc({ code: decoded.error.code });
+    dependencies.logger.warn({ subject: message.subject, code: decoded.error.code, err: decoded.error.message, request_id: decoded.requestId }, "undecodable request terminated");
+    if (decoded.requestId === undefined) return settle(message, dependencies, "term", decoded.error.code);
+    const response = errorResponse(decoded.requestId, decoded.error);
+    return publishThenAck(message, dependencies, response, decoded.form, dependencies.logger, { outcome: "term", reason: decoded.error.code });
+  }
+
+  const { request, form } = decoded;
+  const logger = dependencies.logger.child({ request_id: request.request_id });
+  if (message.info.deliveryCount > 1) {
+    try {
+      if (await dependencies.publisher.findPublished(request.request_id)) {
+        logger.info({ delivery: message.info.deliveryCount }, "redelivered request already answered; acked without a model call");
+        return settle(message, dependencies, "ack", "already_answered");
+      }
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, "could not check for an earlier response; nak'd");
+      return settle(message, dependencies, "nak", "lookup_failed", dependencies.nakDelayMs);
+    }
+  }
+
+  const heartbeat = setInterval(() => message.working(), dependencies.heartbeatMs);
+  let outcome: PipelineOutcome;
+  try {
+    outcome = await dependencies.handle(request, { signal, logger });
+  } finally {
+    clearInterval(heartbeat);
+  }
+  if (outcome.type === "abandoned") return abandon(message, dependencies, logger, outcome.error);
+  return publishThenAck(message, dependencies, outcome.response, form, logger, { outcome: "ack", reason: outcome.response.status });
+}
+
+function abandon(message: JsMsg, dependencies: DeliveryDependencies, logger: Logger, error: ModelbusError): void {
+  if (error.code === "E_CANCELLED") {
+    logger.info("request cancelled by shutdown; nak'd for another consumer");
+    return settle(message, dependencies, "nak", error.code, 0);
+  }
+  logger.error({ err: error.message, code: error.code, stack: error.stack }, "request abandoned; nak'd");
+  return settle(message, dependencies, "nak", error.code, dependencies.nakDelayMs);
+}

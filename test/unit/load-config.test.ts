@@ -1,0 +1,112 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseConfig } from "../../src/config/load-config.ts";
+import { ModelbusError } from "../../src/core/modelbus-error.ts";
+
+const minimal = { model_registry: { endpoints: { a: { provider: "mock", model: "m" } } } };
+
+function problemsOf(raw: unknown, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    parseConfig(raw, env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ModelbusError);
+    expect((error as ModelbusError).code).toBe("E_CONFIG_INVALID");
+    return (error as ModelbusError).message;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("config validation", () => {
+  it("fills documented defaults and parses durations to milliseconds", () => {
+    const config = parseConfig(minimal, {});
+    expect(config.retry).toEqual({
+      max_attempts: 3,
+      initial_delay: 1_000,
+      max_delay: 60_000,
+      rate_limit_delay: 5_000,
+      max_rate_limit_retries: 5,
+      jitter: 0.25,
+    });
+    expect(config.nats.ack_wait).toBe(120_000);
+    expect(config.nats.stream).toBe("AGENT");
+    expect(config.service.timeout).toBe(110_000);
+    expect(config.model_registry.endpoints.a?.supports_tools).toBe(true);
+    expect(Object.isFrozen(config.model_registry.endpoints.a)).toBe(true);
+  });
+
+  it("reports every problem at once, each with its path", () => {
+    const message = problemsOf({
+      retry: { max_attempts: 0, initial_delay: "soon" },
+      nats: { concurrency: -1 },
+      model_registry: { endpoints: { a: { provider: "openai", model: "" } } },
+    });
+    expect(message).toContain("retry.max_attempts");
+    expect(message).toContain("retry.initial_delay: invalid duration \"soon\"");
+    expect(message).toContain("nats.concurrency");
+    expect(message).toContain("model_registry.endpoints.a.model");
+  });
+
+  it("rejects unknown keys so typos do not pass silently", () => {
+    expect(problemsOf({ ...minimal, retyr: {} })).toContain("retyr");
+    expect(problemsOf({ model_registry: { endpoints: { a: { provider: "mock", model: "m", max_concurent: 2 } } } })).toContain(
+      "max_concurent",
+    );
+  });
+
+  it("applies the alias rules: target exists, no chaining, no empty target", () => {
+    const message = problemsOf({
+      model_registry: {
+        endpoints: { a: { provider: "mock", model: "m" } },
+        model_aliases: { missing: "nope", chained: "fast", fast: "a", empty: "" },
+      },
+    });
+    expect(message).toContain('model_aliases.missing: alias target "nope" is not an endpoint');
+    expect(message).toContain('model_aliases.chained: alias "chained" points at alias "fast"');
+    expect(message).toContain("model_aliases.empty: alias target must not be empty");
+    expect(message).not.toContain("model_aliases.fast");
+  });
+
+  it("checks capability chains, defaults, URLs and key env vars", () => {
+    const message = problemsOf({
+      model_registry: {
+        endpoints: { remote: { provider: "openai", model: "gpt", api_key_env: "NOT_SET_KEY" } },
+        capabilities: { coding: { preferred: ["remote", "ghost"] } },
+        defaults: { model: "nobody" },
+      },
+    });
+    expect(message).toContain("endpoints.remote.url: required");
+    expect(message).toContain("endpoints.remote.api_key_env: environment variable NOT_SET_KEY is not set");
+    expect(message).toContain('capabilities.coding.preferred.1: unknown endpoint "ghost"');
+    expect(message).toContain('defaults.model: unknown endpoint or alias "nobody"');
+  });
+
+  it("accepts a key env var that is set", () => {
+    const raw = { model_registry: { endpoints: { r: { url: "http://x/v1", model: "g", api_key_env: "K" } } } };
+    expect(parseConfig(raw, { K: "secret" }).model_registry.endpoints.r?.api_key_env).toBe("K");
+  });
+
+  it("loads the file named by MODELBUS_CONFIG and reads env settings with defaults", () => {
+    const dir = mkdtempSync(join(tmpdir(), "modelbus-config-"));
+    const path = join(dir, "c.json");
+    writeFileSync(path, JSON.stringify(minimal));
+    const loaded = loadConfig({ MODELBUS_CONFIG: path, NATS_URL: "nats://elsewhere:4222" });
+    expect(loaded.environment.natsUrl).toBe("nats://elsewhere:4222");
+    expect(loaded.environment.httpPort).toBe(8080);
+    expect(loaded.environment.databaseUrl).toBe("mysql://root@127.0.0.1:3306/modelbus");
+  });
+
+  it("names the file when it is missing or not JSON", () => {
+    const dir = mkdtempSync(join(tmpdir(), "modelbus-config-"));
+    const path = join(dir, "bad.json");
+    writeFileSync(path, "{ not json");
+    expect(() => loadConfig({ MODELBUS_CONFIG: path })).toThrow(/bad\.json.*not valid JSON/s);
+    expect(() => loadConfig({ MODELBUS_CONFIG: join(dir, "absent.json") })).toThrow(/cannot read file/);
+    expect(() => loadConfig({ MODELBUS_CONFIG: path, MODELBUS_HTTP_PORT: "http" })).toThrow(/MODELBUS_HTTP_PORT/);
+  });
+
+  it("ships a default config that validates", () => {
+    expect(() => loadConfig({})).not.toThrow();
+  });
+});
