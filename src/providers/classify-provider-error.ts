@@ -77,8 +77,37 @@ export function classifyProviderError(error: unknown, context: ClassifyProviderE
     return new ModelbusError({ code: "E_PROVIDER_REJECTED", message, status, cause: error });
   }
 
+  if (error instanceof APIError || error instanceof SyntaxError) {
+    // A 200 whose body is not JSON, or an error frame inside a stream.
+    return new ModelbusError({ code: "E_PROVIDER_RESPONSE_INVALID", message: `invalid provider response: ${error.message}`, cause: error });
+  }
+
+  if (isBodyReadFailure(error)) {
+    // The SDK reads the body outside its error wrapping: a socket cut mid-body surfaces
+    // as undici's bare `TypeError: terminated`, which is a network failure like any other.
+    return new ModelbusError({
+      code: "E_PROVIDER_NETWORK",
+      message: `connection error: ${(error as Error).message}${causeSuffix(error)}`,
+      retryReason: "transient",
+      cause: error,
+    });
+  }
+
   const message = error instanceof Error ? error.message : String(error);
   return new ModelbusError({ code: "E_INTERNAL", message, cause: error });
+}
+
+const socketErrorCodes = /^(UND_ERR_|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN)/;
+
+function isBodyReadFailure(error: unknown): boolean {
+  if (!(error instanceof TypeError)) return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return error.message === "terminated" || error.message === "fetch failed" || (typeof code === "string" && socketErrorCodes.test(code));
+}
+
+function causeSuffix(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause;
+  return cause instanceof Error && cause.message ? ` (${cause.message})` : "";
 }
 
 /**

@@ -65,8 +65,6 @@ export class EndpointThrottle {
     const settings = bottleneckOptions(endpointName, limits);
     const limiter = new Bottleneck(settings);
     this.limiter = limiter;
-    // Errors Bottleneck reports outside a job (none expected locally) must not crash the process.
-    limiter.on("error", () => {});
     const { bucket } = this.limits;
     if (bucket !== undefined && settings.reservoirIncreaseInterval == null) {
       const port: ReservoirPort = {

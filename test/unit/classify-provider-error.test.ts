@@ -144,7 +144,29 @@ describe("classifyProviderError", () => {
     expect(fromTypeError.cause).toBe(typeError);
 
     expect(classifyProviderError("boom", { nowMs }).code).toBe("E_INTERNAL");
-    // An APIError without a status that is not one of the connection/abort classes.
-    expect(classifyProviderError(new OpenAI.APIError(undefined, undefined, "odd", undefined), { nowMs }).code).toBe("E_INTERNAL");
+    // An APIError without a status (an error frame inside a stream) is the provider's fault.
+    expect(classifyProviderError(new OpenAI.APIError(undefined, undefined, "odd", undefined), { nowMs }).code).toBe(
+      "E_PROVIDER_RESPONSE_INVALID",
+    );
+  });
+});
+
+describe("classifyProviderError: failures outside the SDK's wrapping", () => {
+  it("treats a body cut mid-read (undici 'terminated') as a retryable network error", () => {
+    const cut = new TypeError("terminated", { cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }) });
+    const error = classifyProviderError(cut, { nowMs: 0 });
+    expect(error.code).toBe("E_PROVIDER_NETWORK");
+    expect(error.retryReason).toBe("transient");
+    expect(error.message).toContain("other side closed");
+  });
+
+  it("treats unparseable JSON from a 200 as an invalid provider response", () => {
+    const error = classifyProviderError(new SyntaxError("Unexpected token < in JSON"), { nowMs: 0 });
+    expect(error.code).toBe("E_PROVIDER_RESPONSE_INVALID");
+    expect(error.retryable).toBe(false);
+  });
+
+  it("keeps other programming errors internal", () => {
+    expect(classifyProviderError(new TypeError("x is not a function"), { nowMs: 0 }).code).toBe("E_INTERNAL");
   });
 });

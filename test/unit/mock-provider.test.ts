@@ -252,6 +252,31 @@ describe("MockProviderServer with the openai SDK", () => {
     expect(chunks.some((chunk) => chunk.usage)).toBe(false);
   });
 
+  it("tears a non-streaming stream_cut body mid-way; the SDK throws a raw TypeError, not an APIError", async () => {
+    server.enqueue("*", { kind: "stream_cut" });
+    const error = await caught(ask("hi"));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).not.toBeInstanceOf(OpenAI.APIError);
+    await waitFor(() => server.inFlight === 0);
+  });
+
+  it("stops counting a delayed request as soon as the client gives up", async () => {
+    server.enqueue("*", { kind: "text", delay_ms: 5_000 });
+    const started = Date.now();
+    const error = await caught(
+      client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] }, { timeout: 100 }),
+    );
+    expect(error).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+    await waitFor(() => server.inFlight === 0);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("sends x-request-id, which the SDK exposes as requestID", async () => {
+    server.enqueue("*", { kind: "error", status: 503 });
+    const error = (await caught(ask("hi"))) as InstanceType<typeof OpenAI.APIError>;
+    expect(error.requestID).toMatch(/^req_mock_\d+$/);
+  });
+
   it("follows the [mock:error=500] directive", async () => {
     const error = await caught(ask("please fail [mock:error=500]"));
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
@@ -315,6 +340,21 @@ describe("MockProviderServer HTTP surface", () => {
 
     expect((await postJson("/__mock/reset", {})).status).toBe(200);
     expect(server.requests).toHaveLength(0);
+  });
+
+  it("frames SSE as data lines, ending with [DONE] unless cut", async () => {
+    const body = { model: "m", stream: true, messages: [{ role: "user", content: "hi" }] };
+    const full = await postJson("/v1/chat/completions", body);
+    expect(full.headers.get("content-type")).toBe("text/event-stream");
+    const text = await full.text();
+    expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
+    expect(text.split("\n\n").filter(Boolean).every((frame) => frame.startsWith("data: "))).toBe(true);
+
+    server.enqueue("*", { kind: "stream_cut" });
+    const cut = await (await postJson("/v1/chat/completions", body)).text();
+    expect(cut).not.toContain("[DONE]");
+    expect(cut).not.toContain("finish_reason\":\"");
+    expect(cut).toContain('"content":"mock ans"');
   });
 
   it("rejects invalid behaviours on /__mock/enqueue with 400", async () => {
