@@ -64,14 +64,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, environment } = options;
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger({ level: config.service.log_level });
-  const metrics = createMetrics();
+  const throttles = new ThrottleRegistry(throttleLimitsFromConfig(config.model_registry.endpoints));
+  const metrics = createMetrics({ throttleQueues: () => throttles.stats() });
   const mockProvider = await startMockIfUsed(config);
   if (mockProvider) logger.info({ url: mockProvider.url }, "built-in mock provider started");
 
   const registry = new ModelRegistry(config.model_registry);
-  const throttles = new ThrottleRegistry(throttleLimitsFromConfig(config.model_registry.endpoints), {
-    onWait: () => undefined,
-  });
   const pipeline: PipelineDependencies = {
     registry,
     provider: new OpenAIChatProvider(providerEndpoints(config, mockProvider, env)),

@@ -4,7 +4,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
  * Every metric modelbus exports. The README's metrics table lists each name (a test keeps
  * the two in sync). One registry per service instance, so tests can run several.
  */
-export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
+export interface MetricsOptions {
+  readonly defaultMetrics?: boolean;
+  /** Read at scrape time: queue depth per endpoint throttle. */
+  readonly throttleQueues?: () => Record<string, { readonly queued: number }>;
+}
+
+export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "modelbus_process_" });
   const registers = [registry];
@@ -64,6 +70,9 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}) {
       help: "Requests waiting in an endpoint's throttle queue.",
       labelNames: ["endpoint"] as const,
       registers,
+      collect() {
+        for (const [endpoint, stats] of Object.entries(options.throttleQueues?.() ?? {})) this.set({ endpoint }, stats.queued);
+      },
     }),
   };
 }

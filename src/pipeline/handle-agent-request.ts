@@ -79,7 +79,7 @@ export async function handleAgentRequest(
   let retryCount = 0;
   let lastError: ModelbusError = unknownModel(request);
   let lastEndpoint = route.endpoints[0] ?? "none";
-  for (const endpointName of route.endpoints) {
+  for (const [index, endpointName] of route.endpoints.entries()) {
     lastEndpoint = endpointName;
     const outcome = await callEndpoint(dependencies, { request, route, endpointName, signal: options.signal, logger });
     retryCount += outcome.retryCount;
@@ -91,7 +91,7 @@ export async function handleAgentRequest(
       metrics.errors.inc({ code: lastError.code });
       return { type: "abandoned", error: lastError };
     }
-    if (!fallbackCodes.has(lastError.code)) break;
+    if (!fallbackCodes.has(lastError.code) || index === route.endpoints.length - 1) break;
     logger.warn({ endpoint: endpointName, code: lastError.code, err: lastError.message }, "endpoint failed; trying the next in the chain");
   }
   const response = errorResponse(request.request_id, lastError, { retry_count: retryCount, endpoint: lastEndpoint });
