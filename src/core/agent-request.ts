@@ -37,23 +37,49 @@ export const reasoningRecordSchema = z.object({
 
 export const chatRoles = ["system", "user", "assistant", "tool"] as const;
 
+export type ChatRole = (typeof chatRoles)[number];
+export type ToolCall = z.output<typeof toolCallSchema>;
+export type ReasoningRecord = z.output<typeof reasoningRecordSchema>;
+
+/** A chat message as modelbus holds it: absent fields are absent, never `undefined`. */
+export interface ChatMessage {
+  role: ChatRole;
+  content?: string;
+  name?: string;
+  reasoning_content?: string;
+  tool_calls?: ToolCall[];
+  tool_call_id?: string;
+  is_error?: boolean;
+  reasoning_records?: ReasoningRecord[];
+}
+
+/** Drops keys whose value is undefined (exactOptionalPropertyTypes keeps them apart). */
+function compact<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
+  return value;
+}
+
 export const chatMessageSchema = z
   .object({
     role: z.enum(chatRoles, { message: `role must be one of: ${chatRoles.join(", ")}` }),
-    content: z.string().nullish().transform((value) => value ?? undefined),
+    content: z.string().nullish(),
     name: z.string().optional(),
     reasoning_content: z.string().optional(),
     reasoning: z.string().optional(),
-    tool_calls: z.array(toolCallSchema).nullish().transform((value) => value ?? undefined),
+    tool_calls: z.array(toolCallSchema).nullish(),
     tool_call_id: z.string().optional(),
     is_error: z.boolean().optional(),
     reasoning_records: z.array(reasoningRecordSchema).optional(),
   })
-  .transform(({ reasoning, ...message }) => ({
-    ...message,
-    // Ollama's `reasoning` is an alias; the canonical field wins when both are present.
-    reasoning_content: message.reasoning_content || reasoning || undefined,
-  }))
+  .transform(({ reasoning, content, tool_calls, ...rest }): ChatMessage =>
+    compact({
+      ...rest,
+      content: content ?? undefined,
+      tool_calls: tool_calls ?? undefined,
+      // Ollama's `reasoning` is an alias; the canonical field wins when both are present.
+      reasoning_content: rest.reasoning_content || reasoning || undefined,
+    } as ChatMessage),
+  )
   .superRefine((message, context) => {
     if (message.role === "tool" && !message.tool_call_id) {
       context.addIssue({ code: "custom", path: ["tool_call_id"], message: "tool messages need tool_call_id" });
@@ -109,8 +135,6 @@ export const agentRequestSchema = z.object({
 });
 
 export type AgentRequest = z.output<typeof agentRequestSchema>;
-export type ChatMessage = z.output<typeof chatMessageSchema>;
-export type ToolCall = z.output<typeof toolCallSchema>;
 export type ToolDefinition = z.output<typeof toolDefinitionSchema>;
 export type ToolChoice = z.output<typeof toolChoiceSchema>;
 export type ResponseFormat = z.output<typeof responseFormatSchema>;

@@ -65,21 +65,54 @@ function successResponse(request: AgentRequest, endpoint: string, result: Provid
  * each endpoint of the chain wait for the throttle, call the provider under the retry
  * policy, and stop at the first answer. Provider failures become `error` responses.
  */
+/** One endpoint to try, with the route that led to it (its capability sets the timeout). */
+interface ChainLink {
+  readonly endpointName: string;
+  readonly route: Route;
+}
+
+/** The request's route, then each fallback model's route, without repeating an endpoint. */
+function endpointChain(registry: ModelRegistry, model: string, fallbackModels: readonly string[]): ChainLink[] {
+  const links: ChainLink[] = [];
+  const seen = new Set<string>();
+  for (const name of [model, ...fallbackModels]) {
+    const route = registry.resolve(name);
+    for (const endpointName of route?.endpoints ?? []) {
+      if (seen.has(endpointName) || !route) continue;
+      seen.add(endpointName);
+      links.push({ endpointName, route });
+    }
+  }
+  return links;
+}
+
+export interface HandleOptions {
+  readonly signal: AbortSignal;
+  readonly logger?: Logger;
+  /** Models to try after the request's own model fails (an agent's fallback models). */
+  readonly fallbackModels?: readonly string[];
+}
+
+/**
+ * One use case, whichever door the request came through: resolve the route, then for
+ * each endpoint of the chain wait for the throttle, call the provider under the retry
+ * policy, and stop at the first answer. Provider failures become `error` responses.
+ */
 export async function handleAgentRequest(
   dependencies: PipelineDependencies,
   request: AgentRequest,
-  options: { readonly signal: AbortSignal; readonly logger?: Logger },
+  options: HandleOptions,
 ): Promise<PipelineOutcome> {
   const { registry, metrics, now } = dependencies;
   const startedAt = now();
   const logger = options.logger ?? dependencies.logger;
-  const route = registry.resolve(request.model);
-  if (!route) return finish(dependencies, startedAt, "none", errorResponse(request.request_id, unknownModel(request)));
+  const chain = endpointChain(registry, request.model, options.fallbackModels ?? []);
+  if (chain.length === 0) return finish(dependencies, startedAt, "none", errorResponse(request.request_id, unknownModel(request)));
 
   let retryCount = 0;
   let lastError: ModelbusError = unknownModel(request);
-  let lastEndpoint = route.endpoints[0] ?? "none";
-  for (const [index, endpointName] of route.endpoints.entries()) {
+  let lastEndpoint = "none";
+  for (const [index, { endpointName, route }] of chain.entries()) {
     lastEndpoint = endpointName;
     const outcome = await callEndpoint(dependencies, { request, route, endpointName, signal: options.signal, logger });
     retryCount += outcome.retryCount;
@@ -91,7 +124,7 @@ export async function handleAgentRequest(
       metrics.errors.inc({ code: lastError.code });
       return { type: "abandoned", error: lastError };
     }
-    if (!fallbackCodes.has(lastError.code) || index === route.endpoints.length - 1) break;
+    if (!fallbackCodes.has(lastError.code) || index === chain.length - 1) break;
     logger.warn({ endpoint: endpointName, code: lastError.code, err: lastError.message }, "endpoint failed; trying the next in the chain");
   }
   const response = errorResponse(request.request_id, lastError, { retry_count: retryCount, endpoint: lastEndpoint });

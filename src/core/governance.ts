@@ -1,0 +1,19 @@
+import type { ToolDefinition } from "./agent-request.ts";
+
+/** An agent's settings as they govern a request that names it. */
+export interface AgentSettings {
+  readonly id: string;
+  readonly key: string;
+  readonly systemPrompt?: string | undefined;
+  readonly defaultModel?: string | undefined;
+  readonly fallbackModels: readonly string[];
+  readonly temperature?: number | undefined;
+  readonly tools?: readonly ToolDefinition[] | undefined;
+}
+
+/** Per-session overrides; they win over the agent's settings. */
+export interface SessionSettings {
+  readonly modelOverride?: string | undefined;
+  readonly temperatureOverride?: number | undefined;
+  readonly allowedTools?: readonly string[] | undefined;
+}
