@@ -94,6 +94,16 @@ export const serviceSchema = z.strictObject({
   log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
+export const storeSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  migrate_on_start: z.boolean().default(true),
+  connection_limit: positiveInt.default(10),
+  max_batch: positiveInt.max(1_000).default(200),
+  max_concurrent_batches: positiveInt.default(4),
+  agent_cache_ttl: duration("5s"),
+  lease_margin: duration("30s"),
+});
+
 export const mockSchema = z.strictObject({
   host: z.string().default("127.0.0.1"),
   port: nonNegativeInt.max(65_535).default(0),
@@ -104,6 +114,7 @@ export const configSchema = z.strictObject({
   service: serviceSchema.default(serviceSchema.parse({})),
   nats: natsSchema.default(natsSchema.parse({})),
   retry: retrySchema.default(retrySchema.parse({})),
+  store: storeSchema.default(storeSchema.parse({})),
   mock: mockSchema.default(mockSchema.parse({})),
   model_registry: modelRegistrySchema,
 });
@@ -114,4 +125,5 @@ export type CapabilityConfig = z.output<typeof capabilitySchema>;
 export type ModelRegistryConfig = z.output<typeof modelRegistrySchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type NatsConfig = z.output<typeof natsSchema>;
+export type StoreConfig = z.output<typeof storeSchema>;
 export type ProviderName = (typeof providerNames)[number];

@@ -115,8 +115,8 @@ export const responseFormatSchema = z
   });
 
 export const agentRequestSchema = z.object({
-  request_id: z.string().min(1, "request_id required"),
-  loop_id: z.string().optional(),
+  request_id: z.string().min(1, "request_id required").max(191, "request_id longer than 191 characters"),
+  loop_id: z.string().max(191, "loop_id longer than 191 characters").optional(),
   role: z.string().optional(),
   model: z.string().default(""),
   messages: z.array(chatMessageSchema).min(1, "messages cannot be empty"),
@@ -127,9 +127,9 @@ export const agentRequestSchema = z.object({
   response_format: responseFormatSchema.optional(),
   timeout: z.string().optional(),
   // modelbus extensions (all optional)
-  agent: z.string().optional(),
-  session_id: z.string().optional(),
-  conversation_id: z.string().optional(),
+  agent: z.string().max(191).optional(),
+  session_id: z.string().min(1).max(36, "session_id longer than 36 characters").optional(),
+  conversation_id: z.string().min(1).max(36, "conversation_id longer than 36 characters").optional(),
   metadata: jsonObject.optional(),
   stream: z.boolean().optional(),
 });

@@ -1,6 +1,6 @@
 import type { ErrorCode } from "./error-codes.ts";
 import type { ModelbusError } from "./modelbus-error.ts";
-import type { ChatMessage, ToolCall } from "./agent-request.ts";
+import type { ReasoningRecord, ToolCall } from "./agent-request.ts";
 
 export type ResponseStatus = "complete" | "tool_call" | "length_truncated" | "error";
 
@@ -15,7 +15,7 @@ export interface ResponseMessage {
   content?: string;
   reasoning_content?: string;
   tool_calls?: ToolCall[];
-  reasoning_records?: ChatMessage["reasoning_records"];
+  reasoning_records?: ReasoningRecord[];
 }
 
 /**

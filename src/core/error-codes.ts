@@ -15,6 +15,9 @@ export const errorCodes = {
   E_PROVIDER_AUTH: "The provider refused the credentials (401/403); not retried.",
   E_PROVIDER_REJECTED: "The provider rejected the request (400/404/422 or another non-retryable status); not retried.",
   E_PROVIDER_RESPONSE_INVALID: "The provider answered 200 with a body that is not a chat completion (no choices, no message).",
+  E_STORE_UNAVAILABLE: "MySQL could not be reached or refused a write; the delivery is nak'd with delay and succeeds once the store is back.",
+  E_MIGRATION_CHECKSUM: "An already-applied migration file was changed; modelbus refuses to start until it is restored or resolved.",
+  E_MIGRATION_FAILED: "A migration failed (or an earlier run left one failed); the database needs an operator's attention.",
   E_CANCELLED: "The request was cancelled because the service is shutting down; the delivery is nak'd for redelivery.",
   E_INTERNAL: "An unexpected bug; the delivery is nak'd and the error is logged with its stack.",
 } as const;

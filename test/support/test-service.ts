@@ -18,8 +18,12 @@ export function uniqueNames() {
 }
 
 /** A config for tests: mock endpoints, fast retries, unique NATS names; `overrides` merge per section. */
-export function testConfig(names: ReturnType<typeof uniqueNames>, overrides: { nats?: Json; retry?: Json; service?: Json; registry?: Json } = {}) {
+export function testConfig(
+  names: ReturnType<typeof uniqueNames>,
+  overrides: { nats?: Json; retry?: Json; service?: Json; registry?: Json; store?: Json } = {},
+) {
   return parseConfig({
+    store: { enabled: false, agent_cache_ttl: "100ms", ...overrides.store },
     service: { timeout: "10s", shutdown_timeout: "5s", log_level: "silent", ...overrides.service },
     nats: { stream: names.stream, subject_prefix: names.prefix, consumer: names.consumer, ack_wait: "5s", heartbeat_interval: "1s", nak_delay: "200ms", ...overrides.nats },
     retry: { initial_delay: "20ms", max_delay: "2s", rate_limit_delay: "50ms", jitter: 0, ...overrides.retry },
@@ -34,10 +38,10 @@ export function testConfig(names: ReturnType<typeof uniqueNames>, overrides: { n
   });
 }
 
-export async function startTestService(config: ReturnType<typeof testConfig>): Promise<Service> {
+export async function startTestService(config: ReturnType<typeof testConfig>, options: { databaseUrl?: string } = {}): Promise<Service> {
   return startService({
     config,
-    environment: { configPath: "(test)", natsUrl, databaseUrl: "", httpHost: "127.0.0.1", httpPort: 0 },
+    environment: { configPath: "(test)", natsUrl, databaseUrl: options.databaseUrl ?? "", httpHost: "127.0.0.1", httpPort: 0 },
     env: {},
     logger: createLogger({ level: config.service.log_level }),
   });

@@ -4,7 +4,7 @@ import { errorResponse, type AgentResponse } from "../../core/agent-response.ts"
 import type { ModelbusError } from "../../core/modelbus-error.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
-import type { PipelineOutcome } from "../../pipeline/handle-agent-request.ts";
+import type { ProcessOptions, ProcessOutcome } from "../../pipeline/process-request.ts";
 import { decodeRequest, type WireForm } from "./decode-request.ts";
 import type { ResponsePublisher } from "./response-publisher.ts";
 
@@ -15,7 +15,11 @@ export interface DeliveryDependencies {
   readonly maxPayloadBytes: number;
   readonly heartbeatMs: number;
   readonly nakDelayMs: number;
-  readonly handle: (request: AgentRequest, options: { signal: AbortSignal; logger: Logger }) => Promise<PipelineOutcome>;
+  /** JetStream gives up after this many deliveries; the last one must answer whatever happens. */
+  readonly maxDeliver: number;
+  /** Without a store, a redelivery is checked against the response stream instead. */
+  readonly checkPublishedOnRedelivery: boolean;
+  readonly process: (request: AgentRequest, options: ProcessOptions) => Promise<ProcessOutcome>;
 }
 
 type Settlement = "ack" | "nak" | "term";
@@ -49,9 +53,10 @@ async function publishThenAck(
 /**
  * One JetStream delivery, start to settlement. The decision table:
  * undecodable → error reply when a request_id is readable, then term;
- * redelivered and already answered → ack without calling the model;
- * answered (including provider errors) → publish, PubAck, ack;
- * abandoned (shutdown, bug) or NATS trouble → nak so it is delivered again.
+ * answered before (store, or the response stream without a store) → publish again / ack,
+ * without calling the model; answered now (provider errors included) → stored, published,
+ * PubAck, ack; store down or request busy elsewhere → nak with delay; abandoned (shutdown,
+ * bug) or NATS trouble → nak so it is delivered again.
  */
 export async function handleDelivery(message: JsMsg, dependencies: DeliveryDependencies, signal: AbortSignal): Promise<void> {
   const { metrics } = dependencies;
@@ -66,10 +71,11 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
 
   const { request, form } = decoded;
   const logger = dependencies.logger.child({ request_id: request.request_id });
-  if (message.info.deliveryCount > 1) {
+  const delivery = message.info.deliveryCount;
+  if (delivery > 1 && dependencies.checkPublishedOnRedelivery) {
     try {
       if (await dependencies.publisher.findPublished(request.request_id)) {
-        logger.info({ delivery: message.info.deliveryCount }, "redelivered request already answered; acked without a model call");
+        logger.info({ delivery }, "redelivered request already answered; acked without a model call");
         return settle(message, dependencies, "ack", "already_answered");
       }
     } catch (error) {
@@ -79,14 +85,23 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
   }
 
   const heartbeat = setInterval(() => message.working(), dependencies.heartbeatMs);
-  let outcome: PipelineOutcome;
+  let outcome: ProcessOutcome;
   try {
-    outcome = await dependencies.handle(request, { signal, logger });
+    outcome = await dependencies.process(request, { signal, logger, wireForm: form, finalAttempt: delivery >= dependencies.maxDeliver });
   } finally {
     clearInterval(heartbeat);
   }
-  if (outcome.type === "abandoned") return abandon(message, dependencies, logger, outcome.error);
-  return publishThenAck(message, dependencies, outcome.response, form, logger, { outcome: "ack", reason: outcome.response.status });
+  switch (outcome.type) {
+    case "abandoned":
+      return abandon(message, dependencies, logger, outcome.error);
+    case "retry_later":
+      logger.warn({ reason: outcome.reason, err: outcome.error?.message, delay_ms: outcome.delayMs }, "delivery handed back for later");
+      return settle(message, dependencies, "nak", outcome.reason, outcome.delayMs);
+    case "answer": {
+      const reason = outcome.source === "store" ? "answered_from_store" : outcome.response.status;
+      return publishThenAck(message, dependencies, outcome.response, form, logger, { outcome: "ack", reason });
+    }
+  }
 }
 
 function abandon(message: JsMsg, dependencies: DeliveryDependencies, logger: Logger, error: ModelbusError): void {

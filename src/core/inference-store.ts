@@ -1,0 +1,40 @@
+import type { AgentRequest } from "./agent-request.ts";
+import type { AgentResponse } from "./agent-response.ts";
+import type { AgentSettings, SessionSettings } from "./governance.ts";
+
+/** A claimed request: what `complete` needs to write its outcome in one transaction. */
+export interface InferenceTicket {
+  readonly requestId: string;
+  readonly inferenceId: string;
+  readonly owner: string;
+  readonly request: AgentRequest;
+  readonly agentId: string | undefined;
+}
+
+export type BeginOutcome =
+  /** This process owns the request now; call the model. */
+  | { readonly kind: "claimed"; readonly ticket: InferenceTicket; readonly agent?: AgentSettings; readonly session?: SessionSettings }
+  /** Answered before: publish this response again, do not call the model. */
+  | { readonly kind: "completed"; readonly response: AgentResponse }
+  /** Another process is working on it under a live lease: try again later. */
+  | { readonly kind: "busy"; readonly retryAfterMs: number };
+
+export interface CompleteInput {
+  readonly ticket: InferenceTicket;
+  readonly response: AgentResponse;
+  readonly wireForm: string;
+  readonly costPerMillion: { readonly input: number; readonly output: number };
+}
+
+/**
+ * The port persistence offers the pipeline. Failures throw ModelbusError
+ * E_STORE_UNAVAILABLE; the door then hands the delivery back for later.
+ */
+export interface InferenceStore {
+  begin(request: AgentRequest, options: { readonly leaseMs: number; readonly wireForm: string }): Promise<BeginOutcome>;
+  complete(input: CompleteInput): Promise<void>;
+  /** Gives up a claim (shutdown) so another process may take the request at once. */
+  release(ticket: InferenceTicket): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

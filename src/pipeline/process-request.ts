@@ -1,0 +1,85 @@
+import type { AgentRequest } from "../core/agent-request.ts";
+import type { AgentResponse } from "../core/agent-response.ts";
+import type { InferenceStore } from "../core/inference-store.ts";
+import { ModelbusError } from "../core/modelbus-error.ts";
+import { parseDuration } from "../config/parse-duration.ts";
+import type { Logger } from "../observability/logger.ts";
+import { applyGovernance } from "./apply-governance.ts";
+import { handleAgentRequest, type PipelineDependencies } from "./handle-agent-request.ts";
+
+/** What a door does next with a request: answer it, hand it back for later, or give it up for now. */
+export type ProcessOutcome =
+  | { readonly type: "answer"; readonly response: AgentResponse; readonly source: "model" | "store"; readonly persisted: boolean }
+  | { readonly type: "retry_later"; readonly delayMs: number; readonly reason: string; readonly error?: ModelbusError }
+  | { readonly type: "abandoned"; readonly error: ModelbusError };
+
+export interface ProcessDependencies {
+  readonly pipeline: PipelineDependencies;
+  readonly store: InferenceStore | undefined;
+  /** Added to the request's timeout to form its claim's lease. */
+  readonly leaseMarginMs: number;
+  readonly retryDelayMs: number;
+}
+
+export interface ProcessOptions {
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly wireForm: string;
+  /** The last delivery JetStream will make: an answer must go out even if it cannot be stored. */
+  readonly finalAttempt: boolean;
+}
+
+function prices(dependencies: ProcessDependencies, endpoint: string | undefined) {
+  const config = endpoint ? dependencies.pipeline.registry.endpoint(endpoint) : undefined;
+  return { input: config?.input_price_per_1m_tokens ?? 0, output: config?.output_price_per_1m_tokens ?? 0 };
+}
+
+/**
+ * The request's whole life, for any door: claim it in the store (or find its stored
+ * answer), apply its agent's and session's settings, run the pipeline, and store the
+ * outcome in one transaction before the door publishes it. Without a store, the
+ * pipeline's answer goes straight out.
+ */
+export async function processRequest(dependencies: ProcessDependencies, request: AgentRequest, options: ProcessOptions): Promise<ProcessOutcome> {
+  const { store, pipeline } = dependencies;
+  const { logger } = options;
+  if (!store) {
+    const outcome = await handleAgentRequest(pipeline, request, options);
+    return outcome.type === "answered" ? { type: "answer", response: outcome.response, source: "model", persisted: false } : outcome;
+  }
+
+  const timeoutMs = (request.timeout ? parseDuration(request.timeout) : undefined) || pipeline.serviceTimeoutMs;
+  let begun;
+  try {
+    begun = await store.begin(request, { leaseMs: timeoutMs + dependencies.leaseMarginMs, wireForm: options.wireForm });
+  } catch (error) {
+    return storeTrouble(dependencies, error, "store_unavailable");
+  }
+  if (begun.kind === "completed") return { type: "answer", response: begun.response, source: "store", persisted: true };
+  if (begun.kind === "busy") return { type: "retry_later", delayMs: begun.retryAfterMs, reason: "in_flight_elsewhere" };
+
+  const governed = applyGovernance(request, begun.agent, begun.session);
+  const outcome = await handleAgentRequest(pipeline, governed.request, { ...options, fallbackModels: governed.fallbackModels });
+  if (outcome.type === "abandoned") {
+    await store.release(begun.ticket).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "could not release claim"));
+    return outcome;
+  }
+  const response = outcome.response;
+  try {
+    await store.complete({ ticket: begun.ticket, response, wireForm: options.wireForm, costPerMillion: prices(dependencies, response.endpoint) });
+  } catch (error) {
+    if (options.finalAttempt) {
+      logger.error({ err: (error as Error).message }, "last delivery: answering although the outcome could not be stored");
+      pipeline.metrics.errors.inc({ code: "E_STORE_UNAVAILABLE" });
+      return { type: "answer", response, source: "model", persisted: false };
+    }
+    return storeTrouble(dependencies, error, "store_write_failed");
+  }
+  return { type: "answer", response, source: "model", persisted: true };
+}
+
+function storeTrouble(dependencies: ProcessDependencies, error: unknown, reason: string): ProcessOutcome {
+  const failure = error instanceof ModelbusError ? error : new ModelbusError({ code: "E_STORE_UNAVAILABLE", message: String(error), cause: error });
+  dependencies.pipeline.metrics.errors.inc({ code: failure.code });
+  return { type: "retry_later", delayMs: dependencies.retryDelayMs, reason, error: failure };
+}
