@@ -2,8 +2,9 @@ import { parseArgs } from "node:util";
 import { sendRequest } from "./cli/send-request.ts";
 import { parseDuration } from "./config/parse-duration.ts";
 import { loadConfig } from "./config/load-config.ts";
-import { isModelbusError } from "./core/modelbus-error.ts";
 import { startService } from "./main.ts";
+import { applyMigrations } from "./store/migrations/apply-migrations.ts";
+import { migrationStatus } from "./store/migrations/migration-status.ts";
 
 const help = {
   main: `modelbus — agent requests over NATS JetStream to OpenAI-compatible models
@@ -13,6 +14,7 @@ Usage: modelbus <command> [options]
 Commands:
   serve     run the service (JetStream consumer, HTTP admin/metrics)
   send      publish one request and print the response
+  migrate   apply database migrations (or --status to show them)
 
 Run "modelbus <command> --help" for a command's options.
 Environment: MODELBUS_CONFIG (config file, default config/default.json), NATS_URL,
@@ -24,6 +26,16 @@ answers requests on <prefix>.request.>, serves /metrics, /healthz and /readyz.
 With the default config every endpoint is the built-in mock provider (no API key needed).
 
 Options:
+  --config PATH   config file (overrides MODELBUS_CONFIG)
+  -h, --help      show this help`,
+  migrate: `Usage: modelbus migrate [--status] [--config PATH]
+
+Applies pending migrations from prisma/migrations to DATABASE_URL, creating the database
+if needed, with the same _prisma_migrations bookkeeping (and lock) as "prisma migrate
+deploy". Applying twice is a no-op; an edited, already-applied migration is refused.
+
+Options:
+  --status        print which migrations are applied, pending, failed or edited; change nothing
   --config PATH   config file (overrides MODELBUS_CONFIG)
   -h, --help      show this help`,
   send: `Usage: modelbus send --model NAME [options] "text"
@@ -95,6 +107,23 @@ async function send(args: string[]): Promise<number> {
   return response.status === "error" ? 2 : 0;
 }
 
+async function migrate(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { status: { type: "boolean", default: false }, config: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) return print(help.migrate);
+  const { environment } = loadConfig(values.config ? { ...process.env, MODELBUS_CONFIG: values.config } : process.env);
+  if (values.status) {
+    const status = await migrationStatus({ databaseUrl: environment.databaseUrl });
+    process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    return status.upToDate ? 0 : 3;
+  }
+  const result = await applyMigrations({ databaseUrl: environment.databaseUrl });
+  process.stdout.write(`applied: ${result.applied.join(", ") || "none"}; already applied: ${result.alreadyApplied.length}\n`);
+  return 0;
+}
+
 function print(text: string): number {
   process.stdout.write(`${text}\n`);
   return 0;
@@ -107,6 +136,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case "send":
       return send(rest);
+    case "migrate":
+      return migrate(rest);
     case undefined:
     case "-h":
     case "--help":
@@ -121,7 +152,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${isModelbusError(error) ? `${error.code}: ` : ""}${(error as Error).message}\n`);
+    const code = (error as { code?: unknown }).code;
+    process.stderr.write(`${typeof code === "string" && code.startsWith("E_") ? `${code}: ` : ""}${(error as Error).message}\n`);
     process.exit(1);
   },
 );

@@ -4,11 +4,14 @@ import type { LoadedConfig } from "./config/load-config.ts";
 import type { ModelbusConfig } from "./config/config-schema.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
-import { handleAgentRequest, type PipelineDependencies } from "./pipeline/handle-agent-request.ts";
+import type { PipelineDependencies } from "./pipeline/handle-agent-request.ts";
+import { processRequest, type ProcessDependencies } from "./pipeline/process-request.ts";
 import { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
 import { OpenAIChatProvider, type ProviderEndpoint } from "./providers/openai-chat-provider.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
+import type { PrismaInferenceStore } from "./store/prisma-inference-store.ts";
 import { sleepWithSignal } from "./retry/sleep-with-signal.ts";
+import { openStore } from "./store/open-store.ts";
 import { retryPolicyFromConfig } from "./retry/retry-policy-from-config.ts";
 import { ThrottleRegistry } from "./throttle/throttle-registry.ts";
 import { throttleLimitsFromConfig } from "./throttle/throttle-limits-from-config.ts";
@@ -34,6 +37,7 @@ export interface Service {
   readonly streamName: string;
   readonly mockProvider: MockProviderServer | undefined;
   readonly consumer: RequestConsumer;
+  readonly store: PrismaInferenceStore | undefined;
   stop(): Promise<void>;
 }
 
@@ -82,6 +86,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     now: () => performance.now(),
   };
 
+  const store = config.store.enabled ? await openStore(config.store, environment.databaseUrl, logger) : undefined;
+  const processing: ProcessDependencies = {
+    pipeline,
+    store,
+    leaseMarginMs: config.store.lease_margin,
+    retryDelayMs: config.nats.nak_delay,
+  };
+
   const nats = await connectNats(environment.natsUrl, config.nats, env);
   const subjects = subjectsFor(config.nats.subject_prefix);
   const manager = await jetstreamManager(nats);
@@ -101,7 +113,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       maxPayloadBytes: config.nats.max_payload_bytes,
       heartbeatMs: config.nats.heartbeat_interval,
       nakDelayMs: config.nats.nak_delay,
-      handle: (request, handleOptions) => handleAgentRequest(pipeline, request, handleOptions),
+      maxDeliver: config.nats.max_deliver,
+      checkPublishedOnRedelivery: store === undefined,
+      process: (request, processOptions) => processRequest(processing, request, processOptions),
     },
   });
   await consumer.start();
@@ -109,7 +123,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const http = createHttpServer({ logger });
   registerAdminRoutes(http, {
     registry: metrics.registry,
-    checks: [{ name: "nats", check: () => !nats.isClosed() && !nats.isDraining() }],
+    checks: [
+      { name: "nats", check: () => !nats.isClosed() && !nats.isDraining() },
+      ...(store ? [{ name: "mysql", check: () => store.ping() }] : []),
+    ],
   });
   const httpUrl = await http.listen({ host: environment.httpHost, port: environment.httpPort });
   logger.info({ url: httpUrl, nats: environment.natsUrl, requests: subjects.requests }, "modelbus serving");
@@ -122,10 +139,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await nats.drain().catch((error: Error) => logger.warn({ err: error.message }, "NATS drain failed"));
       await http.close();
       await throttles.stopAll();
+      await store?.close().catch((error: Error) => logger.warn({ err: error.message }, "store close failed"));
       await mockProvider?.close();
       logger.info("modelbus stopped");
     })();
     return stopped;
   };
-  return { config, httpUrl, metrics, nats, streamName: stream.name, mockProvider, consumer, stop };
+  return { config, httpUrl, metrics, nats, streamName: stream.name, mockProvider, consumer, store, stop };
 }

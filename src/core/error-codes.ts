@@ -18,6 +18,8 @@ export const errorCodes = {
   E_STORE_UNAVAILABLE: "MySQL could not be reached or refused a write; the delivery is nak'd with delay and succeeds once the store is back.",
   E_MIGRATION_CHECKSUM: "An already-applied migration file was changed; modelbus refuses to start until it is restored or resolved.",
   E_MIGRATION_FAILED: "A migration failed (or an earlier run left one failed); the database needs an operator's attention.",
+  E_MIGRATION_LOCK_TIMEOUT: "Another migrator held the migration lock (prisma_migrate) too long.",
+  E_MIGRATION_INVALID: "The migrations folder or database is not in a state to migrate (missing migration.sql, other provider, tables without history).",
   E_CANCELLED: "The request was cancelled because the service is shutting down; the delivery is nak'd for redelivery.",
   E_INTERNAL: "An unexpected bug; the delivery is nak'd and the error is logged with its stack.",
 } as const;

@@ -1,0 +1,175 @@
+import { randomUUID } from "node:crypto";
+import type { AgentRequest, ChatMessage } from "../core/agent-request.ts";
+import type { AgentResponse } from "../core/agent-response.ts";
+import type { BeginOutcome, InferenceTicket } from "../core/inference-store.ts";
+import type { AgentSettings } from "../core/governance.ts";
+import type { PrismaClient, Session } from "../generated/prisma/client.ts";
+import type { AgentCache } from "./agent-cache.ts";
+import { sessionSettingsFromRow } from "./agent-settings-from-row.ts";
+import { planHistoryAppend } from "./plan-history-append.ts";
+
+/** How a claimed request's messages will be written: to an existing session or a new one. */
+export interface SessionWrite {
+  readonly id: string;
+  readonly create: boolean;
+  readonly parentSessionId?: string | undefined;
+  readonly externalKey?: string | undefined;
+  readonly conversationId?: string | undefined;
+  readonly agentId?: string | undefined;
+  readonly startPosition: number;
+  readonly newMessages: readonly ChatMessage[];
+  readonly historyHash: string;
+}
+
+export interface StoreTicket extends InferenceTicket {
+  readonly session: SessionWrite;
+}
+
+export interface BeginItem {
+  readonly request: AgentRequest;
+  readonly leaseMs: number;
+  readonly wireForm: string;
+}
+
+type SessionRow = Pick<
+  Session,
+  "id" | "agentId" | "conversationId" | "externalKey" | "createdAt" | "messageCount" | "historyHash" | "modelOverride" | "temperatureOverride" | "allowedTools"
+>;
+
+const sessionColumns = {
+  id: true,
+  agentId: true,
+  conversationId: true,
+  externalKey: true,
+  createdAt: true,
+  messageCount: true,
+  historyHash: true,
+  modelOverride: true,
+  temperatureOverride: true,
+  allowedTools: true,
+} as const;
+
+async function loadSessions(prisma: PrismaClient, items: readonly BeginItem[]) {
+  const ids = items.flatMap((item) => (item.request.session_id ? [item.request.session_id] : []));
+  const keys = items.flatMap((item) => (!item.request.session_id && item.request.loop_id ? [item.request.loop_id] : []));
+  if (ids.length === 0 && keys.length === 0) return { byId: new Map<string, SessionRow>(), byKey: new Map<string, SessionRow>() };
+  const rows: SessionRow[] = await prisma.session.findMany({
+    where: { OR: [{ id: { in: ids } }, { externalKey: { in: keys } }] },
+    select: sessionColumns,
+    orderBy: { createdAt: "asc" },
+  });
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  // Branches share a key; the newest one carries the conversation on.
+  const byKey = new Map(rows.flatMap((row) => (row.externalKey ? [[row.externalKey, row] as const] : [])));
+  return { byId, byKey };
+}
+
+function planSession(request: AgentRequest, existing: SessionRow | undefined, agent: AgentSettings | undefined): SessionWrite {
+  const incoming = request.messages;
+  if (existing) {
+    const plan = planHistoryAppend(existing, incoming);
+    if (plan.kind === "append") {
+      return { id: existing.id, create: false, startPosition: existing.messageCount, newMessages: plan.newMessages, historyHash: plan.historyHash };
+    }
+    return {
+      id: randomUUID(),
+      create: true,
+      parentSessionId: existing.id,
+      externalKey: existing.externalKey ?? undefined,
+      conversationId: existing.conversationId ?? undefined,
+      agentId: existing.agentId ?? agent?.id,
+      startPosition: 0,
+      newMessages: incoming,
+      historyHash: plan.historyHash,
+    };
+  }
+  const plan = planHistoryAppend({ messageCount: 0, historyHash: "" }, incoming);
+  return {
+    id: request.session_id ?? randomUUID(),
+    create: true,
+    externalKey: request.loop_id,
+    conversationId: request.conversation_id,
+    agentId: agent?.id,
+    startPosition: 0,
+    newMessages: incoming,
+    historyHash: plan.historyHash,
+  };
+}
+
+/**
+ * Claims a batch of requests in two round trips (INSERT IGNORE of in-flight rows, then one
+ * read of them all) while sessions and agents load in parallel. A request already
+ * completed comes back with its stored response; one in flight under a live lease is busy.
+ */
+export async function beginBatch(prisma: PrismaClient, agents: AgentCache, items: readonly BeginItem[], now: () => number): Promise<BeginOutcome[]> {
+  const owners = items.map(() => randomUUID());
+  const inferenceIds = items.map(() => randomUUID());
+  const startedAt = new Date(now());
+  await prisma.inference.createMany({
+    skipDuplicates: true,
+    data: items.map((item, index) => ({
+      id: inferenceIds[index] as string,
+      requestId: item.request.request_id,
+      state: "in_flight",
+      owner: owners[index] as string,
+      leaseUntil: new Date(startedAt.getTime() + item.leaseMs),
+      wireForm: item.wireForm,
+      createdAt: startedAt,
+    })),
+  });
+  const agentLookups = items.flatMap((item) => [item.request.agent, item.request.role].filter((name): name is string => Boolean(name)));
+  const [claims, sessions, agentsByName] = await Promise.all([
+    prisma.inference.findMany({
+      where: { requestId: { in: items.map((item) => item.request.request_id) } },
+      select: { id: true, requestId: true, state: true, owner: true, leaseUntil: true, response: true },
+    }),
+    loadSessions(prisma, items),
+    agents.get(agentLookups),
+  ]);
+  const claimsByRequest = new Map(claims.map((claim) => [claim.requestId, claim]));
+
+  const outcomes: BeginOutcome[] = [];
+  for (const [index, item] of items.entries()) {
+    const { request } = item;
+    const claim = claimsByRequest.get(request.request_id);
+    if (claim?.state === "completed" && claim.response) {
+      outcomes.push({ kind: "completed", response: claim.response as unknown as AgentResponse });
+      continue;
+    }
+    const owner = owners[index] as string;
+    if (claim && claim.owner !== owner) {
+      const leaseLeft = (claim.leaseUntil?.getTime() ?? 0) - now();
+      const taken = leaseLeft <= 0 && (await takeOver(prisma, claim.requestId, claim.owner, owner, item.leaseMs, now));
+      if (!taken) {
+        // Come back when the lease runs out: by then the holder has answered (the retry is
+        // answered from the store) or is gone (the retry takes over). One delivery used.
+        outcomes.push({ kind: "busy", retryAfterMs: Math.max(250, leaseLeft + 100) });
+        continue;
+      }
+    }
+    const existing = request.session_id ? sessions.byId.get(request.session_id) : request.loop_id ? sessions.byKey.get(request.loop_id) : undefined;
+    const agent =
+      (request.agent ? agentsByName.get(request.agent) : undefined) ?? (request.role ? agentsByName.get(request.role) : undefined);
+    const session = planSession(request, existing, agent);
+    const ticket: StoreTicket = {
+      requestId: request.request_id,
+      inferenceId: claim?.id ?? (inferenceIds[index] as string),
+      owner,
+      request,
+      agentId: agent?.id ?? existing?.agentId ?? undefined,
+      session,
+    };
+    const sessionSettings = existing ? sessionSettingsFromRow(existing) : undefined;
+    outcomes.push({ kind: "claimed", ticket, ...(agent ? { agent } : {}), ...(sessionSettings ? { session: sessionSettings } : {}) });
+  }
+  return outcomes;
+}
+
+/** An expired lease is taken over with a compare-and-set on the previous owner. */
+async function takeOver(prisma: PrismaClient, requestId: string, previous: string | null, owner: string, leaseMs: number, now: () => number): Promise<boolean> {
+  const result = await prisma.inference.updateMany({
+    where: { requestId, owner: previous, state: "in_flight" },
+    data: { owner, leaseUntil: new Date(now() + leaseMs) },
+  });
+  return result.count === 1;
+}

@@ -1,0 +1,51 @@
+import type { StoreConfig } from "../config/config-schema.ts";
+import type { Logger } from "../observability/logger.ts";
+import { createPrismaClient } from "./create-prisma-client.ts";
+import { applyMigrations } from "./migrations/apply-migrations.ts";
+import { MigrationError } from "./migrations/migration-error.ts";
+import { PrismaInferenceStore } from "./prisma-inference-store.ts";
+
+const migrationRetryMs = 2_000;
+
+/**
+ * Opens the store and, when configured, migrates it. A migration the runner refuses
+ * (edited, failed) stops the start: the operator must look. A database that does not
+ * answer does not: the store reports unavailable (deliveries are handed back, /readyz
+ * says not ready) and migrating is retried until it succeeds.
+ */
+export async function openStore(config: StoreConfig, databaseUrl: string, logger: Logger): Promise<PrismaInferenceStore> {
+  const store = new PrismaInferenceStore(createPrismaClient(databaseUrl, { connectionLimit: config.connection_limit }), {
+    maxBatch: config.max_batch,
+    maxConcurrentBatches: config.max_concurrent_batches,
+    agentCacheTtlMs: config.agent_cache_ttl,
+  });
+  if (!config.migrate_on_start) return store;
+  const migrate = async () => {
+    const result = await applyMigrations({ databaseUrl, logger });
+    logger.info({ applied: result.applied, already_applied: result.alreadyApplied.length }, "migrations checked");
+  };
+  try {
+    await migrate();
+  } catch (error) {
+    if (error instanceof MigrationError) throw error;
+    logger.error({ err: (error as Error).message }, "database unreachable at start; migrating again in the background");
+    store.holdUntil(retryUntilDone(migrate, logger));
+  }
+  return store;
+}
+
+async function retryUntilDone(migrate: () => Promise<void>, logger: Logger): Promise<void> {
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, migrationRetryMs).unref());
+    try {
+      await migrate();
+      return;
+    } catch (error) {
+      if (error instanceof MigrationError) {
+        logger.fatal({ err: error.message, code: error.code }, "migration refused; the store stays unavailable");
+        throw error;
+      }
+      logger.warn({ err: (error as Error).message }, "database still unreachable; will retry migrating");
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * One uniquely named MariaDB database per test (or per test file), on the server named by
+ * TEST_DATABASE_URL (default: root on 127.0.0.1:3306), created empty and dropped afterwards.
+ */
+import { randomBytes } from "node:crypto";
+import { openMigrationConnection } from "../../src/store/migrations/open-migration-connection.ts";
+import { parseDatabaseUrl } from "../../src/store/migrations/parse-database-url.ts";
+import { quoteIdentifier } from "../../src/store/migrations/quote-identifier.ts";
+
+/** The server, without a database: `mysql://user[:password]@host:port`. */
+export const baseDatabaseUrl = process.env.TEST_DATABASE_URL ?? "mysql://root@127.0.0.1:3306";
+
+export interface TestDatabase {
+  /** `baseDatabaseUrl` with this database's name as its path. */
+  readonly url: string;
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+/** The URL of a database on the test server. */
+export function testDatabaseUrl(name: string): string {
+  const url = new URL(baseDatabaseUrl);
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return url.toString();
+}
+
+async function runOnServer(sql: string): Promise<void> {
+  const connection = await openMigrationConnection(parseDatabaseUrl(baseDatabaseUrl));
+  try {
+    await connection.query(sql);
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Runs one statement (or several) on a database of the test server and returns the rows. */
+export async function queryTestDatabase<Row = Record<string, unknown>>(
+  databaseUrl: string,
+  sql: string,
+  values: readonly unknown[] = [],
+): Promise<Row[]> {
+  const parts = parseDatabaseUrl(databaseUrl);
+  const connection = await openMigrationConnection(parts);
+  try {
+    if (parts.database !== undefined) await connection.query(`USE ${quoteIdentifier(parts.database)}`);
+    return await connection.query<Row[]>({ sql, dateStrings: true }, [...values]);
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Creates `modelbus_test_<random>` (utf8mb4, as the migration runner would) and returns how to reach and drop it. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `modelbus_test_${randomBytes(6).toString("hex")}`;
+  await runOnServer(`CREATE DATABASE ${quoteIdentifier(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  return {
+    url: testDatabaseUrl(name),
+    name,
+    drop: () => runOnServer(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`),
+  };
+}
