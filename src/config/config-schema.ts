@@ -35,6 +35,8 @@ export const endpointSchema = z.strictObject({
   max_concurrent: nonNegativeInt.default(0),
   max_queue: positiveInt.default(1_000),
   request_timeout: duration("0").optional(),
+  stream: z.boolean().default(false),
+  first_token_timeout: duration("0").optional(),
   reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high"]).optional(),
   options: z.record(z.string(), z.unknown()).optional(),
   input_price_per_1m_tokens: z.number().min(0).default(0),
@@ -90,6 +92,7 @@ export const natsSchema = z.strictObject({
 
 export const serviceSchema = z.strictObject({
   timeout: duration("110s"),
+  first_token_timeout: duration("60s"),
   shutdown_timeout: duration("25s"),
   log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -104,6 +107,13 @@ export const storeSchema = z.strictObject({
   lease_margin: duration("30s"),
 });
 
+export const httpSchema = z.strictObject({
+  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").default("MODELBUS_API_KEY"),
+  body_limit_bytes: positiveInt.default(1_048_576),
+  idempotency_ttl: duration("24h"),
+  max_page_size: positiveInt.max(1_000).default(100),
+});
+
 export const mockSchema = z.strictObject({
   host: z.string().default("127.0.0.1"),
   port: nonNegativeInt.max(65_535).default(0),
@@ -115,6 +125,7 @@ export const configSchema = z.strictObject({
   nats: natsSchema.default(natsSchema.parse({})),
   retry: retrySchema.default(retrySchema.parse({})),
   store: storeSchema.default(storeSchema.parse({})),
+  http: httpSchema.default(httpSchema.parse({})),
   mock: mockSchema.default(mockSchema.parse({})),
   model_registry: modelRegistrySchema,
 });
@@ -126,4 +137,5 @@ export type ModelRegistryConfig = z.output<typeof modelRegistrySchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type NatsConfig = z.output<typeof natsSchema>;
 export type StoreConfig = z.output<typeof storeSchema>;
+export type HttpConfig = z.output<typeof httpSchema>;
 export type ProviderName = (typeof providerNames)[number];

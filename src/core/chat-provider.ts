@@ -10,11 +10,22 @@ export interface ProviderResult {
   providerModel: string;
 }
 
+/** Text that arrived from a streaming provider, ready to pass on (think tags already split). */
+export interface StreamDelta {
+  readonly contentDelta: string;
+  readonly reasoningDelta: string;
+}
+
 export interface ProviderCallOptions {
   readonly signal: AbortSignal;
   /** Time left for this attempt; the provider client uses it as its own timeout. */
   readonly timeoutMs: number;
   readonly warn: (message: string, details?: Record<string, unknown>) => void;
+  /** Stream from the provider (SSE) and report deltas as they arrive. */
+  readonly stream?: boolean | undefined;
+  readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
+  /** Streaming: the attempt fails (retryably) when no token arrives within this time. */
+  readonly firstTokenTimeoutMs?: number | undefined;
 }
 
 /**

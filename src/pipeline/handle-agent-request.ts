@@ -1,6 +1,6 @@
 import type { AgentRequest } from "../core/agent-request.ts";
 import { errorResponse, type AgentResponse } from "../core/agent-response.ts";
-import type { ChatProvider, ProviderResult } from "../core/chat-provider.ts";
+import type { ChatProvider, ProviderResult, StreamDelta } from "../core/chat-provider.ts";
 import type { ErrorCode } from "../core/error-codes.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -91,6 +91,8 @@ export interface HandleOptions {
   readonly logger?: Logger;
   /** Models to try after the request's own model fails (an agent's fallback models). */
   readonly fallbackModels?: readonly string[];
+  /** Receives streamed text as it arrives; streaming is used when set and the request or endpoint asks for it. */
+  readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AgentRequest } from "../core/agent-request.ts";
 import type { AgentResponse } from "../core/agent-response.ts";
+import type { StreamDelta } from "../core/chat-provider.ts";
 import type { InferenceStore } from "../core/inference-store.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import { parseDuration } from "../config/parse-duration.ts";
@@ -27,6 +28,8 @@ export interface ProcessOptions {
   readonly wireForm: string;
   /** The last delivery JetStream will make: an answer must go out even if it cannot be stored. */
   readonly finalAttempt: boolean;
+  /** Streamed text as it arrives (SSE to an HTTP client, chunks on NATS). */
+  readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
 }
 
 function prices(dependencies: ProcessDependencies, endpoint: string | undefined) {
