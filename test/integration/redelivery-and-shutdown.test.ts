@@ -13,6 +13,7 @@ afterEach(async () => {
 function fileConfig(names: ReturnType<typeof uniqueNames>, nats: Record<string, unknown> = {}) {
   return {
     service: { log_level: "warn", shutdown_timeout: "5s" },
+    store: { enabled: false }, // NATS semantics only; the shared default database stays out of it
     nats: { stream: names.stream, subject_prefix: names.prefix, consumer: names.consumer, ack_wait: "2s", heartbeat_interval: "500ms", ...nats },
     retry: { initial_delay: "20ms", rate_limit_delay: "50ms", jitter: 0 },
     model_registry: { endpoints: { main: { provider: "mock", model: "main-model" } } },
