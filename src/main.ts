@@ -20,6 +20,7 @@ import { createHttpServer } from "./transports/http/http-server.ts";
 import { connectNats } from "./transports/nats/connect-nats.ts";
 import { ensureConsumer } from "./transports/nats/ensure-consumer.ts";
 import { ensureStream } from "./transports/nats/ensure-stream.ts";
+import { ChunkPublisher } from "./transports/nats/chunk-publisher.ts";
 import { RequestConsumer } from "./transports/nats/request-consumer.ts";
 import { ResponsePublisher } from "./transports/nats/response-publisher.ts";
 import { subjectsFor } from "./transports/nats/subjects.ts";
@@ -80,6 +81,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     throttles,
     retryPolicy: retryPolicyFromConfig(config.retry),
     serviceTimeoutMs: config.service.timeout,
+    firstTokenTimeoutMs: config.service.first_token_timeout,
     metrics,
     logger,
     sleep: sleepWithSignal,
@@ -108,6 +110,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logger,
     delivery: {
       publisher,
+      chunks: new ChunkPublisher(nats, subjects),
       metrics,
       logger,
       maxPayloadBytes: config.nats.max_payload_bytes,

@@ -8,6 +8,8 @@ export interface ProviderResult {
   message: ResponseMessage;
   usage: TokenUsage;
   providerModel: string;
+  /** Set when the answer was streamed. */
+  streamStats?: { readonly firstTokenMs: number | undefined; readonly chunks: number };
 }
 
 /** Text that arrived from a streaming provider, ready to pass on (think tags already split). */

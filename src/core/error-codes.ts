@@ -14,6 +14,7 @@ export const errorCodes = {
   E_PROVIDER_TIMEOUT: "The request's timeout (request → endpoint → capability → service) expired before an answer.",
   E_PROVIDER_AUTH: "The provider refused the credentials (401/403); not retried.",
   E_PROVIDER_REJECTED: "The provider rejected the request (400/404/422 or another non-retryable status); not retried.",
+  E_PROVIDER_STREAM_INTERRUPTED: "A streamed answer stopped after text had been published (no finish reason, or the connection dropped); not retried, partial content and usage are in the response.",
   E_PROVIDER_RESPONSE_INVALID: "The provider answered 200 with a body that is not a chat completion (no choices, no message).",
   E_STORE_UNAVAILABLE: "MySQL could not be reached or refused a write; the delivery is nak'd with delay and succeeds once the store is back.",
   E_MIGRATION_CHECKSUM: "An already-applied migration file was changed; modelbus refuses to start until it is restored or resolved.",

@@ -1,4 +1,11 @@
+import type { ResponseMessage, TokenUsage } from "./agent-response.ts";
 import type { ErrorCode } from "./error-codes.ts";
+
+/** What a provider had produced before it failed (a stream cut mid-way). */
+export interface PartialOutput {
+  readonly message: ResponseMessage;
+  readonly usage: TokenUsage;
+}
 
 /** Why a failed provider attempt may be tried again; decides which retry curve applies. */
 export type RetryReason = "transient" | "rate_limit";
@@ -12,6 +19,7 @@ export interface ModelbusErrorOptions {
   readonly retryAfterMs?: number | undefined;
   /** HTTP status from the provider, when there was one. */
   readonly status?: number | undefined;
+  readonly partial?: PartialOutput | undefined;
   readonly cause?: unknown;
 }
 
@@ -26,6 +34,7 @@ export class ModelbusError extends Error {
   readonly retryReason: RetryReason | undefined;
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
+  readonly partial: PartialOutput | undefined;
 
   constructor(options: ModelbusErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -33,6 +42,7 @@ export class ModelbusError extends Error {
     this.retryReason = options.retryReason;
     this.retryAfterMs = options.retryAfterMs;
     this.status = options.status;
+    this.partial = options.partial;
   }
 
   get retryable(): boolean {

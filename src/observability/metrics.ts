@@ -59,6 +59,19 @@ export function createMetrics(options: MetricsOptions = {}) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     }),
+    timeToFirstToken: new Histogram({
+      name: "modelbus_stream_ttft_seconds",
+      help: "Streaming: time from sending the request to the first content or reasoning token, by endpoint.",
+      labelNames: ["endpoint"] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40],
+      registers,
+    }),
+    streamChunks: new Counter({
+      name: "modelbus_stream_chunks_total",
+      help: "Streaming: SSE chunks received from providers, by endpoint.",
+      labelNames: ["endpoint"] as const,
+      registers,
+    }),
     deliveries: new Counter({
       name: "modelbus_deliveries_total",
       help: "JetStream deliveries settled, by outcome (ack, nak, term) and reason.",

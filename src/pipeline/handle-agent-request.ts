@@ -18,6 +18,7 @@ export interface PipelineDependencies {
   readonly throttles: ThrottleRegistry;
   readonly retryPolicy: RetryPolicy;
   readonly serviceTimeoutMs: number;
+  readonly firstTokenTimeoutMs: number;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -116,7 +117,7 @@ export async function handleAgentRequest(
   let lastEndpoint = "none";
   for (const [index, { endpointName, route }] of chain.entries()) {
     lastEndpoint = endpointName;
-    const outcome = await callEndpoint(dependencies, { request, route, endpointName, signal: options.signal, logger });
+    const outcome = await callEndpoint(dependencies, { request, route, endpointName, signal: options.signal, logger, onDelta: options.onDelta });
     retryCount += outcome.retryCount;
     if (outcome.ok) {
       return finish(dependencies, startedAt, endpointName, successResponse(request, endpointName, outcome.value, retryCount));
@@ -129,7 +130,15 @@ export async function handleAgentRequest(
     if (!fallbackCodes.has(lastError.code) || index === chain.length - 1) break;
     logger.warn({ endpoint: endpointName, code: lastError.code, err: lastError.message }, "endpoint failed; trying the next in the chain");
   }
-  const response = errorResponse(request.request_id, lastError, { retry_count: retryCount, endpoint: lastEndpoint });
+  const response = errorResponse(request.request_id, lastError, {
+    retry_count: retryCount,
+    endpoint: lastEndpoint,
+    ...(lastError.partial ? { token_usage: lastError.partial.usage } : {}),
+  });
+  // A stream cut mid-way still tells the orchestrator what had arrived.
+  if (lastError.partial && (lastError.partial.message.content || lastError.partial.message.reasoning_content)) {
+    response.message = lastError.partial.message;
+  }
   return finish(dependencies, startedAt, lastEndpoint, response);
 }
 
@@ -139,6 +148,7 @@ interface EndpointCall {
   readonly endpointName: string;
   readonly signal: AbortSignal;
   readonly logger: Logger;
+  readonly onDelta: ((delta: StreamDelta) => void) | undefined;
 }
 
 async function callEndpoint(dependencies: PipelineDependencies, call: EndpointCall): Promise<RetryOutcome<ProviderResult>> {
@@ -160,6 +170,11 @@ async function callEndpoint(dependencies: PipelineDependencies, call: EndpointCa
   });
   if (timeout.ignoredRequestTimeout) logger.warn({ timeout: timeout.ignoredRequestTimeout }, "unparseable request timeout ignored");
 
+  // Stream when someone listens for deltas and the request or the endpoint asks for it.
+  const stream = call.onDelta !== undefined && (request.stream === true || endpoint.stream);
+  const streaming = stream
+    ? { stream, onDelta: call.onDelta, firstTokenTimeoutMs: endpoint.first_token_timeout || dependencies.firstTokenTimeoutMs }
+    : {};
   const throttle = throttles.for(endpointName);
   const warn = (message: string, details?: Record<string, unknown>) => logger.warn({ endpoint: endpointName, ...details }, message);
   metrics.inFlight.inc({ endpoint: endpointName });
@@ -167,7 +182,12 @@ async function callEndpoint(dependencies: PipelineDependencies, call: EndpointCa
     return await withDeadline(call.signal, timeout, now, async (signal, deadlineMs) => {
       const attempt = async () => {
         try {
-          return await dependencies.provider.complete(endpointName, request, { signal, timeoutMs: deadlineMs - now(), warn });
+          const result = await dependencies.provider.complete(endpointName, request, { signal, timeoutMs: deadlineMs - now(), warn, ...streaming });
+          if (result.streamStats) {
+            metrics.streamChunks.inc({ endpoint: endpointName }, result.streamStats.chunks);
+            if (result.streamStats.firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ endpoint: endpointName }, result.streamStats.firstTokenMs / 1_000);
+          }
+          return result;
         } catch (error) {
           if (error instanceof ModelbusError && error.status === 429) metrics.rateLimitHits.inc({ endpoint: endpointName });
           throw error;

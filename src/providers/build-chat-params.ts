@@ -6,6 +6,9 @@ import type {
 } from "openai/resources/chat/completions";
 import type { AgentRequest, ChatMessage, ResponseFormat, ToolChoice } from "../core/agent-request.ts";
 import type { EndpointConfig } from "../config/config-schema.ts";
+import { adapterFor } from "./adapters/adapter-for.ts";
+import type { ProviderAdapter } from "./adapters/provider-adapter.ts";
+import { toProviderMessages } from "./adapters/to-provider-messages.ts";
 
 function toMessageParam(message: ChatMessage): ChatCompletionMessageParam {
   const content = message.content ?? "";
@@ -62,10 +65,14 @@ function toTool(tool: NonNullable<AgentRequest["tools"]>[number]): ChatCompletio
  * provider model id (never the routing name), max_tokens from the request or the
  * endpoint's max_output_tokens, temperature only when > 0, options → chat_template_kwargs.
  */
-export function buildChatParams(request: AgentRequest, endpoint: EndpointConfig): ChatCompletionCreateParamsNonStreaming {
+export function buildChatParams(
+  request: AgentRequest,
+  endpoint: EndpointConfig,
+  adapter: ProviderAdapter = adapterFor(endpoint.provider),
+): ChatCompletionCreateParamsNonStreaming {
   const params: ChatCompletionCreateParamsNonStreaming & { chat_template_kwargs?: Record<string, unknown> } = {
     model: endpoint.model,
-    messages: request.messages.map(toMessageParam),
+    messages: toProviderMessages(request.messages, adapter, toMessageParam),
   };
   const maxTokens = request.max_tokens || endpoint.max_output_tokens;
   if (maxTokens) params.max_tokens = maxTokens;

@@ -3,9 +3,12 @@ import type { EndpointConfig } from "../config/config-schema.ts";
 import type { AgentRequest } from "../core/agent-request.ts";
 import type { ChatProvider, ProviderCallOptions, ProviderResult } from "../core/chat-provider.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
+import { adapterFor } from "./adapters/adapter-for.ts";
+import type { ProviderAdapter } from "./adapters/provider-adapter.ts";
 import { buildChatParams } from "./build-chat-params.ts";
 import { classifyProviderError } from "./classify-provider-error.ts";
 import { parseChatCompletion } from "./parse-chat-completion.ts";
+import { streamChatCompletion } from "./stream-chat-completion.ts";
 
 /** One endpoint as the provider client needs it: where to call and with which key. */
 export interface ProviderEndpoint {
@@ -20,6 +23,7 @@ type Fetch = NonNullable<ConstructorParameters<typeof OpenAI>[0]>["fetch"];
 interface Client {
   readonly endpoint: ProviderEndpoint;
   readonly sdk: OpenAI;
+  readonly adapter: ProviderAdapter;
 }
 
 /**
@@ -39,14 +43,15 @@ export class OpenAIChatProvider implements ChatProvider {
         maxRetries: 0,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
-      this.clients.set(endpoint.name, { endpoint, sdk });
+      this.clients.set(endpoint.name, { endpoint, sdk, adapter: adapterFor(endpoint.config.provider) });
     }
   }
 
   async complete(endpointName: string, request: AgentRequest, options: ProviderCallOptions): Promise<ProviderResult> {
     const client = this.clients.get(endpointName);
     if (!client) throw new ModelbusError({ code: "E_INTERNAL", message: `no provider client for endpoint "${endpointName}"` });
-    const params = buildChatParams(request, client.endpoint.config);
+    const params = buildChatParams(request, client.endpoint.config, client.adapter);
+    if (options.stream) return streamChatCompletion(client.sdk, params, client.adapter, options);
     let completion: OpenAI.ChatCompletion;
     try {
       completion = await client.sdk.chat.completions.create(params, {
@@ -57,6 +62,6 @@ export class OpenAIChatProvider implements ChatProvider {
     } catch (error) {
       throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
     }
-    return parseChatCompletion(completion, options.warn);
+    return parseChatCompletion(completion, options.warn, client.adapter);
   }
 }

@@ -3,7 +3,9 @@ import type { ToolCall } from "../core/agent-request.ts";
 import type { ProviderResult } from "../core/chat-provider.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
+import type { ProviderAdapter } from "./adapters/provider-adapter.ts";
 import { parseToolArguments } from "./parse-tool-arguments.ts";
+import { extractThinkTags } from "./think-tags/extract-think-tags.ts";
 
 type Warn = (message: string, details?: Record<string, unknown>) => void;
 
@@ -19,7 +21,7 @@ function invalid(message: string): ModelbusError {
 }
 
 /** Turns a Chat Completions body into our result; the body's shape is checked, not trusted. */
-export function parseChatCompletion(completion: ChatCompletion, warn: Warn): ProviderResult {
+export function parseChatCompletion(completion: ChatCompletion, warn: Warn, adapter?: ProviderAdapter): ProviderResult {
   if (!Array.isArray(completion.choices) || completion.choices.length === 0) throw invalid("no choices in response");
   const choice = completion.choices[0];
   if (!choice?.message) throw invalid("no message in choice");
@@ -43,12 +45,13 @@ export function parseChatCompletion(completion: ChatCompletion, warn: Warn): Pro
   }
 
   const message: ProviderResult["message"] = { role: "assistant" };
-  if (choice.message.content) message.content = choice.message.content;
-  const reasoning = readReasoning(choice.message);
+  // <think>…</think> blocks in the text move to reasoning_content (reference §4.5).
+  const { content, reasoning } = extractThinkTags(choice.message.content ?? "", readReasoning(choice.message) ?? "");
+  if (content) message.content = content;
   if (reasoning) message.reasoning_content = reasoning;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
 
-  return {
+  const result: ProviderResult = {
     status: mapFinishReason(finishReason, toolCalls.length > 0),
     finishReason,
     message,
@@ -58,4 +61,5 @@ export function parseChatCompletion(completion: ChatCompletion, warn: Warn): Pro
     },
     providerModel: completion.model,
   };
+  return adapter?.normalizeResponse?.(result, choice.message.tool_calls ?? []) ?? result;
 }

@@ -14,6 +14,8 @@ export interface MockReplyToolCall {
   readonly id: string;
   readonly name: string;
   readonly arguments: string;
+  /** Gemini style: the call's thought signature (base64). */
+  readonly thoughtSignature?: string;
 }
 
 export interface MockUsage {
@@ -28,6 +30,7 @@ export interface MockReply {
   readonly toolCalls: readonly MockReplyToolCall[];
   readonly finishReason: string;
   readonly usage: MockUsage;
+  readonly style?: "openai" | "gemini";
 }
 
 /** Identity of one completion: `id` is shared by the JSON body and every stream chunk. */
@@ -75,7 +78,10 @@ export function buildMockReply(
   meta: MockCompletionMeta,
 ): MockReply {
   if (behaviour.kind === "tool_call") {
-    const toolCalls = buildToolCalls(request, behaviour, meta.callIdPrefix);
+    const gemini = behaviour.style === "gemini";
+    const toolCalls = buildToolCalls(request, behaviour, meta.callIdPrefix).map((call) =>
+      gemini ? { ...call, thoughtSignature: Buffer.from(`sig-${call.id}`).toString("base64") } : call,
+    );
     const content = behaviour.content ?? null;
     const chars = toolCalls.reduce((sum, call) => sum + call.arguments.length, content?.length ?? 0);
     return {
@@ -84,6 +90,7 @@ export function buildMockReply(
       toolCalls,
       finishReason: behaviour.finish_reason ?? "tool_calls",
       usage: estimateUsage(request, chars, undefined),
+      ...(gemini ? { style: "gemini" as const } : {}),
     };
   }
   const content = behaviour.content ?? defaultMockAnswer(request);

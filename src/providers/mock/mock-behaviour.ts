@@ -37,6 +37,11 @@ export const toolCallBehaviourSchema = z.strictObject({
   finish_reason: z.string().optional(),
   delay_ms: delayMs,
   content: z.string().optional(),
+  /**
+   * "gemini": each call carries extra_content.google.thought_signature, and streamed calls
+   * come whole, without an index, as Gemini's OpenAI-compatible endpoint sends them.
+   */
+  style: z.enum(["openai", "gemini"]).optional(),
 });
 
 /** Answer with an HTTP error status and an OpenAI error body. */

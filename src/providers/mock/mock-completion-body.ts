@@ -8,6 +8,7 @@ export function mockCompletionBody(reply: MockReply, meta: MockCompletionMeta): 
       id: call.id,
       type: "function",
       function: { name: call.name, arguments: call.arguments },
+      ...(call.thoughtSignature ? { extra_content: { google: { thought_signature: call.thoughtSignature } } } : {}),
     }));
   }
   if (reply.reasoningContent !== undefined) message.reasoning_content = reply.reasoningContent;

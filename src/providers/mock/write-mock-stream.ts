@@ -37,6 +37,19 @@ function chunkFrame(meta: MockCompletionMeta, delta: object, finishReason: strin
 
 function toolCallFrames(reply: MockReply, meta: MockCompletionMeta, usageNull: boolean): string[] {
   const frames: string[] = [];
+  if (reply.style === "gemini") {
+    // Gemini: no index; each call whole in one delta, with its thought signature.
+    for (const call of reply.toolCalls) {
+      const delta = {
+        id: call.id,
+        type: "function",
+        function: { name: call.name, arguments: call.arguments },
+        extra_content: { google: { thought_signature: call.thoughtSignature } },
+      };
+      frames.push(chunkFrame(meta, { tool_calls: [delta] }, null, usageNull));
+    }
+    return frames;
+  }
   reply.toolCalls.forEach((call, index) => {
     const header = { index, id: call.id, type: "function", function: { name: call.name, arguments: "" } };
     frames.push(chunkFrame(meta, { tool_calls: [header] }, null, usageNull));

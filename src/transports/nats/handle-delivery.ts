@@ -6,10 +6,12 @@ import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import type { ProcessOptions, ProcessOutcome } from "../../pipeline/process-request.ts";
 import { decodeRequest, type WireForm } from "./decode-request.ts";
+import type { ChunkPublisher } from "./chunk-publisher.ts";
 import type { ResponsePublisher } from "./response-publisher.ts";
 
 export interface DeliveryDependencies {
   readonly publisher: ResponsePublisher;
+  readonly chunks: ChunkPublisher;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly maxPayloadBytes: number;
@@ -86,8 +88,18 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
 
   const heartbeat = setInterval(() => message.working(), dependencies.heartbeatMs);
   let outcome: ProcessOutcome;
+  let streamed = false;
   try {
-    outcome = await dependencies.process(request, { signal, logger, wireForm: form, finalAttempt: delivery >= dependencies.maxDeliver });
+    outcome = await dependencies.process(request, {
+      signal,
+      logger,
+      wireForm: form,
+      finalAttempt: delivery >= dependencies.maxDeliver,
+      onDelta: (delta) => {
+        streamed = true;
+        dependencies.chunks.delta(request.request_id, delta);
+      },
+    });
   } finally {
     clearInterval(heartbeat);
   }
@@ -98,6 +110,9 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
       logger.warn({ reason: outcome.reason, err: outcome.error?.message, delay_ms: outcome.delayMs }, "delivery handed back for later");
       return settle(message, dependencies, "nak", outcome.reason, outcome.delayMs);
     case "answer": {
+      if (outcome.source === "model" && outcome.response.status !== "error" && (streamed || request.stream === true)) {
+        dependencies.chunks.done(request.request_id);
+      }
       const reason = outcome.source === "store" ? "answered_from_store" : outcome.response.status;
       return publishThenAck(message, dependencies, outcome.response, form, logger, { outcome: "ack", reason });
     }
