@@ -32,6 +32,7 @@ export const endpointSchema = z.strictObject({
   max_output_tokens: nonNegativeInt.optional(),
   requests_per_minute: nonNegativeInt.default(0),
   burst: positiveInt.optional(),
+  tokens_per_minute: nonNegativeInt.default(0),
   max_concurrent: nonNegativeInt.default(0),
   max_queue: positiveInt.default(1_000),
   request_timeout: duration("0").optional(),
@@ -114,6 +115,19 @@ export const httpSchema = z.strictObject({
   max_page_size: positiveInt.max(1_000).default(100),
 });
 
+export const throttleSchema = z.strictObject({
+  redis_url: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  redis_password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
+});
+
+export const breakerSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  window: positiveInt.default(20),
+  min_calls: positiveInt.default(5),
+  failure_ratio: z.number().gt(0).max(1).default(0.5),
+  cooldown: duration("30s"),
+});
+
 export const mockSchema = z.strictObject({
   host: z.string().default("127.0.0.1"),
   port: nonNegativeInt.max(65_535).default(0),
@@ -126,6 +140,8 @@ export const configSchema = z.strictObject({
   retry: retrySchema.default(retrySchema.parse({})),
   store: storeSchema.default(storeSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
+  throttle: throttleSchema.default(throttleSchema.parse({})),
+  breaker: breakerSchema.default(breakerSchema.parse({})),
   mock: mockSchema.default(mockSchema.parse({})),
   model_registry: modelRegistrySchema,
 });
@@ -138,4 +154,6 @@ export type RetryConfig = z.output<typeof retrySchema>;
 export type NatsConfig = z.output<typeof natsSchema>;
 export type StoreConfig = z.output<typeof storeSchema>;
 export type HttpConfig = z.output<typeof httpSchema>;
+export type ThrottleConfig = z.output<typeof throttleSchema>;
+export type BreakerConfig = z.output<typeof breakerSchema>;
 export type ProviderName = (typeof providerNames)[number];
