@@ -8,6 +8,8 @@ import type { PipelineDependencies } from "./pipeline/handle-agent-request.ts";
 import { processRequest, type ProcessDependencies } from "./pipeline/process-request.ts";
 import { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
 import { OpenAIChatProvider, type ProviderEndpoint } from "./providers/openai-chat-provider.ts";
+import { BreakerRegistry } from "./registry/breaker-registry.ts";
+import type { BreakerState } from "./registry/circuit-breaker.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
 import type { PrismaInferenceStore } from "./store/prisma-inference-store.ts";
 import { sleepWithSignal } from "./retry/sleep-with-signal.ts";
@@ -40,6 +42,16 @@ export interface Service {
   readonly consumer: RequestConsumer;
   readonly store: PrismaInferenceStore | undefined;
   stop(): Promise<void>;
+}
+
+/** One breaker per endpoint; each state change is mirrored in modelbus_breaker_state. */
+function breakerRegistry(config: ModelbusConfig, metrics: Metrics, now: () => number): BreakerRegistry {
+  const show = (endpoint: string, state: BreakerState) => {
+    for (const candidate of ["closed", "open", "half_open"] as const) metrics.breakerState.set({ endpoint, state: candidate }, candidate === state ? 1 : 0);
+  };
+  for (const endpoint of Object.keys(config.model_registry.endpoints)) show(endpoint, "closed");
+  const { enabled, window, min_calls: minCalls, failure_ratio: failureRatio, cooldown: cooldownMs } = config.breaker;
+  return new BreakerRegistry({ enabled, window, minCalls, failureRatio, cooldownMs, now }, show);
 }
 
 /** `…/v1/chat/completions` (as semstreams configs write it) and `…/v1` both name the same base. */
@@ -75,10 +87,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   if (mockProvider) logger.info({ url: mockProvider.url }, "built-in mock provider started");
 
   const registry = new ModelRegistry(config.model_registry);
+  const breakers = breakerRegistry(config, metrics, performance.now.bind(performance));
   const pipeline: PipelineDependencies = {
     registry,
     provider: new OpenAIChatProvider(providerEndpoints(config, mockProvider, env)),
     throttles,
+    breakers,
     retryPolicy: retryPolicyFromConfig(config.retry),
     serviceTimeoutMs: config.service.timeout,
     firstTokenTimeoutMs: config.service.first_token_timeout,
@@ -88,7 +102,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     now: () => performance.now(),
   };
 
-  const store = config.store.enabled ? await openStore(config.store, environment.databaseUrl, logger) : undefined;
+  const store = config.store.enabled
+    ? await openStore(config.store, environment.databaseUrl, logger, (operation, size, durationMs) => {
+        metrics.storeDuration.observe({ operation }, durationMs / 1_000);
+        metrics.storeBatchSize.observe({ operation }, size);
+      })
+    : undefined;
   const processing: ProcessDependencies = {
     pipeline,
     store,

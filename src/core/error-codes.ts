@@ -7,6 +7,7 @@ export const errorCodes = {
   E_PAYLOAD_INVALID: "A NATS payload is not JSON, or not an AgentRequest / semstreams envelope; the delivery is terminated.",
   E_REQUEST_INVALID: "The request decoded but breaks a rule (missing request_id, empty messages, bad role, tool result without tool_call_id, bad timeout).",
   E_MODEL_UNKNOWN: "No capability, endpoint, alias or default matches the requested model.",
+  E_CIRCUIT_OPEN: "Every endpoint that could serve the model is open in the circuit breaker; the response says when the next probe goes.",
   E_THROTTLE_QUEUE_FULL: "The endpoint's throttle queue (max_queue) is full; the request was not sent.",
   E_PROVIDER_RATE_LIMITED: "The provider kept answering 429 until max_rate_limit_retries was used up.",
   E_PROVIDER_UNAVAILABLE: "The provider kept failing with 500/502/503/504 until retry.max_attempts was used up.",
@@ -23,6 +24,13 @@ export const errorCodes = {
   E_MIGRATION_INVALID: "The migrations folder or database is not in a state to migrate (missing migration.sql, other provider, tables without history).",
   E_CANCELLED: "The request was cancelled because the service is shutting down; the delivery is nak'd for redelivery.",
   E_INTERNAL: "An unexpected bug; the delivery is nak'd and the error is logged with its stack.",
+  E_UNAUTHORIZED: "HTTP: the Authorization header is missing or does not carry the configured bearer key.",
+  E_NOT_FOUND: "HTTP: no such route, or the agent, conversation or session named in the path does not exist (or was deleted).",
+  E_CONFLICT: "HTTP: the write collides with existing state (an agent key already taken, a session whose agent was deleted).",
+  E_IDEMPOTENCY_KEY_REUSED: "HTTP: an Idempotency-Key was sent again with a different body within http.idempotency_ttl.",
+  E_BODY_TOO_LARGE: "HTTP: the request body is larger than http.body_limit_bytes.",
+  E_MEDIA_TYPE_UNSUPPORTED: "HTTP: the request body is not application/json.",
+  E_REQUEST_IN_FLIGHT: "HTTP: the same request (Idempotency-Key or X-Request-Id) is being answered by another call; retry after Retry-After.",
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

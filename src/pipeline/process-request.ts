@@ -6,7 +6,7 @@ import { ModelbusError } from "../core/modelbus-error.ts";
 import { parseDuration } from "../config/parse-duration.ts";
 import type { Logger } from "../observability/logger.ts";
 import { applyGovernance } from "./apply-governance.ts";
-import { handleAgentRequest, type PipelineDependencies } from "./handle-agent-request.ts";
+import { handleAgentRequest, type PipelineDependencies, type RequestTiming } from "./handle-agent-request.ts";
 
 /** What a door does next with a request: answer it, hand it back for later, or give it up for now. */
 export type ProcessOutcome =
@@ -30,6 +30,8 @@ export interface ProcessOptions {
   readonly finalAttempt: boolean;
   /** Streamed text as it arrives (SSE to an HTTP client, chunks on NATS). */
   readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
+  /** Filled in with provider and wait time, for the door's overhead metric. */
+  readonly timing?: RequestTiming | undefined;
 }
 
 function prices(dependencies: ProcessDependencies, endpoint: string | undefined) {

@@ -13,11 +13,17 @@ const migrationRetryMs = 2_000;
  * answer does not: the store reports unavailable (deliveries are handed back, /readyz
  * says not ready) and migrating is retried until it succeeds.
  */
-export async function openStore(config: StoreConfig, databaseUrl: string, logger: Logger): Promise<PrismaInferenceStore> {
+export async function openStore(
+  config: StoreConfig,
+  databaseUrl: string,
+  logger: Logger,
+  onBatch?: (operation: "begin" | "complete", size: number, durationMs: number) => void,
+): Promise<PrismaInferenceStore> {
   const store = new PrismaInferenceStore(createPrismaClient(databaseUrl, { connectionLimit: config.connection_limit }), {
     maxBatch: config.max_batch,
     maxConcurrentBatches: config.max_concurrent_batches,
     agentCacheTtlMs: config.agent_cache_ttl,
+    ...(onBatch ? { onBatch } : {}),
   });
   if (!config.migrate_on_start) return store;
   const migrate = async () => {

@@ -62,6 +62,7 @@ async function publishThenAck(
  */
 export async function handleDelivery(message: JsMsg, dependencies: DeliveryDependencies, signal: AbortSignal): Promise<void> {
   const { metrics } = dependencies;
+  const receivedAt = performance.now();
   const decoded = decodeRequest(message.data, dependencies.maxPayloadBytes);
   if (decoded.kind === "invalid") {
     metrics.errors.inc({ code: decoded.error.code });
@@ -74,6 +75,7 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
   const { request, form } = decoded;
   const logger = dependencies.logger.child({ request_id: request.request_id });
   const delivery = message.info.deliveryCount;
+  if (delivery > 1) metrics.redeliveries.inc();
   if (delivery > 1 && dependencies.checkPublishedOnRedelivery) {
     try {
       if (await dependencies.publisher.findPublished(request.request_id)) {
@@ -89,12 +91,14 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
   const heartbeat = setInterval(() => message.working(), dependencies.heartbeatMs);
   let outcome: ProcessOutcome;
   let streamed = false;
+  const timing = { providerMs: 0, waitMs: 0 };
   try {
     outcome = await dependencies.process(request, {
       signal,
       logger,
       wireForm: form,
       finalAttempt: delivery >= dependencies.maxDeliver,
+      timing,
       onDelta: (delta) => {
         streamed = true;
         dependencies.chunks.delta(request.request_id, delta);
@@ -114,7 +118,9 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
         dependencies.chunks.done(request.request_id);
       }
       const reason = outcome.source === "store" ? "answered_from_store" : outcome.response.status;
-      return publishThenAck(message, dependencies, outcome.response, form, logger, { outcome: "ack", reason });
+      await publishThenAck(message, dependencies, outcome.response, form, logger, { outcome: "ack", reason });
+      metrics.overhead.observe({ door: "nats" }, Math.max(0, performance.now() - receivedAt - timing.providerMs - timing.waitMs) / 1_000);
+      return;
     }
   }
 }

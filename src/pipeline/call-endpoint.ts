@@ -1,0 +1,111 @@
+import type { AgentRequest } from "../core/agent-request.ts";
+import type { ProviderResult, StreamDelta } from "../core/chat-provider.ts";
+import { ModelbusError } from "../core/modelbus-error.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Route } from "../registry/model-registry.ts";
+import { runWithRetry, type RetryOutcome } from "../retry/run-with-retry.ts";
+import type { PipelineDependencies, RequestTiming } from "./pipeline-dependencies.ts";
+import { resolveTimeout } from "./resolve-timeout.ts";
+import { withDeadline } from "./with-deadline.ts";
+
+export interface EndpointCall {
+  readonly request: AgentRequest;
+  readonly route: Route;
+  readonly endpointName: string;
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+  readonly onDelta: ((delta: StreamDelta) => void) | undefined;
+  readonly timing: RequestTiming;
+}
+
+/**
+ * A 429 asking for a pause longer than we would ever back off is not worth waiting out:
+ * the endpoint is cooled down for that long and the request moves on to the next one.
+ */
+function coolDownOnLongPause(dependencies: PipelineDependencies, endpointName: string, error: ModelbusError): ModelbusError {
+  const pause = error.retryAfterMs;
+  if (error.status !== 429 || pause === undefined || pause <= dependencies.retryPolicy.maxDelayMs) return error;
+  dependencies.breakers.for(endpointName).coolDown(pause);
+  return new ModelbusError({ code: error.code, message: `${error.message} (endpoint cooled down for ${Math.ceil(pause / 1_000)}s)`, status: 429, cause: error });
+}
+
+/** One endpoint: throttle, then the provider under the retry policy, within the request's deadline. */
+export async function callEndpoint(dependencies: PipelineDependencies, call: EndpointCall): Promise<RetryOutcome<ProviderResult>> {
+  const { registry, throttles, metrics, now } = dependencies;
+  const { request, endpointName, logger, timing } = call;
+  const endpoint = registry.endpoint(endpointName);
+  if (!endpoint) {
+    const error = new ModelbusError({ code: "E_INTERNAL", message: `route names unknown endpoint "${endpointName}"` });
+    return { ok: false, error, retryCount: 0, retries: [] };
+  }
+  if ((request.tools?.length ?? 0) > 0 && !endpoint.supports_tools) {
+    logger.warn({ endpoint: endpointName, tool_count: request.tools?.length }, "endpoint does not support tools; tools stripped");
+  }
+  const timeout = resolveTimeout({
+    requestTimeout: request.timeout,
+    endpointTimeoutMs: endpoint.request_timeout,
+    capabilityTimeoutMs: call.route.capability?.timeout,
+    serviceTimeoutMs: dependencies.serviceTimeoutMs,
+  });
+  if (timeout.ignoredRequestTimeout) logger.warn({ timeout: timeout.ignoredRequestTimeout }, "unparseable request timeout ignored");
+  // Stream when someone listens for deltas and the request or the endpoint asks for it.
+  const stream = call.onDelta !== undefined && (request.stream === true || endpoint.stream);
+  const streaming = stream
+    ? { stream, onDelta: call.onDelta, firstTokenTimeoutMs: endpoint.first_token_timeout || dependencies.firstTokenTimeoutMs }
+    : {};
+  const throttle = throttles.for(endpointName);
+  const warn = (message: string, details?: Record<string, unknown>) => logger.warn({ endpoint: endpointName, ...details }, message);
+  const sleep = async (ms: number, signal?: AbortSignal) => {
+    const startedAt = now();
+    try {
+      await dependencies.sleep(ms, signal);
+    } finally {
+      timing.waitMs += now() - startedAt;
+    }
+  };
+
+  metrics.inFlight.inc({ endpoint: endpointName });
+  try {
+    return await withDeadline(call.signal, timeout, now, async (signal, deadlineMs) => {
+      let queuedAt = 0;
+      const attempt = async () => {
+        const startedAt = now();
+        timing.waitMs += startedAt - queuedAt;
+        metrics.throttleWait.observe({ endpoint: endpointName }, (startedAt - queuedAt) / 1_000);
+        try {
+          const result = await dependencies.provider.complete(endpointName, request, { signal, timeoutMs: deadlineMs - startedAt, warn, ...streaming });
+          if (result.streamStats) {
+            metrics.streamChunks.inc({ endpoint: endpointName }, result.streamStats.chunks);
+            if (result.streamStats.firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ endpoint: endpointName }, result.streamStats.firstTokenMs / 1_000);
+          }
+          return result;
+        } catch (error) {
+          if (!(error instanceof ModelbusError)) throw error;
+          if (error.status === 429) metrics.rateLimitHits.inc({ endpoint: endpointName });
+          throw coolDownOnLongPause(dependencies, endpointName, error);
+        } finally {
+          timing.providerMs += now() - startedAt;
+        }
+      };
+      return runWithRetry(
+        () => {
+          queuedAt = now();
+          return throttle.schedule(attempt, { signal });
+        },
+        {
+          policy: dependencies.retryPolicy,
+          sleep,
+          now,
+          deadlineMs,
+          signal,
+          onRetry: (event) => {
+            metrics.retries.inc({ endpoint: endpointName, reason: event.reason });
+            logger.info({ endpoint: endpointName, ...event }, "retrying provider call");
+          },
+        },
+      );
+    });
+  } finally {
+    metrics.inFlight.dec({ endpoint: endpointName });
+  }
+}

@@ -1,0 +1,39 @@
+import type { AgentResponse } from "../core/agent-response.ts";
+import type { ChatProvider } from "../core/chat-provider.ts";
+import type { ModelbusError } from "../core/modelbus-error.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import type { BreakerRegistry } from "../registry/breaker-registry.ts";
+import type { ModelRegistry } from "../registry/model-registry.ts";
+import type { RetryPolicy } from "../retry/retry-policy.ts";
+import type { ThrottleRegistry } from "../throttle/throttle-registry.ts";
+
+export interface PipelineDependencies {
+  readonly registry: ModelRegistry;
+  readonly provider: ChatProvider;
+  readonly throttles: ThrottleRegistry;
+  readonly breakers: BreakerRegistry;
+  readonly retryPolicy: RetryPolicy;
+  readonly serviceTimeoutMs: number;
+  readonly firstTokenTimeoutMs: number;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly now: () => number;
+}
+
+/** The pipeline's answer: a response to publish, or work to hand back (shutdown, bug). */
+export type PipelineOutcome =
+  | { readonly type: "answered"; readonly response: AgentResponse }
+  | { readonly type: "abandoned"; readonly error: ModelbusError };
+
+/**
+ * Where a request's time went, for the overhead metric: the door's total minus these is
+ * what modelbus itself cost.
+ */
+export interface RequestTiming {
+  /** Time inside provider calls (every attempt). */
+  providerMs: number;
+  /** Deliberate waits: throttle queue and retry backoff. */
+  waitMs: number;
+}
