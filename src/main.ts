@@ -17,7 +17,9 @@ import { openStore } from "./store/open-store.ts";
 import { retryPolicyFromConfig } from "./retry/retry-policy-from-config.ts";
 import { ThrottleRegistry } from "./throttle/throttle-registry.ts";
 import { throttleLimitsFromConfig } from "./throttle/throttle-limits-from-config.ts";
-import { registerAdminRoutes } from "./transports/http/admin-routes.ts";
+import { openCatalogStore } from "./store/catalog-store.ts";
+import { registerHttpRoutes } from "./transports/http/register-http-routes.ts";
+import { resolveHttpApiKey } from "./transports/http/resolve-http-api-key.ts";
 import { createHttpServer } from "./transports/http/http-server.ts";
 import { connectNats } from "./transports/nats/connect-nats.ts";
 import { ensureConsumer } from "./transports/nats/ensure-consumer.ts";
@@ -81,6 +83,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, environment } = options;
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger({ level: config.service.log_level });
+  // Before anything starts: a public address without a bearer key is refused (E_CONFIG_INVALID).
+  const apiKey = resolveHttpApiKey(config.http, env, environment.httpHost);
   const throttles = new ThrottleRegistry(throttleLimitsFromConfig(config.model_registry.endpoints));
   const metrics = createMetrics({ throttleQueues: () => throttles.stats() });
   const mockProvider = await startMockIfUsed(config);
@@ -142,12 +146,20 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   });
   await consumer.start();
 
-  const http = createHttpServer({ logger });
-  registerAdminRoutes(http, {
-    registry: metrics.registry,
-    checks: [
+  const catalog = store ? openCatalogStore(environment.databaseUrl, { connectionLimit: config.store.connection_limit, logger }) : undefined;
+  const http = createHttpServer({ logger, bodyLimitBytes: config.http.body_limit_bytes });
+  if (!apiKey) logger.warn({ host: environment.httpHost, env: config.http.api_key_env }, "no HTTP bearer key set: HTTP routes are open (loopback only)");
+  registerHttpRoutes(http, {
+    config,
+    apiKey,
+    processing,
+    metricsRegistry: metrics.registry,
+    catalog,
+    onAgentsChanged: () => store?.agents.invalidate(),
+    readiness: [
       { name: "nats", check: () => !nats.isClosed() && !nats.isDraining() },
       ...(store ? [{ name: "mysql", check: () => store.ping() }] : []),
+      ...(catalog ? [{ name: "migrations", check: () => catalog.migrationsApplied() }] : []),
     ],
   });
   const httpUrl = await http.listen({ host: environment.httpHost, port: environment.httpPort });
@@ -160,6 +172,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger.info({ finished_in_flight: result.finished }, "consumer stopped");
       await nats.drain().catch((error: Error) => logger.warn({ err: error.message }, "NATS drain failed"));
       await http.close();
+      await catalog?.close().catch((error: Error) => logger.warn({ err: error.message }, "catalog close failed"));
       await throttles.stopAll();
       await store?.close().catch((error: Error) => logger.warn({ err: error.message }, "store close failed"));
       await mockProvider?.close();

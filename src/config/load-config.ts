@@ -28,6 +28,8 @@ export const environmentDefaults = {
   DATABASE_URL: "mysql://root@127.0.0.1:3306/modelbus",
   MODELBUS_HTTP_HOST: "127.0.0.1",
   MODELBUS_HTTP_PORT: "8080",
+  /** The HTTP bearer key; its name is `http.api_key_env` (this is the default name). Unset = no auth, loopback only. */
+  MODELBUS_API_KEY: "",
 } as const;
 
 function formatProblems(source: string, problems: readonly ConfigProblem[]): string {

@@ -1,23 +1,36 @@
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 
-/** A named readiness check: NATS connected, consumer pulling, (later) MySQL reachable. */
+/** A named readiness check: NATS connected, MySQL reachable, migrations applied. */
 export interface ReadinessCheck {
   readonly name: string;
   readonly check: () => Promise<boolean> | boolean;
 }
 
+/** A check that has not answered by then counts as failed: probes must answer fast (a dead pool waits 10 s to give up). */
+const checkTimeoutMs = 2_000;
+
+async function run(check: ReadinessCheck["check"]): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), checkTimeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(check).catch(() => false), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
- * /healthz: the process is up. /readyz: every dependency answers, with the failing ones
- * named (503 otherwise). /metrics: the Prometheus text format.
+ * /healthz: the process is up (the one route without auth). /readyz: every dependency
+ * answers, with the failing ones named (503 otherwise). /metrics: the Prometheus text format.
  */
 export function registerAdminRoutes(app: FastifyInstance, options: { registry: Registry; checks: readonly ReadinessCheck[] }): void {
   app.get("/healthz", async () => ({ status: "ok" }));
 
   app.get("/readyz", async (_request, reply) => {
-    const results = await Promise.all(
-      options.checks.map(async ({ name, check }) => [name, await Promise.resolve(check()).catch(() => false)] as const),
-    );
+    const results = await Promise.all(options.checks.map(async ({ name, check }) => [name, await run(check)] as const));
     const checks = Object.fromEntries(results);
     const ready = results.every(([, ok]) => ok);
     return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });

@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { toolCallSchema, toolDefinitionSchema, type ToolCall, type ToolDefinition } from "../core/agent-request.ts";
+import { Prisma } from "../generated/prisma/client.ts";
+
+const jsonObject = z.record(z.string(), z.unknown());
+const stringList = z.array(z.string());
+const toolList = z.array(toolDefinitionSchema);
+const toolCallList = z.array(toolCallSchema);
+
+/** JSON columns are parsed with a schema when they leave the database, like any boundary. */
+export const readJson = {
+  object: (value: unknown): Record<string, unknown> | null => (value === null ? null : (jsonObject.safeParse(value).data ?? null)),
+  strings: (value: unknown): string[] | null => (value === null ? null : (stringList.safeParse(value).data ?? null)),
+  tools: (value: unknown): ToolDefinition[] | null => (value === null ? null : (toolList.safeParse(value).data ?? null)),
+  toolCalls: (value: unknown): ToolCall[] | null => (value === null ? null : (toolCallList.safeParse(value).data ?? null)),
+};
+
+/** A nullable JSON column's input: SQL NULL for null, the value otherwise. */
+export function jsonColumn(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  return value === null || value === undefined ? Prisma.DbNull : (value as Prisma.InputJsonValue);
+}
+
+/** Prisma's "unique constraint failed": the caller reports a conflict instead of an outage. */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+}

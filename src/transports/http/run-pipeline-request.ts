@@ -1,0 +1,55 @@
+import type { FastifyReply } from "fastify";
+import type { AgentRequest } from "../../core/agent-request.ts";
+import type { StreamDelta } from "../../core/chat-provider.ts";
+import { ModelbusError } from "../../core/modelbus-error.ts";
+import type { Logger } from "../../observability/logger.ts";
+import { processRequest, type ProcessDependencies } from "../../pipeline/process-request.ts";
+import { answerFromOutcome, type HttpAnswer } from "./answer-from-outcome.ts";
+
+export interface PipelineCall {
+  readonly processing: ProcessDependencies;
+  readonly request: AgentRequest;
+  readonly reply: FastifyReply;
+  readonly logger: Logger;
+  /** True: answer even when the outcome cannot be stored (an HTTP client gets no redelivery). */
+  readonly finalAttempt: boolean;
+  readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
+}
+
+/**
+ * The HTTP doors' way into the one use case: processRequest with wire form "http" and a
+ * signal that aborts when the client disconnects (the throttle slot and the provider call
+ * are given up, the claim released), its outcome mapped for HTTP, and modelbus's own
+ * time observed as `modelbus_overhead_seconds{door="http"}`.
+ */
+export async function runPipelineRequest(call: PipelineCall): Promise<HttpAnswer> {
+  const { reply } = call;
+  const controller = new AbortController();
+  const onClose = () => {
+    if (reply.raw.writableFinished) return;
+    call.logger.info("client disconnected; request cancelled");
+    controller.abort(new ModelbusError({ code: "E_CANCELLED", message: "the HTTP client disconnected" }));
+  };
+  const startedAt = performance.now();
+  const timing = { providerMs: 0, waitMs: 0 };
+  reply.raw.once("close", onClose);
+  // Gone while the turn waited (session lock): "close" has fired already.
+  if (reply.raw.destroyed || reply.raw.socket?.destroyed === true) onClose();
+  try {
+    const outcome = await processRequest(call.processing, call.request, {
+      signal: controller.signal,
+      logger: call.logger,
+      wireForm: "http",
+      finalAttempt: call.finalAttempt,
+      onDelta: call.onDelta,
+      timing,
+    });
+    if (outcome.type === "answer") {
+      const overheadMs = performance.now() - startedAt - timing.providerMs - timing.waitMs;
+      call.processing.pipeline.metrics.overhead.observe({ door: "http" }, Math.max(0, overheadMs) / 1_000);
+    }
+    return answerFromOutcome(outcome);
+  } finally {
+    reply.raw.off("close", onClose);
+  }
+}

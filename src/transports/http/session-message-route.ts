@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { z } from "zod";
+import type { AgentResponse } from "../../core/agent-response.ts";
+import type { ProcessDependencies } from "../../pipeline/process-request.ts";
+import type { CatalogStore } from "../../store/catalog-store.ts";
+import { CompletionStream } from "./completion-stream.ts";
+import { idParamsSchema } from "./conversation-routes.ts";
+import { KeyedSerializer } from "./keyed-serializer.ts";
+import { prepareSessionTurn } from "./prepare-session-turn.ts";
+import { requestLogger } from "./request-logger.ts";
+import { runPipelineRequest } from "./run-pipeline-request.ts";
+import { sessionMessageHeadersSchema, sessionMessageSchema, type SessionMessageBody } from "./session-message-schema.ts";
+import { SseResponse } from "./sse-response.ts";
+import { streamAnswer } from "./stream-answer.ts";
+import { completionId, openAIUsage } from "./to-chat-completion.ts";
+import { wantsEventStream } from "./wants-event-stream.ts";
+
+export interface SessionMessageRouteDependencies {
+  readonly processing: ProcessDependencies;
+  readonly catalog: CatalogStore;
+  readonly idempotencyTtlMs: number;
+  readonly now?: () => number;
+}
+
+function turnBody(sessionId: string, response: AgentResponse, replayed: boolean) {
+  const { message } = response;
+  return {
+    request_id: response.request_id,
+    session_id: sessionId,
+    replayed,
+    status: response.status,
+    finish_reason: response.finish_reason ?? null,
+    message: {
+      role: "assistant",
+      content: message.content ?? null,
+      reasoning_content: message.reasoning_content ?? null,
+      tool_calls: message.tool_calls ?? [],
+    },
+    model: response.provider_model ?? null,
+    endpoint: response.endpoint ?? null,
+    usage: openAIUsage(response.token_usage),
+  };
+}
+
+function replayHeaders(reply: FastifyReply, requestId: string, replayed: boolean): void {
+  reply.header("x-request-id", requestId);
+  if (replayed) reply.header("idempotent-replayed", "true");
+}
+
+/**
+ * POST /v1/sessions/{id}/messages: one turn of a stored conversation. The turn's messages
+ * and the reply are stored before the answer (or the stream's final chunk and [DONE]) goes
+ * out; a reply that cannot be stored is a 503, never an answer missing from the history.
+ * Turns of one session run one at a time in this process.
+ */
+export function registerSessionMessageRoute(app: FastifyInstance, dependencies: SessionMessageRouteDependencies): void {
+  const turns = new KeyedSerializer();
+  const now = dependencies.now ?? Date.now;
+  const schema = { params: idParamsSchema, body: sessionMessageSchema, headers: sessionMessageHeadersSchema };
+
+  app.post("/v1/sessions/:id/messages", { schema }, async (request, reply) => {
+    const { id: sessionId } = request.params as { id: string };
+    const body = request.body as SessionMessageBody;
+    const headers = request.headers as z.output<typeof sessionMessageHeadersSchema>;
+    const streaming = wantsEventStream(request, body.stream);
+    return turns.run(sessionId, async () => {
+      const turn = await prepareSessionTurn({
+        catalog: dependencies.catalog,
+        sessionId,
+        body,
+        idempotencyKey: headers["idempotency-key"],
+        idempotencyTtlMs: dependencies.idempotencyTtlMs,
+        stream: streaming,
+        now: now(),
+      });
+      const requestId = turn.request.request_id;
+      const logger = requestLogger(request, { request_id: requestId, session_id: sessionId });
+      const call = { processing: dependencies.processing, request: turn.request, reply, logger, finalAttempt: false };
+      if (!streaming) {
+        const { response, replayed } = await runPipelineRequest(call);
+        replayHeaders(reply, requestId, replayed);
+        return turnBody(sessionId, response, replayed);
+      }
+      const context = { id: completionId(requestId), created: Math.floor(now() / 1_000), model: turn.model, includeUsage: true };
+      const stream = new CompletionStream(new SseResponse(reply, { "x-request-id": requestId }), context, logger);
+      await streamAnswer(stream, async (onDelta) => (await runPipelineRequest({ ...call, onDelta })).response);
+      return reply;
+    });
+  });
+}

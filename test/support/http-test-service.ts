@@ -1,0 +1,97 @@
+/**
+ * HTTP-door tests: a whole service with a bearer key set, and a small fetch client that
+ * sends it. Config mirrors test-service.ts's testConfig, plus the `http` section.
+ */
+import { randomBytes } from "node:crypto";
+import { parseConfig } from "../../src/config/load-config.ts";
+import { startService, type Service } from "../../src/main.ts";
+import { createLogger } from "../../src/observability/logger.ts";
+import { natsUrl, type uniqueNames } from "./test-service.ts";
+
+type Json = Record<string, unknown>;
+
+export const testApiKey = `test-key-${randomBytes(8).toString("hex")}`;
+
+export function httpTestConfig(
+  names: ReturnType<typeof uniqueNames>,
+  overrides: { http?: Json; store?: Json; service?: Json; registry?: Json; retry?: Json } = {},
+) {
+  return parseConfig({
+    store: { enabled: true, agent_cache_ttl: "100ms", ...overrides.store },
+    service: { timeout: "10s", shutdown_timeout: "5s", log_level: "silent", ...overrides.service },
+    nats: { stream: names.stream, subject_prefix: names.prefix, consumer: names.consumer, ack_wait: "5s", heartbeat_interval: "1s", nak_delay: "200ms" },
+    retry: { initial_delay: "20ms", max_delay: "2s", rate_limit_delay: "50ms", jitter: 0, ...overrides.retry },
+    http: { ...overrides.http },
+    model_registry: overrides.registry ?? {
+      endpoints: {
+        main: { provider: "mock", model: "main-model" },
+        spare: { provider: "mock", model: "spare-model" },
+      },
+      model_aliases: { fast: "spare" },
+      capabilities: { general: { preferred: ["main"], fallback: ["spare"] } },
+    },
+  });
+}
+
+export async function startHttpTestService(
+  config: ReturnType<typeof httpTestConfig>,
+  options: { databaseUrl?: string; apiKey?: string | undefined; host?: string } = {},
+): Promise<Service> {
+  const apiKey = "apiKey" in options ? options.apiKey : testApiKey;
+  return startService({
+    config,
+    environment: { configPath: "(test)", natsUrl, databaseUrl: options.databaseUrl ?? "", httpHost: options.host ?? "127.0.0.1", httpPort: 0 },
+    env: apiKey === undefined ? {} : { MODELBUS_API_KEY: apiKey },
+    logger: createLogger({ level: config.service.log_level }),
+  });
+}
+
+export interface HttpResult<T = any> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+  readonly text: string;
+}
+
+/** fetch with the test key (unless `auth: false` or another key), JSON in and out. */
+export class HttpTestClient {
+  constructor(readonly baseUrl: string, private readonly apiKey: string = testApiKey) {}
+
+  async request<T = any>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; auth?: boolean | string } = {}): Promise<HttpResult<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    const key = typeof options.auth === "string" ? options.auth : options.auth === false ? undefined : this.apiKey;
+    if (key !== undefined) headers.authorization = `Bearer ${key}`;
+    if (options.body !== undefined) headers["content-type"] ??= "application/json";
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      ...(options.body === undefined ? {} : { body: typeof options.body === "string" ? options.body : JSON.stringify(options.body) }),
+    });
+    const text = await response.text();
+    let body: unknown = undefined;
+    try {
+      body = text === "" ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: body as T, text };
+  }
+
+  get = <T = any>(path: string, options?: { headers?: Record<string, string>; auth?: boolean | string }) => this.request<T>("GET", path, options);
+  post = <T = any>(path: string, body: unknown, options?: { headers?: Record<string, string>; auth?: boolean | string }) =>
+    this.request<T>("POST", path, { ...options, body });
+  patch = <T = any>(path: string, body: unknown) => this.request<T>("PATCH", path, { body });
+  delete = <T = any>(path: string) => this.request<T>("DELETE", path);
+}
+
+/** The `data:` payloads of an SSE body, in order (`[DONE]` included as the string). */
+export function sseData(text: string): string[] {
+  return text
+    .split("\n\n")
+    .filter((event) => event.trim() !== "")
+    .map((event) => {
+      const line = event.split("\n").find((candidate) => candidate.startsWith("data: "));
+      if (line === undefined) throw new Error(`SSE event without data: ${JSON.stringify(event)}`);
+      return line.slice("data: ".length);
+    });
+}
