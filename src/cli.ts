@@ -12,7 +12,7 @@ const help = {
 Usage: modelbus <command> [options]
 
 Commands:
-  serve     run the service (JetStream consumer, HTTP admin/metrics)
+  serve     run the service (JetStream consumer, HTTP API, metrics)
   send      publish one request and print the response
   migrate   apply database migrations (or --status to show them)
 
@@ -22,7 +22,8 @@ DATABASE_URL, MODELBUS_HTTP_HOST, MODELBUS_HTTP_PORT.`,
   serve: `Usage: modelbus serve [--config PATH]
 
 Runs modelbus until SIGTERM/SIGINT: ensures the JetStream stream and durable consumer,
-answers requests on <prefix>.request.>, serves /metrics, /healthz and /readyz.
+answers requests on <prefix>.request.>, serves the HTTP API (OpenAI-compatible
+chat completions, agents, conversations, sessions) and /metrics, /healthz, /readyz.
 With the default config every endpoint is the built-in mock provider (no API key needed).
 
 Options:
