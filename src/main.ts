@@ -46,6 +46,22 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** Limits per endpoint; shared by every replica through Redis when throttle.redis_url is set. */
+function createThrottles(config: ModelbusConfig, env: NodeJS.ProcessEnv, logger: Logger): ThrottleRegistry {
+  const { redis_url: url, redis_password_env: passwordEnv } = config.throttle;
+  const password = passwordEnv ? env[passwordEnv] : undefined;
+  let lastReport = 0;
+  return new ThrottleRegistry(throttleLimitsFromConfig(config.model_registry.endpoints), {
+    ...(url ? { redis: { url, ...(password ? { password } : {}) } } : {}),
+    onError: (endpoint, error) => {
+      // Reported on every failed reconnect: keep the log to one line per 10 s.
+      if (Date.now() - lastReport < 10_000) return;
+      lastReport = Date.now();
+      logger.warn({ endpoint, err: (error as Error).message }, "throttle cannot reach Redis");
+    },
+  });
+}
+
 /** One breaker per endpoint; each state change is mirrored in modelbus_breaker_state. */
 function breakerRegistry(config: ModelbusConfig, metrics: Metrics, now: () => number): BreakerRegistry {
   const show = (endpoint: string, state: BreakerState) => {
@@ -85,7 +101,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const logger = options.logger ?? createLogger({ level: config.service.log_level });
   // Before anything starts: a public address without a bearer key is refused (E_CONFIG_INVALID).
   const apiKey = resolveHttpApiKey(config.http, env, environment.httpHost);
-  const throttles = new ThrottleRegistry(throttleLimitsFromConfig(config.model_registry.endpoints));
+  const throttles = createThrottles(config, env, logger);
   const metrics = createMetrics({ throttleQueues: () => throttles.stats() });
   const mockProvider = await startMockIfUsed(config);
   if (mockProvider) logger.info({ url: mockProvider.url }, "built-in mock provider started");
@@ -144,6 +160,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       process: (request, processOptions) => processRequest(processing, request, processOptions),
     },
   });
+  // Limited endpoints refuse calls until Redis answers; say so rather than fail the start.
+  await throttles.ready().catch((error: Error) => logger.error({ err: error.message }, "throttle Redis not ready; limited endpoints refuse calls until it is"));
   await consumer.start();
 
   const catalog = store ? openCatalogStore(environment.databaseUrl, { connectionLimit: config.store.connection_limit, logger }) : undefined;
@@ -160,6 +178,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       { name: "nats", check: () => !nats.isClosed() && !nats.isDraining() },
       ...(store ? [{ name: "mysql", check: () => store.ping() }] : []),
       ...(catalog ? [{ name: "migrations", check: () => catalog.migrationsApplied() }] : []),
+      ...(config.throttle.redis_url ? [{ name: "throttle_redis", check: () => throttles.healthy() }] : []),
     ],
   });
   const httpUrl = await http.listen({ host: environment.httpHost, port: environment.httpPort });

@@ -9,6 +9,7 @@ export const errorCodes = {
   E_MODEL_UNKNOWN: "No capability, endpoint, alias or default matches the requested model.",
   E_CIRCUIT_OPEN: "Every endpoint that could serve the model is open in the circuit breaker; the response says when the next probe goes.",
   E_THROTTLE_QUEUE_FULL: "The endpoint's throttle queue (max_queue) is full; the request was not sent.",
+  E_THROTTLE_UNAVAILABLE: "The endpoint's limits are shared through Redis and Redis is unreachable or not answering; the request was not sent and is handed back for later.",
   E_PROVIDER_RATE_LIMITED: "The provider kept answering 429 until max_rate_limit_retries was used up.",
   E_PROVIDER_UNAVAILABLE: "The provider kept failing with 500/502/503/504 until retry.max_attempts was used up.",
   E_PROVIDER_NETWORK: "The provider could not be reached (connection refused, reset, DNS) after retries.",

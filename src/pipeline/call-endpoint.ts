@@ -5,6 +5,7 @@ import type { Logger } from "../observability/logger.ts";
 import type { Route } from "../registry/model-registry.ts";
 import { runWithRetry, type RetryOutcome } from "../retry/run-with-retry.ts";
 import type { PipelineDependencies, RequestTiming } from "./pipeline-dependencies.ts";
+import { estimateTokens } from "./estimate-tokens.ts";
 import { resolveTimeout } from "./resolve-timeout.ts";
 import { withDeadline } from "./with-deadline.ts";
 
@@ -27,6 +28,16 @@ function coolDownOnLongPause(dependencies: PipelineDependencies, endpointName: s
   if (error.status !== 429 || pause === undefined || pause <= dependencies.retryPolicy.maxDelayMs) return error;
   dependencies.breakers.for(endpointName).coolDown(pause);
   return new ModelbusError({ code: error.code, message: `${error.message} (endpoint cooled down for ${Math.ceil(pause / 1_000)}s)`, status: 429, cause: error });
+}
+
+/**
+ * What a failed call really consumed: its partial usage when a stream broke, nothing when
+ * the provider refused it outright, and (unknown) the whole estimate otherwise.
+ */
+function tokenCorrection(error: ModelbusError, estimate: number): number {
+  if (error.partial) return error.partial.usage.prompt_tokens + error.partial.usage.completion_tokens - estimate;
+  const refused = error.status !== undefined && error.status >= 400 && error.status < 500;
+  return refused ? -estimate : 0;
 }
 
 /** One endpoint: throttle, then the provider under the retry policy, within the request's deadline. */
@@ -54,6 +65,7 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
     ? { stream, onDelta: call.onDelta, firstTokenTimeoutMs: endpoint.first_token_timeout || dependencies.firstTokenTimeoutMs }
     : {};
   const throttle = throttles.for(endpointName);
+  const tokens = endpoint.tokens_per_minute > 0 ? estimateTokens(request, endpoint) : 0;
   const warn = (message: string, details?: Record<string, unknown>) => logger.warn({ endpoint: endpointName, ...details }, message);
   const sleep = async (ms: number, signal?: AbortSignal) => {
     const startedAt = now();
@@ -74,6 +86,7 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
         metrics.throttleWait.observe({ endpoint: endpointName }, (startedAt - queuedAt) / 1_000);
         try {
           const result = await dependencies.provider.complete(endpointName, request, { signal, timeoutMs: deadlineMs - startedAt, warn, ...streaming });
+          if (tokens > 0) void throttle.adjustTokens(result.usage.prompt_tokens + result.usage.completion_tokens - tokens);
           if (result.streamStats) {
             metrics.streamChunks.inc({ endpoint: endpointName }, result.streamStats.chunks);
             if (result.streamStats.firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ endpoint: endpointName }, result.streamStats.firstTokenMs / 1_000);
@@ -81,6 +94,7 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
           return result;
         } catch (error) {
           if (!(error instanceof ModelbusError)) throw error;
+          if (tokens > 0) void throttle.adjustTokens(tokenCorrection(error, tokens));
           if (error.status === 429) metrics.rateLimitHits.inc({ endpoint: endpointName });
           throw coolDownOnLongPause(dependencies, endpointName, error);
         } finally {
@@ -90,7 +104,7 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
       return runWithRetry(
         () => {
           queuedAt = now();
-          return throttle.schedule(attempt, { signal });
+          return throttle.schedule(attempt, { signal, tokens });
         },
         {
           policy: dependencies.retryPolicy,

@@ -18,10 +18,19 @@ const fallbackCodes = new Set<ErrorCode>([
   "E_PROVIDER_AUTH",
   "E_PROVIDER_RESPONSE_INVALID",
   "E_THROTTLE_QUEUE_FULL",
+  "E_THROTTLE_UNAVAILABLE",
 ]);
 
 /** Outcomes the circuit breaker counts against an endpoint (a rejected request is not its fault). */
-const breakerFailures = new Set<ErrorCode>([...fallbackCodes, "E_PROVIDER_TIMEOUT", "E_PROVIDER_STREAM_INTERRUPTED"]);
+const breakerFailures = new Set<ErrorCode>([
+  "E_PROVIDER_UNAVAILABLE",
+  "E_PROVIDER_NETWORK",
+  "E_PROVIDER_RATE_LIMITED",
+  "E_PROVIDER_AUTH",
+  "E_PROVIDER_RESPONSE_INVALID",
+  "E_PROVIDER_TIMEOUT",
+  "E_PROVIDER_STREAM_INTERRUPTED",
+]);
 
 /** Codes that mean "not answered, try the delivery again later" rather than an error reply. */
 const abandonCodes = new Set<ErrorCode>(["E_CANCELLED", "E_INTERNAL"]);
@@ -102,6 +111,11 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
     if (!fallbackCodes.has(lastError.code)) break;
   }
   const error = lastError ?? allOpen(dependencies, request, chain.map((link) => link.endpointName));
+  // Limits that cannot be checked are an outage of ours, not an answer: hand the request back.
+  if (error.code === "E_THROTTLE_UNAVAILABLE") {
+    metrics.errors.inc({ code: error.code });
+    return { type: "abandoned", error };
+  }
   const response = errorResponse(request.request_id, error, {
     retry_count: retryCount,
     endpoint: lastEndpoint,

@@ -1,40 +1,100 @@
 import Bottleneck from "bottleneck";
-import { normalizeLimits, type ThrottleLimits } from "./throttle-limits.ts";
+import { normalizeLimits, type ThrottleLimits, type TokenBucket } from "./throttle-limits.ts";
+
+/** Where a clustered limiter keeps its state: Redis, shared by every replica. */
+export interface ClusterSettings {
+  /** The registry's one connection, shared by every endpoint's limiter. */
+  readonly connection: Bottleneck.IORedisConnection;
+  /** Names the shared Redis keys (`b_<id>_*`): the same on every replica, e.g. `modelbus:<endpoint>`. */
+  readonly id: string;
+  /** A replica not heard from for this long counts as dead (see SlotReaper). */
+  readonly clientTimeoutMs: number;
+}
+
+/** Bottleneck's Redis store options that its type definitions leave out. */
+export type BottleneckSettings = Bottleneck.ConstructorOptions & {
+  readonly heartbeatInterval?: number;
+  readonly clientTimeout?: number;
+};
 
 /**
  * The one place the Bottleneck options of an endpoint's limiter are built.
  *
- * Today every limiter uses Bottleneck's in-process ("local") datastore. The token bucket
- * starts full (`reservoir` = burst) and is refilled by `TokenRefill` (token-refill.ts), not
- * by Bottleneck: the local datastore adds `reservoirIncreaseAmount` at most once per
+ * Local (no Redis): Bottleneck's in-process datastore. The token bucket starts full
+ * (`reservoir` = burst) and is refilled by `TokenRefill` (token-refill.ts), not by
+ * Bottleneck: the local datastore adds `reservoirIncreaseAmount` at most once per
  * `heartbeatInterval` tick (250 ms by default) and restarts its interval from the tick's
  * `Date.now()`, so its refill rate is always below the configured one (600 rpm becomes
- * ~240 rpm with the defaults, and never quite 600 rpm with any choice of amount, interval
- * and heartbeat — see the report in token-refill.ts).
+ * ~240 rpm with the defaults — see the report in token-refill.ts). `EndpointThrottle` starts
+ * a `TokenRefill` only when these options have a `reservoir` and no `reservoirIncreaseInterval`.
  *
- * Redis clustering seam: to share one limiter across modelbus instances, add here
- *   datastore: "ioredis", clientOptions / connection, clearDatastore: false,
- * (the `id` below already names the shared Redis keys) and the bucket's refill as
- *   reservoirIncreaseAmount: 1,
- *   reservoirIncreaseInterval: 60_000 / requestsPerMinute,
- *   reservoirIncreaseMaximum: burst,
- *   heartbeatInterval: <well under burst * 60_000 / requestsPerMinute>,
- * Bottleneck's Redis script (process_tick.lua) catches up every whole interval that has
- * passed and advances its clock by whole intervals, so it refills at the exact rate, and it
- * runs in Redis, once for the cluster. `EndpointThrottle` starts its own `TokenRefill` only
- * when these options have a `reservoir` and no `reservoirIncreaseInterval`, so adding the
- * lines above switches the local refill off by itself.
+ * Clustered (Redis): every replica's limiter for the endpoint uses the same `id`, so they
+ * share one bucket and one concurrency count. The refill is Bottleneck's here:
+ * process_tick.lua adds every whole interval that has passed and advances its clock by
+ * whole intervals (never to "now"), so nothing is lost to a late heartbeat, and it runs
+ * atomically in Redis, once for the fleet. Tokens earned while the bucket is full are
+ * dropped (the bucket's cap), so the heartbeat that notices them is kept well under
+ * `burst` tokens' time. `clearDatastore: false` keeps the fleet's state when a replica starts.
  */
-export function bottleneckOptions(endpointName: string, limits: ThrottleLimits): Bottleneck.ConstructorOptions {
-  const { bucket, maxConcurrent, maxQueue } = normalizeLimits(endpointName, limits);
-  return {
+export function bottleneckOptions(endpointName: string, limits: ThrottleLimits, cluster?: ClusterSettings): BottleneckSettings {
+  const { bucket, maxConcurrent, maxQueue, tokensPerMinute } = normalizeLimits(endpointName, limits);
+  const local = {
     id: `modelbus-throttle:${endpointName}`,
     maxConcurrent: maxConcurrent ?? null,
     // Bottleneck drops a new job when `queued === highWater` and the job cannot start at once.
-    highWater: Number.isFinite(maxQueue) ? maxQueue : null,
+    // With a token budget, EndpointThrottle bounds both waiting stages together itself.
+    highWater: tokensPerMinute === undefined && Number.isFinite(maxQueue) ? maxQueue : null,
     strategy: Bottleneck.strategy.OVERFLOW,
     reservoir: bucket?.burst ?? null,
     rejectOnDrop: true,
     trackDoneStatus: false,
   };
+  if (cluster === undefined) return local;
+  return {
+    ...local,
+    ...clusterRefill(bucket),
+    id: cluster.id,
+    datastore: "ioredis",
+    connection: cluster.connection,
+    clearDatastore: false,
+    clientTimeout: cluster.clientTimeoutMs,
+    heartbeatInterval: clusterHeartbeatMs(bucket, cluster.clientTimeoutMs),
+  };
+}
+
+/** The settings a starting replica writes over the shared ones (not the bucket level: a restart must not refill it). */
+export function clusterSettingsUpdate(settings: BottleneckSettings): Bottleneck.ConstructorOptions {
+  const { maxConcurrent, highWater, strategy, reservoir, reservoirIncreaseAmount, reservoirIncreaseInterval, reservoirIncreaseMaximum } = settings;
+  return {
+    maxConcurrent: maxConcurrent ?? null,
+    highWater: highWater ?? null,
+    strategy: strategy ?? null,
+    reservoirIncreaseAmount: reservoirIncreaseAmount ?? null,
+    reservoirIncreaseInterval: reservoirIncreaseInterval ?? null,
+    reservoirIncreaseMaximum: reservoirIncreaseMaximum ?? null,
+    // Switching the bucket off must clear the shared level; switching it on keeps the level.
+    ...(reservoir === null ? { reservoir: null } : {}),
+  };
+}
+
+function clusterRefill(bucket: TokenBucket | undefined): Partial<BottleneckSettings> {
+  if (bucket === undefined) return { reservoirIncreaseAmount: null, reservoirIncreaseInterval: null, reservoirIncreaseMaximum: null };
+  return {
+    reservoirIncreaseAmount: 1,
+    reservoirIncreaseInterval: 60_000 / bucket.requestsPerMinute,
+    reservoirIncreaseMaximum: bucket.burst,
+  };
+}
+
+/**
+ * How often each replica runs Bottleneck's heartbeat script: it proves the replica alive
+ * (well inside clientTimeout), applies the refill and wakes waiting jobs. With a bucket it
+ * runs at least once per token and at least twice per `burst` tokens, so waiting jobs see
+ * each token promptly and a late tick does not overflow the cap; never more than every 10 ms.
+ */
+export function clusterHeartbeatMs(bucket: TokenBucket | undefined, clientTimeoutMs: number): number {
+  const liveness = Math.min(1_000, clientTimeoutMs / 4);
+  if (bucket === undefined) return Math.max(10, liveness);
+  const msPerToken = 60_000 / bucket.requestsPerMinute;
+  return Math.max(10, Math.min(liveness, msPerToken, (bucket.burst * msPerToken) / 2));
 }

@@ -1,25 +1,45 @@
 import Bottleneck from "bottleneck";
+import { randomUUID } from "node:crypto";
 import { ModelbusError, toModelbusError } from "../core/modelbus-error.ts";
-import { bottleneckOptions } from "./bottleneck-options.ts";
-import { isUnlimited, normalizeLimits, type NormalizedLimits, type ThrottleLimits } from "./throttle-limits.ts";
-import { TokenRefill, type ReservoirPort } from "./token-refill.ts";
+import { LocalTokenStore } from "./local-token-store.ts";
+import type { RedisThrottleConnection } from "./redis-throttle-connection.ts";
+import { RedisTokenStore } from "./redis-token-store.ts";
+import { RequestLimiter } from "./request-limiter.ts";
+import { isUnlimited, needsRequestLimiter, normalizeLimits, type NormalizedLimits, type ThrottleLimits } from "./throttle-limits.ts";
+import { THROTTLE_UNAVAILABLE, throttleErrors } from "./throttle-errors.ts";
+import { TokenBudget, type TokenTicket } from "./token-budget.ts";
 
 export type { ThrottleLimits } from "./throttle-limits.ts";
 
+/** Sharing the endpoint's limits with every replica through Redis. */
+export interface EndpointThrottleCluster {
+  readonly connection: RedisThrottleConnection;
+  /** Keys and limiter ids are `<keyPrefix>:<endpoint>…`; the same on every replica. */
+  readonly keyPrefix: string;
+  /** A replica not heard from for this long is dead and its slots are freed (see SlotReaper). */
+  readonly clientTimeoutMs: number;
+}
+
 export interface EndpointThrottleOptions {
-  /** Called once per job whose fn starts, with how long it waited for a slot and a token. Throttled endpoints only. */
+  /** Called once per job whose fn starts, with how long it waited for a slot and tokens. Throttled endpoints only. */
   readonly onWait?: ((waitedMs: number) => void) | undefined;
-  /** Clock for the wait accounting, in milliseconds; default performance.now. */
+  /** Clock for the wait accounting and the local token budget, in milliseconds; default performance.now. */
   readonly now?: (() => number) | undefined;
+  /** Enforce the limits across replicas (Redis); without it they are per process. */
+  readonly cluster?: EndpointThrottleCluster | undefined;
+  /** Background failures (Redis heartbeats, frees, token adjustments); for logging. */
+  readonly onError?: ((error: unknown) => void) | undefined;
 }
 
 export interface ScheduleOptions {
   /** Aborting while the job waits rejects it at once; fn then never runs. */
   readonly signal?: AbortSignal | undefined;
+  /** Estimated tokens of the call, charged to the token budget before fn runs (default 0). */
+  readonly tokens?: number | undefined;
 }
 
 export interface ThrottleStats {
-  /** Jobs waiting for a slot or a token (aborted ones not counted; see schedule()). */
+  /** Jobs waiting for tokens, a slot or a request token (aborted ones not counted; see schedule()). */
   readonly queued: number;
   /** fn calls in flight. */
   readonly running: number;
@@ -29,28 +49,56 @@ export interface ThrottleStats {
   readonly waitedMsTotal: number;
   /** Jobs refused with E_THROTTLE_QUEUE_FULL. */
   readonly rejectedQueueFull: number;
+  /** Jobs refused with E_THROTTLE_UNAVAILABLE (Redis down, slow or not yet connected). */
+  readonly rejectedUnavailable: number;
 }
 
 /** Bottleneck's message for a job dropped by the highWater/OVERFLOW strategy (Job.doDrop default). */
 const BOTTLENECK_DROPPED = "This job has been dropped by Bottleneck";
 
+/** A job that has not started yet; fail() answers its caller and takes it out of every line. */
+interface Pending {
+  fail(error: ModelbusError): void;
+}
+
+/** One schedule() call on a limited endpoint, from arrival until fn starts or the call is refused. */
+interface Call<T> extends Pending {
+  readonly fn: () => Promise<T>;
+  /** The estimate as given (the charge may be clamped to the capacity). */
+  readonly tokens: number;
+  readonly signal: AbortSignal | undefined;
+  readonly resolve: (value: T) => void;
+  readonly reject: (error: unknown) => void;
+  readonly queuedAt: number;
+  readonly onAbort: () => void;
+  state: "waiting" | "started" | "gone";
+  ticket: TokenTicket | undefined;
+  /** Tokens taken from the budget; given back if fn never runs. */
+  charged: number;
+}
+
 /**
- * One limiter per endpoint, shared by every request and alias that reaches it: a
- * concurrency cap, a token bucket (requests per minute with a burst) and a bounded queue,
- * built on Bottleneck. Without limits, schedule() calls fn directly.
+ * One limiter per endpoint, shared by every request and alias that reaches it: a token
+ * budget (tokens per minute), then a concurrency cap and a request bucket (requests per
+ * minute with a burst) on Bottleneck, with a bounded queue. Per process, or across every
+ * replica when `cluster` is given. Without limits, schedule() calls fn directly.
  */
 export class EndpointThrottle {
   readonly endpointName: string;
   readonly limits: NormalizedLimits;
-  private readonly limiter: Bottleneck | undefined;
-  private readonly refill: TokenRefill | undefined;
+  private readonly requests: RequestLimiter | undefined;
+  private readonly budget: TokenBudget | undefined;
+  private readonly cluster: EndpointThrottleCluster | undefined;
   private readonly onWait: ((waitedMs: number) => void) | undefined;
   private readonly now: () => number;
+  private readonly pending = new Set<Pending>();
+  private readonly stopWatchingRedis: (() => void) | undefined;
   private waiting = 0;
   private running = 0;
   private started = 0;
   private waitedMsTotal = 0;
   private rejectedQueueFull = 0;
+  private rejectedUnavailable = 0;
   private stopped = false;
   private stopping: Promise<void> | undefined;
   private idleWaiters: (() => void)[] = [];
@@ -62,44 +110,75 @@ export class EndpointThrottle {
     this.now = options.now ?? (() => performance.now());
     if (isUnlimited(this.limits)) return;
 
-    const settings = bottleneckOptions(endpointName, limits);
-    const limiter = new Bottleneck(settings);
-    this.limiter = limiter;
-    const { bucket } = this.limits;
-    if (bucket !== undefined && settings.reservoirIncreaseInterval == null) {
-      const port: ReservoirPort = {
-        currentReservoir: () => limiter.currentReservoir(),
-        running: () => limiter.running(),
-        incrementReservoir: (by) => limiter.incrementReservoir(by),
-        queued: () => limiter.queued(),
-        isEmpty: () => {
-          const counts = limiter.counts();
-          return counts.RECEIVED + counts.QUEUED + counts.RUNNING + counts.EXECUTING === 0;
-        },
-      };
-      this.refill = new TokenRefill(port, bucket, { maxConcurrent: this.limits.maxConcurrent });
+    const cluster = options.cluster;
+    this.cluster = cluster;
+    const id = cluster && `${cluster.keyPrefix}:${endpointName}`;
+    if (needsRequestLimiter(this.limits)) {
+      this.requests = new RequestLimiter(endpointName, limits, this.limits, {
+        cluster: cluster && id !== undefined ? { connection: cluster.connection, id, clientTimeoutMs: cluster.clientTimeoutMs } : undefined,
+        onError: options.onError,
+      });
     }
+    if (this.limits.tokensPerMinute !== undefined) this.budget = this.createBudget(this.limits.tokensPerMinute, options.onError);
+    this.stopWatchingRedis = cluster?.connection.onHealthChange((healthy) => {
+      if (!healthy) this.redisLost();
+    });
   }
 
   /**
-   * Runs fn when a slot (and a token) is free; the slot is released in finally, whatever fn
-   * does. Rejects with E_THROTTLE_QUEUE_FULL when max_queue jobs already wait, and with
+   * Runs fn when the token budget holds `tokens` (clamped to tokens_per_minute; the rest is
+   * charged as debt once fn starts), a slot is free and the request bucket has a token. The
+   * slot is released in finally, whatever fn does. Rejects with E_THROTTLE_QUEUE_FULL when
+   * max_queue jobs already wait, with E_THROTTLE_UNAVAILABLE at once when the limits live in
+   * Redis and Redis is not answering (also for jobs already waiting when it goes), and with
    * E_CANCELLED after stop().
    *
    * Abort: if `signal` is already aborted, rejects before queueing. If it aborts while the job
    * waits, rejects at once with the signal's reason when that is a ModelbusError, otherwise
-   * with E_CANCELLED. Bottleneck cannot take a job out of its queue, so the aborted job keeps
-   * its place (and still counts toward max_queue) until it reaches the front; there it takes a
-   * bucket token and a slot for an instant and returns without calling fn. Once fn has
-   * started, aborting is fn's business (pass it the same signal).
+   * with E_CANCELLED; tokens already charged are refunded. Bottleneck cannot take a job out of
+   * its queue, so a job aborted while waiting for a slot keeps its place (and, without a token
+   * budget, still counts toward max_queue) until it reaches the front; there it takes a request
+   * token and a slot for an instant and returns without calling fn. Once fn has started,
+   * aborting is fn's business (pass it the same signal).
    */
   schedule<T>(fn: () => Promise<T>, options?: ScheduleOptions): Promise<T> {
     const signal = options?.signal;
-    if (this.stopped) return Promise.reject(this.stoppedError());
-    if (signal?.aborted) return Promise.reject(this.abortError(signal.reason));
-    const limiter = this.limiter;
-    if (limiter === undefined) return this.runDirect(fn);
-    return this.runLimited(limiter, fn, signal);
+    const tokens = options?.tokens ?? 0;
+    if (this.stopped) return Promise.reject(throttleErrors.stopped(this.endpointName));
+    if (signal?.aborted) return Promise.reject(throttleErrors.aborted(this.endpointName, signal.reason));
+    if (!(Number.isFinite(tokens) && tokens >= 0)) {
+      return Promise.reject(throttleErrors.invalidTokens(tokens));
+    }
+    if (this.requests === undefined && this.budget === undefined) return this.runDirect(fn);
+    if (this.cluster !== undefined && !this.cluster.connection.healthy()) {
+      this.rejectedUnavailable++;
+      return Promise.reject(throttleErrors.unavailable(this.endpointName));
+    }
+    // With a token budget, max_queue bounds both waiting stages together (Bottleneck's highWater is off).
+    if (this.budget !== undefined && this.waiting >= this.limits.maxQueue) {
+      this.rejectedQueueFull++;
+      return Promise.reject(throttleErrors.queueFull(this.endpointName, this.limits.maxQueue));
+    }
+    return this.runLimited(fn, signal, tokens);
+  }
+
+  /**
+   * Corrects the token budget once the real usage is known: positive = the call used more
+   * than its estimate (charged now, as debt if need be), negative = refund (never above the
+   * capacity). No-op without a token budget. Never rejects; a Redis failure is reported to onError.
+   */
+  adjustTokens(delta: number): Promise<void> {
+    return this.budget?.adjust(delta) ?? Promise.resolve();
+  }
+
+  /** Resolves once the endpoint's shared Redis state is set up (at once when per process). May wait for Redis: bound it (the registry's ready() does). */
+  async ready(): Promise<void> {
+    await this.requests?.ready();
+  }
+
+  /** False while the limits live in Redis and Redis is not answering (schedule() then fails fast). */
+  healthy(): boolean {
+    return this.cluster === undefined || isUnlimited(this.limits) || this.cluster.connection.healthy();
   }
 
   stats(): ThrottleStats {
@@ -109,29 +188,64 @@ export class EndpointThrottle {
       started: this.started,
       waitedMsTotal: this.waitedMsTotal,
       rejectedQueueFull: this.rejectedQueueFull,
+      rejectedUnavailable: this.rejectedUnavailable,
     };
   }
 
   /**
    * Refuses new jobs (E_CANCELLED), rejects the waiting ones with E_CANCELLED, and resolves
-   * once every fn in flight has settled. Calling it again returns the same promise.
+   * once every fn in flight has settled (and, in Redis, freed its slot). Calling it again
+   * returns the same promise.
    */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
     return this.stopping;
   }
 
+  /** A pass of the dead-replica slot reaper (tests); 0 when not clustered or without a concurrency cap. */
+  reapSlots(): Promise<number> {
+    return this.requests?.reapSlots() ?? Promise.resolve(0);
+  }
+
+  /**
+   * The token budget: in this process, or in Redis next to the limiter's keys. A replica
+   * waiting in Redis asks again at least every 250 ms (another may have refunded) and keeps
+   * its claim on the next tokens for 2 s after its last ask.
+   */
+  private createBudget(tokensPerMinute: number, onError: ((error: unknown) => void) | undefined): TokenBudget {
+    const cluster = this.cluster;
+    const store =
+      cluster === undefined
+        ? new LocalTokenStore(tokensPerMinute, this.now)
+        : new RedisTokenStore({
+            client: cluster.connection.client,
+            key: `${cluster.keyPrefix}:${this.endpointName}:tokens`,
+            tokensPerMinute,
+            holderId: randomUUID(),
+            holdMs: 2_000,
+          });
+    return new TokenBudget(store, {
+      maxPollMs: cluster === undefined ? 1_000 : 250,
+      unavailable: (cause) => throttleErrors.unavailable(this.endpointName, cause),
+      onError,
+    });
+  }
+
   private async doStop(): Promise<void> {
     this.stopped = true;
-    this.refill?.stop();
-    if (this.limiter !== undefined) {
-      await this.limiter.stop({
-        dropWaitingJobs: true,
-        dropErrorMessage: `throttle for endpoint "${this.endpointName}" stopped`,
-        enqueueErrorMessage: `throttle for endpoint "${this.endpointName}" stopped`,
-      });
-    }
+    this.stopWatchingRedis?.();
+    this.failWaiting(throttleErrors.stopped(this.endpointName));
+    await this.requests?.stop(`throttle for endpoint "${this.endpointName}" stopped`);
     if (this.running > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private redisLost(): void {
+    this.failWaiting(throttleErrors.unavailable(this.endpointName));
+    this.requests?.dropQueued(`throttle Redis for endpoint "${this.endpointName}" is unavailable`);
+  }
+
+  private failWaiting(error: ModelbusError): void {
+    for (const pending of [...this.pending]) pending.fail(error);
   }
 
   /** The unlimited path: no Bottleneck, no queue, no wait accounting; only the two counters. */
@@ -145,47 +259,87 @@ export class EndpointThrottle {
     }
   }
 
-  private runLimited<T>(limiter: Bottleneck, fn: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  private runLimited<T>(fn: () => Promise<T>, signal: AbortSignal | undefined, tokens: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const queuedAt = this.now();
-      let state: "waiting" | "started" | "gone" = "waiting";
+      const call: Call<T> = {
+        fn,
+        tokens,
+        signal,
+        resolve,
+        reject,
+        queuedAt: this.now(),
+        state: "waiting",
+        ticket: undefined,
+        charged: 0,
+        fail: (error) => this.failCall(call, error),
+        onAbort: () => this.failCall(call, throttleErrors.aborted(this.endpointName, signal?.reason)),
+      };
       this.waiting++;
-      const leaveQueue = (next: "started" | "gone") => {
-        state = next;
-        this.waiting--;
-        signal?.removeEventListener("abort", onAbort);
-      };
-      const onAbort = () => {
-        if (state !== "waiting") return;
-        leaveQueue("gone");
-        reject(this.abortError(signal?.reason));
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-
-      const job = async (): Promise<void> => {
-        // Aborted while queued: the token and the slot are spent, fn is not called.
-        if (state !== "waiting") return;
-        leaveQueue("started");
-        this.recordWait(this.now() - queuedAt);
-        this.running++;
-        this.started++;
-        try {
-          resolve(await fn());
-        } catch (error) {
-          reject(error);
-        } finally {
-          this.finishedOne();
-        }
-      };
-      // The job never rejects on its own (fn's outcome goes straight to the caller), so a
-      // rejection here is Bottleneck refusing the job: queue full, or the limiter stopped.
-      limiter.schedule(job).catch((error: unknown) => {
-        if (state !== "waiting") return;
-        leaveQueue("gone");
-        reject(this.refusedError(error));
-      });
-      this.refill?.touch();
+      this.pending.add(call);
+      signal?.addEventListener("abort", call.onAbort, { once: true });
+      if (this.budget === undefined) this.requestStage(call);
+      else this.tokenStage(call, this.budget);
     });
+  }
+
+  /** Waits in the token budget's line for the (clamped) estimate, then moves on to the request limiter. */
+  private tokenStage<T>(call: Call<T>, budget: TokenBudget): void {
+    const charge = Math.min(call.tokens, this.limits.tokensPerMinute ?? call.tokens);
+    call.ticket = budget.acquire(charge);
+    call.ticket.promise.then(
+      () => {
+        // Left (aborted, stopped) just as its tokens were taken: give them back.
+        if (call.state !== "waiting") return void budget.adjust(-charge);
+        call.charged = charge;
+        this.requestStage(call);
+      },
+      (error: unknown) => this.failCall(call, toModelbusError(error)),
+    );
+  }
+
+  private requestStage<T>(call: Call<T>): void {
+    const requests = this.requests;
+    if (requests === undefined) return void this.runCall(call);
+    // runCall never rejects (fn's outcome goes straight to the caller), so a rejection here
+    // is Bottleneck refusing the job: queue full, stopped, or Redis failing.
+    requests.schedule(() => this.runCall(call)).catch((error: unknown) => {
+      if (call.state === "waiting") this.failCall(call, this.refusedError(error));
+    });
+  }
+
+  /** The job the limiter runs once the call holds a slot and a request token. */
+  private async runCall<T>(call: Call<T>): Promise<void> {
+    // Gone while queued: the request token and the slot are spent, fn is not called.
+    if (call.state !== "waiting") return;
+    this.leave(call, "started");
+    this.recordWait(this.now() - call.queuedAt);
+    this.running++;
+    this.started++;
+    // A charge clamped to the capacity: the rest becomes debt that later calls wait out.
+    if (call.charged > 0 && call.tokens > call.charged) void this.budget?.adjust(call.tokens - call.charged);
+    try {
+      call.resolve(await call.fn());
+    } catch (error) {
+      call.reject(error);
+    } finally {
+      this.finishedOne();
+    }
+  }
+
+  private failCall<T>(call: Call<T>, error: ModelbusError): void {
+    if (call.state !== "waiting") return;
+    this.leave(call, "gone");
+    call.ticket?.cancel();
+    if (call.charged > 0) void this.budget?.adjust(-call.charged);
+    if (error.code === THROTTLE_UNAVAILABLE) this.rejectedUnavailable++;
+    call.reject(error);
+  }
+
+  private leave<T>(call: Call<T>, next: "started" | "gone"): void {
+    call.state = next;
+    this.waiting--;
+    this.pending.delete(call);
+    call.signal?.removeEventListener("abort", call.onAbort);
   }
 
   private recordWait(waitedMs: number): void {
@@ -204,32 +358,13 @@ export class EndpointThrottle {
   }
 
   private refusedError(error: unknown): ModelbusError {
-    if (this.stopped) return this.stoppedError(error);
+    if (this.stopped) return throttleErrors.stopped(this.endpointName, error);
     if (error instanceof Bottleneck.BottleneckError && error.message === BOTTLENECK_DROPPED) {
       this.rejectedQueueFull++;
-      return new ModelbusError({
-        code: "E_THROTTLE_QUEUE_FULL",
-        message: `throttle queue for endpoint "${this.endpointName}" is full (max_queue=${this.limits.maxQueue})`,
-        cause: error,
-      });
+      return throttleErrors.queueFull(this.endpointName, this.limits.maxQueue, error);
     }
+    // In a cluster, anything else Bottleneck rejects with is Redis failing (timeout, closed connection).
+    if (this.cluster !== undefined) return throttleErrors.unavailable(this.endpointName, error);
     return toModelbusError(error, "E_INTERNAL");
-  }
-
-  private stoppedError(cause?: unknown): ModelbusError {
-    return new ModelbusError({
-      code: "E_CANCELLED",
-      message: `throttle for endpoint "${this.endpointName}" is stopped`,
-      cause,
-    });
-  }
-
-  private abortError(reason: unknown): ModelbusError {
-    if (reason instanceof ModelbusError) return reason;
-    return new ModelbusError({
-      code: "E_CANCELLED",
-      message: `request cancelled while waiting in the throttle queue of endpoint "${this.endpointName}"`,
-      cause: reason,
-    });
   }
 }

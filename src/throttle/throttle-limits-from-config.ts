@@ -9,6 +9,7 @@ export function throttleLimitsFromConfig(endpoints: Readonly<Record<string, Endp
       {
         requestsPerMinute: endpoint.requests_per_minute,
         burst: endpoint.burst,
+        tokensPerMinute: endpoint.tokens_per_minute,
         maxConcurrent: endpoint.max_concurrent,
         maxQueue: endpoint.max_queue,
       },

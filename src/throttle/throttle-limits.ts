@@ -1,11 +1,17 @@
 import { ModelbusError } from "../core/modelbus-error.ts";
 
-/** The limits of one endpoint, as the config gives them (requests_per_minute, burst, max_concurrent, max_queue). */
+/** The limits of one endpoint, as the config gives them (requests_per_minute, burst, tokens_per_minute, max_concurrent, max_queue). */
 export interface ThrottleLimits {
   /** Token bucket: refills requestsPerMinute tokens per minute, continuously. 0/undefined = off. */
   requestsPerMinute?: number | undefined;
   /** Bucket capacity; defaults to requestsPerMinute. The bucket starts full. Ignored when the bucket is off. */
   burst?: number | undefined;
+  /**
+   * Token budget: each call is charged its estimated tokens before it runs and corrected
+   * afterwards (EndpointThrottle.adjustTokens). Refills tokensPerMinute per minute,
+   * continuously; the capacity is one minute's worth. 0/undefined = off.
+   */
+  tokensPerMinute?: number | undefined;
   /** Cap on requests in flight. 0/undefined = off. */
   maxConcurrent?: number | undefined;
   /** Most requests that may wait for a slot or a token; when full, schedule() rejects at once. */
@@ -23,6 +29,8 @@ export interface TokenBucket {
 export interface NormalizedLimits {
   readonly bucket: TokenBucket | undefined;
   readonly maxConcurrent: number | undefined;
+  /** Tokens per minute of the token budget (also its capacity). */
+  readonly tokensPerMinute: number | undefined;
   /** A whole number ≥ 0, or Infinity for an unbounded queue. */
   readonly maxQueue: number;
 }
@@ -36,7 +44,7 @@ function invalid(endpointName: string, message: string): ModelbusError {
  * guards direct callers, so a bad number fails at construction instead of hanging a queue.
  */
 export function normalizeLimits(endpointName: string, limits: ThrottleLimits): NormalizedLimits {
-  const { requestsPerMinute: rpm, burst, maxConcurrent, maxQueue } = limits;
+  const { requestsPerMinute: rpm, burst, tokensPerMinute: tpm, maxConcurrent, maxQueue } = limits;
 
   let bucket: TokenBucket | undefined;
   if (rpm !== undefined && rpm !== 0) {
@@ -55,14 +63,30 @@ export function normalizeLimits(endpointName: string, limits: ThrottleLimits): N
     concurrency = maxConcurrent;
   }
 
+  let tokensPerMinute: number | undefined;
+  if (tpm !== undefined && tpm !== 0) {
+    if (!Number.isFinite(tpm) || tpm < 0) throw invalid(endpointName, `tokens_per_minute must be a number ≥ 0, got ${tpm}`);
+    tokensPerMinute = tpm;
+  }
+
   if (!(Number.isInteger(maxQueue) && maxQueue >= 0) && maxQueue !== Number.POSITIVE_INFINITY) {
     throw invalid(endpointName, `max_queue must be a whole number ≥ 0, got ${maxQueue}`);
   }
+  // With a token budget every request passes through a waiting line first (see
+  // EndpointThrottle), so max_queue counts every request not yet started; 0 would refuse all.
+  if (tokensPerMinute !== undefined && maxQueue === 0) {
+    throw invalid(endpointName, "max_queue must be ≥ 1 when tokens_per_minute is set");
+  }
 
-  return { bucket, maxConcurrent: concurrency, maxQueue };
+  return { bucket, maxConcurrent: concurrency, tokensPerMinute, maxQueue };
 }
 
-/** True when neither a bucket nor a concurrency cap applies: requests go straight through. */
+/** True when the request limiter has nothing to enforce: no bucket and no concurrency cap. */
+export function needsRequestLimiter(limits: NormalizedLimits): boolean {
+  return limits.bucket !== undefined || limits.maxConcurrent !== undefined;
+}
+
+/** True when nothing applies (no bucket, no concurrency cap, no token budget): requests go straight through. */
 export function isUnlimited(limits: NormalizedLimits): boolean {
-  return limits.bucket === undefined && limits.maxConcurrent === undefined;
+  return !needsRequestLimiter(limits) && limits.tokensPerMinute === undefined;
 }

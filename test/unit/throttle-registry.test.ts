@@ -1,11 +1,21 @@
 import { describe, it, expect } from "vitest";
 import Bottleneck from "bottleneck";
 import type { ModelbusError } from "../../src/core/modelbus-error.ts";
-import { bottleneckOptions } from "../../src/throttle/bottleneck-options.ts";
+import { endpointSchema } from "../../src/config/config-schema.ts";
+import { bottleneckOptions, clusterHeartbeatMs, clusterSettingsUpdate } from "../../src/throttle/bottleneck-options.ts";
+import { throttleLimitsFromConfig } from "../../src/throttle/throttle-limits-from-config.ts";
 import { ThrottleRegistry } from "../../src/throttle/throttle-registry.ts";
 import type { ThrottleLimits } from "../../src/throttle/throttle-limits.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > until) throw new Error("condition not met in time");
+    await sleep(2);
+  }
+}
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -74,9 +84,9 @@ describe("ThrottleRegistry", () => {
     let release = () => {};
     const held = gpu.schedule(() => new Promise<void>((resolve) => (release = resolve)));
     const queued = gpu.schedule(async () => {});
-    await sleep(20);
+    await waitFor(() => gpu.stats().running === 1 && gpu.stats().queued === 1);
     expect(registry.stats()).toEqual({
-      "gpu-box": { queued: 1, running: 1, started: 1, waitedMsTotal: expect.any(Number), rejectedQueueFull: 0 },
+      "gpu-box": { queued: 1, running: 1, started: 1, waitedMsTotal: expect.any(Number), rejectedQueueFull: 0, rejectedUnavailable: 0 },
     });
     release();
     await Promise.all([held, queued]);
@@ -85,13 +95,23 @@ describe("ThrottleRegistry", () => {
     await registry.stopAll();
   });
 
+  it("without Redis: ready() resolves at once and healthy() is true", async () => {
+    const registry = new ThrottleRegistry(limits);
+    await registry.ready(10);
+    expect(registry.healthy()).toBe(true);
+    expect(registry.for("gpu-box").healthy()).toBe(true);
+    await registry.stopAll();
+    expect(registry.stopAll()).toBe(registry.stopAll());
+  });
+
   it("stopAll() cancels waiting jobs and makes later throttles refuse work", async () => {
     const registry = new ThrottleRegistry(limits);
     const gpu = registry.for("gpu-box");
     let release = () => {};
     const held = gpu.schedule(() => new Promise<void>((resolve) => (release = resolve)));
     const waiting = gpu.schedule(async () => "never");
-    await sleep(10);
+    // Under load Bottleneck may take more than a few ms to start the first job.
+    await waitFor(() => gpu.stats().running === 1);
     const stopping = registry.stopAll();
     expect(((await rejection(waiting)) as ModelbusError).code).toBe("E_CANCELLED");
     release();
@@ -116,8 +136,62 @@ describe("bottleneckOptions", () => {
     expect(options.datastore).toBeUndefined();
   });
 
+  it("turns Bottleneck's highWater off with a token budget (EndpointThrottle bounds both stages itself)", () => {
+    const options = bottleneckOptions("llm", { requestsPerMinute: 60, tokensPerMinute: 10_000, maxQueue: 100 });
+    expect(options.highWater).toBeNull();
+  });
+
+  it("clusters through Redis: shared id, ioredis datastore, state kept, exact refill by Bottleneck's scripts", () => {
+    const connection = {} as Bottleneck.IORedisConnection;
+    const options = bottleneckOptions(
+      "openai",
+      { requestsPerMinute: 600, burst: 5, maxConcurrent: 4, maxQueue: 100 },
+      { connection, id: "modelbus:openai", clientTimeoutMs: 10_000 },
+    );
+    expect(options).toMatchObject({
+      id: "modelbus:openai",
+      datastore: "ioredis",
+      connection,
+      clearDatastore: false,
+      clientTimeout: 10_000,
+      maxConcurrent: 4,
+      highWater: 100,
+      reservoir: 5,
+      reservoirIncreaseAmount: 1,
+      reservoirIncreaseInterval: 100,
+      reservoirIncreaseMaximum: 5,
+      heartbeatInterval: 100,
+    });
+    // A starting replica updates the shared settings but never the bucket's level.
+    const update = clusterSettingsUpdate(options);
+    expect(update).toMatchObject({ maxConcurrent: 4, reservoirIncreaseInterval: 100, reservoirIncreaseMaximum: 5 });
+    expect(update).not.toHaveProperty("reservoir");
+    const noBucket = clusterSettingsUpdate(bottleneckOptions("gpu", { maxConcurrent: 1, maxQueue: 1 }, { connection, id: "x", clientTimeoutMs: 10_000 }));
+    expect(noBucket).toMatchObject({ reservoir: null, reservoirIncreaseInterval: null });
+  });
+
+  it("heartbeats often enough for liveness, for each token, and for half the burst; never below 10 ms", () => {
+    expect(clusterHeartbeatMs(undefined, 10_000)).toBe(1_000);
+    expect(clusterHeartbeatMs(undefined, 1_000)).toBe(250);
+    expect(clusterHeartbeatMs({ requestsPerMinute: 600, burst: 2 }, 10_000)).toBe(100);
+    expect(clusterHeartbeatMs({ requestsPerMinute: 600, burst: 1 }, 10_000)).toBe(50);
+    expect(clusterHeartbeatMs({ requestsPerMinute: 6, burst: 6 }, 10_000)).toBe(1_000);
+    expect(clusterHeartbeatMs({ requestsPerMinute: 60_000, burst: 100 }, 10_000)).toBe(10);
+  });
+
   it("leaves off what is not configured", () => {
     const options = bottleneckOptions("gpu-box", { maxConcurrent: 0, requestsPerMinute: 0, maxQueue: Number.POSITIVE_INFINITY });
     expect(options).toMatchObject({ maxConcurrent: null, reservoir: null, highWater: null });
+  });
+});
+
+describe("throttleLimitsFromConfig", () => {
+  it("passes tokens_per_minute on (0 = off)", () => {
+    const limits = throttleLimitsFromConfig({
+      metered: endpointSchema.parse({ model: "m", tokens_per_minute: 90_000, requests_per_minute: 60 }),
+      free: endpointSchema.parse({ model: "m" }),
+    });
+    expect(limits.get("metered")).toMatchObject({ tokensPerMinute: 90_000, requestsPerMinute: 60, maxQueue: 1_000 });
+    expect(limits.get("free")).toMatchObject({ tokensPerMinute: 0 });
   });
 });
