@@ -1,0 +1,62 @@
+/** How long each phase runs and at what load; `--quick` shortens everything. */
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** Alternating floor / modelbus (/ http) runs; medians are over these. */
+  readonly repeats: number;
+  readonly warmupMs: number;
+  readonly closedMs: number;
+  readonly openMs: number;
+  /** Requests outstanding in the closed loop. */
+  readonly outstanding: number;
+  /** Deliveries worked on at once by floor and modelbus (nats.concurrency). */
+  readonly concurrency: number;
+  readonly openRates: readonly number[];
+  readonly soakMs: number;
+  /** Requests per second during the soak, at most; the soak runs at min(this, 60 % of modelbus's measured maximum). */
+  readonly soakRate: number;
+  /** Latency the mock adds to every answer ([mock:delay=N]); 0 = answer at once. */
+  readonly providerDelayMs: number;
+  readonly soak: boolean;
+  readonly micro: boolean;
+  /** Run modelbus under load with --cpu-prof instead of the comparison. */
+  readonly profile: boolean;
+  readonly profileMs: number;
+  readonly profileSut: "floor" | "modelbus";
+  /** Profile at this open-loop rate instead of under the closed loop. */
+  readonly profileRate: number | undefined;
+  /** Also alternate a modelbus run with persistence off (diagnostic). */
+  readonly withNostore: boolean;
+}
+
+function numberFlag(argv: readonly string[], name: string): number | undefined {
+  const index = argv.indexOf(name);
+  if (index === -1) return undefined;
+  const value = Number(argv[index + 1]);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} needs a number`);
+  return value;
+}
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  const quick = argv.includes("--quick");
+  const seconds = (name: string, full: number, short: number) => (numberFlag(argv, name) ?? (quick ? short : full)) * 1_000;
+  return {
+    quick,
+    repeats: numberFlag(argv, "--repeats") ?? (quick ? 1 : 3),
+    warmupMs: seconds("--warmup-seconds", 3, 2),
+    closedMs: seconds("--closed-seconds", 10, 4),
+    openMs: seconds("--open-seconds", 8, 3),
+    outstanding: numberFlag(argv, "--outstanding") ?? 256,
+    concurrency: numberFlag(argv, "--concurrency") ?? 256,
+    openRates: [200, 1_000],
+    soakMs: seconds("--soak-seconds", 60, 15),
+    soakRate: numberFlag(argv, "--soak-rate") ?? 1_000,
+    providerDelayMs: numberFlag(argv, "--provider-delay-ms") ?? 0,
+    soak: !argv.includes("--no-soak"),
+    micro: !argv.includes("--no-micro"),
+    profile: argv.includes("--profile"),
+    profileMs: seconds("--profile-seconds", 20, 8),
+    profileSut: argv.includes("--profile-floor") ? "floor" : "modelbus",
+    withNostore: argv.includes("--with-nostore"),
+    profileRate: numberFlag(argv, "--profile-rate"),
+  };
+}

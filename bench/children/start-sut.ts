@@ -1,0 +1,55 @@
+import type { BenchOptions } from "../bench-options.ts";
+import { providerModel } from "../load/bench-request.ts";
+import { natsUrl, type BenchNames } from "../load/bench-names.ts";
+import { serverParts } from "../support/bench-database.ts";
+import type { FloorChildOptions } from "./floor-child.ts";
+import type { ModelbusChildOptions } from "./modelbus-child.ts";
+import { BenchChild } from "./spawn-child.ts";
+
+/** "nostore" is modelbus with persistence off: a diagnostic run (--with-nostore) that splits the store's cost from the rest. */
+export type SutKind = "floor" | "modelbus" | "http" | "nostore";
+
+export const benchApiKey = "bench-api-key";
+
+/** The floor's group commit mirrors modelbus's store defaults (max_batch 200, 4 batches in flight, pool of 10). */
+const batching = { maxBatch: 200, maxConcurrentBatches: 4, connectionLimit: 10 };
+
+/** Starts the system under test in its own process; "http" is modelbus, driven through its HTTP door. */
+export async function startSut(
+  kind: SutKind,
+  names: BenchNames,
+  databaseUrl: string,
+  mockUrl: string,
+  options: Pick<BenchOptions, "concurrency">,
+  nodeFlags: readonly string[] = [],
+): Promise<{ child: BenchChild; info: Record<string, unknown> }> {
+  if (kind === "floor") {
+    const floor: FloorChildOptions = {
+      natsUrl,
+      database: { ...serverParts(), database: names.database },
+      prefix: names.prefix,
+      stream: names.stream,
+      consumer: names.consumer,
+      concurrency: options.concurrency,
+      mockUrl,
+      model: providerModel,
+      ...batching,
+    };
+    return BenchChild.start({ script: "floor-child.ts", options: floor, nodeFlags });
+  }
+  const modelbus: ModelbusChildOptions = {
+    natsUrl,
+    databaseUrl,
+    prefix: names.prefix,
+    stream: names.stream,
+    consumer: names.consumer,
+    concurrency: options.concurrency,
+    mockUrl,
+    endpointName: "bench",
+    model: providerModel,
+    apiKey: benchApiKey,
+    logLevel: "warn",
+    persistence: kind !== "nostore",
+  };
+  return BenchChild.start({ script: "modelbus-child.ts", options: modelbus, nodeFlags });
+}

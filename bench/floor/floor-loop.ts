@@ -1,0 +1,88 @@
+import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { FloorBatcher } from "./floor-batcher.ts";
+
+export interface FloorLoopOptions {
+  readonly nats: NatsConnection;
+  readonly consumer: Consumer;
+  readonly prefix: string;
+  readonly concurrency: number;
+  readonly chatUrl: string;
+  readonly model: string;
+  readonly batcher: FloorBatcher;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * The floor: the same I/O as modelbus's JetStream door with none of its logic.
+ * consume → POST to the endpoint (keep-alive fetch) → batched INSERT → publish (PubAck) → ack.
+ */
+export class FloorLoop {
+  private inFlight = 0;
+  private readonly waiters: (() => void)[] = [];
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly js;
+  failures = 0;
+
+  constructor(private readonly options: FloorLoopOptions) {
+    this.js = jetstream(options.nats);
+  }
+
+  async start(): Promise<void> {
+    this.messages = await this.options.consumer.consume({ max_messages: this.options.concurrency });
+    this.loop = this.run(this.messages);
+  }
+
+  private async run(messages: ConsumerMessages): Promise<void> {
+    const iterator = messages[Symbol.asyncIterator]();
+    for (;;) {
+      if (this.inFlight >= this.options.concurrency) await new Promise<void>((resolve) => this.waiters.push(resolve));
+      const next = await iterator.next();
+      if (next.done) return;
+      this.inFlight += 1;
+      void this.handle(next.value).finally(() => {
+        this.inFlight -= 1;
+        this.waiters.shift()?.();
+      });
+    }
+  }
+
+  private async handle(message: JsMsg): Promise<void> {
+    try {
+      const request = JSON.parse(decoder.decode(message.data)) as { request_id: string; messages: unknown[] };
+      const answer = await fetch(this.options.chatUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: this.options.model, messages: request.messages }),
+      });
+      if (!answer.ok) throw new Error(`endpoint answered ${answer.status}`);
+      const completion = (await answer.json()) as {
+        choices: { message: { content: string }; finish_reason: string }[];
+        usage?: { prompt_tokens: number; completion_tokens: number };
+      };
+      const choice = completion.choices[0];
+      const response = JSON.stringify({
+        request_id: request.request_id,
+        status: "complete",
+        finish_reason: choice?.finish_reason ?? "stop",
+        message: { role: "assistant", content: choice?.message.content ?? "" },
+        token_usage: { prompt_tokens: completion.usage?.prompt_tokens ?? 0, completion_tokens: completion.usage?.completion_tokens ?? 0 },
+      });
+      await this.options.batcher.insert([request.request_id, "complete", choice?.message.content ?? "", response, new Date()]);
+      await this.js.publish(`${this.options.prefix}.response.${request.request_id}`, response, { msgID: `${request.request_id}:response` });
+      message.ack();
+    } catch {
+      this.failures += 1;
+      message.nak(500);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.messages?.close();
+    const deadline = Date.now() + 10_000;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+  }
+}

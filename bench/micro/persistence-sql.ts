@@ -1,0 +1,188 @@
+/**
+ * The persistence micro-benchmark's floor: the same statements PrismaInferenceStore runs for
+ * a request with no session or agent (begin: INSERT IGNORE of the claim, SELECT of the claims;
+ * complete: one transaction with the session upsert, the message rows and the inference
+ * upsert), with the same GroupCommit (max_batch 200, and 1; 4 in flight) and the same history
+ * hashing, sent as hand-written SQL with `?` placeholders two ways: through the `mariadb`
+ * driver directly ("driver"), and through Prisma's $executeRawUnsafe / $queryRawUnsafe /
+ * $transaction ("prisma_raw"). Against persistence.ts this splits what Prisma's query
+ * building costs from what its raw-SQL path costs.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import mariadb from "mariadb";
+import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
+import { extendHistoryHash } from "../../src/store/history-hash.ts";
+import { GroupCommit } from "../../src/store/group-commit.ts";
+import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
+import { createBenchDatabase, serverParts } from "../support/bench-database.ts";
+import { printMicroResult } from "./micro-output.ts";
+
+const concurrency = 256;
+const durationMs = Number(process.env.MICRO_PERSIST_MS ?? 3_000);
+const tag = randomBytes(3).toString("hex");
+const tuple = (columns: number) => `(${Array.from({ length: columns }, () => "?").join(",")})`;
+const tuples = (rows: number, columns: number) => Array.from({ length: rows }, () => tuple(columns)).join(",");
+
+/** How the statements reach MariaDB. */
+interface SqlTransport {
+  query(sql: string, values: unknown[]): Promise<unknown>;
+  /** Runs the statements in one transaction, in order. */
+  transaction(statements: readonly (readonly [string, unknown[]])[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+function driverTransport(databaseName: string): SqlTransport {
+  const pool = mariadb.createPool({ ...serverParts(), database: databaseName, connectionLimit: 10 });
+  return {
+    query: (sql, values) => pool.query(sql, values),
+    transaction: async (statements) => {
+      const connection = await pool.getConnection();
+      try {
+        await connection.beginTransaction();
+        for (const [sql, values] of statements) await connection.query(sql, values);
+        await connection.commit();
+      } catch (error) {
+        await connection.rollback().catch(() => undefined);
+        throw error;
+      } finally {
+        await connection.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+function prismaRawTransport(databaseUrl: string): SqlTransport {
+  const prisma = createPrismaClient(databaseUrl, { connectionLimit: 10 });
+  return {
+    query: (sql, values) => (/^\s*select/i.test(sql) ? prisma.$queryRawUnsafe(sql, ...values) : prisma.$executeRawUnsafe(sql, ...values)),
+    transaction: async (statements) => {
+      await prisma.$transaction(statements.map(([sql, values]) => prisma.$executeRawUnsafe(sql, ...values)));
+    },
+    close: () => prisma.$disconnect(),
+  };
+}
+
+interface Claim {
+  readonly requestId: string;
+  readonly id: string;
+  readonly owner: string;
+}
+
+async function measure(transport: SqlTransport, variant: string, maxBatch: number) {
+  const batches = { count: 0, items: 0 };
+  const onBatch = (size: number) => {
+    batches.count += 1;
+    batches.items += size;
+  };
+  const begins = new GroupCommit<string, Claim>({
+    maxBatch,
+    maxConcurrent: 4,
+    onBatch,
+    run: async (requestIds) => {
+      const now = new Date();
+      const rows = requestIds.map((requestId) => ({ requestId, id: randomUUID(), owner: randomUUID() }));
+      await transport.query(
+        `INSERT IGNORE INTO inferences (id, request_id, state, owner, lease_until, wire_form, created_at) VALUES ${tuples(rows.length, 7)}`,
+        rows.flatMap((row) => [row.id, row.requestId, "in_flight", row.owner, new Date(now.getTime() + 60_000), "bare", now]),
+      );
+      const claims = (await transport.query(
+        `SELECT id, request_id, state, owner, lease_until, response FROM inferences WHERE request_id IN (${requestIds.map(() => "?").join(",")})`,
+        [...requestIds],
+      )) as { id: string; request_id: string; owner: string }[];
+      const byRequest = new Map(claims.map((claim) => [claim.request_id, claim]));
+      return rows.map((row) => ({ requestId: row.requestId, id: byRequest.get(row.requestId)?.id ?? row.id, owner: row.owner }));
+    },
+  });
+  const completions = new GroupCommit<{ claim: Claim; content: string }, void>({
+    maxBatch,
+    maxConcurrent: 4,
+    onBatch,
+    run: async (items) => {
+      const at = new Date();
+      const writes = items.map(({ claim, content }) => {
+        const user = { role: "user" as const, content: `hello ${claim.requestId}` };
+        const reply = { role: "assistant" as const, content };
+        return { claim, sessionId: randomUUID(), user, reply, hash: extendHistoryHash(extendHistoryHash("", user), reply) };
+      });
+      await transport.transaction([
+        [
+          `INSERT INTO sessions (id, agent_id, conversation_id, external_key, parent_session_id, status, message_count, history_hash, created_at, updated_at) VALUES ${tuples(writes.length, 10)}
+           ON DUPLICATE KEY UPDATE message_count = VALUES(message_count), history_hash = VALUES(history_hash), updated_at = VALUES(updated_at)`,
+          writes.flatMap((write) => [write.sessionId, null, null, null, null, "active", 2, write.hash, at, at]),
+        ],
+        [
+          `INSERT INTO messages (id, session_id, position, role, content, name, tool_calls, tool_call_id, reasoning, model, metadata, created_at) VALUES ${tuples(writes.length * 2, 12)}`,
+          writes.flatMap((write) => [
+            ...[randomUUID(), write.sessionId, 0, "user", write.user.content, null, null, null, null, null, null, at],
+            ...[randomUUID(), write.sessionId, 1, "assistant", write.reply.content, null, null, null, null, "bench-model", null, at],
+          ]),
+        ],
+        [
+          `INSERT INTO inferences (id, request_id, session_id, state, owner, lease_until, endpoint, provider_model, status, finish_reason,
+             prompt_tokens, completion_tokens, cost, retry_count, latency_ms, error_code, error_text, response, wire_form, created_at, completed_at)
+           VALUES ${tuples(writes.length, 21)}
+           ON DUPLICATE KEY UPDATE session_id = VALUES(session_id), state = 'completed', lease_until = NULL, endpoint = VALUES(endpoint),
+             provider_model = VALUES(provider_model), status = VALUES(status), finish_reason = VALUES(finish_reason),
+             prompt_tokens = VALUES(prompt_tokens), completion_tokens = VALUES(completion_tokens), cost = VALUES(cost),
+             retry_count = VALUES(retry_count), latency_ms = VALUES(latency_ms), error_code = VALUES(error_code),
+             error_text = VALUES(error_text), response = VALUES(response), wire_form = VALUES(wire_form), completed_at = VALUES(completed_at)`,
+          writes.flatMap((write) => {
+            const response = { request_id: write.claim.requestId, status: "complete", finish_reason: "stop", message: write.reply, token_usage: { prompt_tokens: 3, completion_tokens: 5 } };
+            return [write.claim.id, write.claim.requestId, write.sessionId, "completed", write.claim.owner, null, "bench", "bench-model", "complete", "stop",
+              3, 5, 0, 0, 1, null, null, JSON.stringify(response), "bare", at, at];
+          }),
+        ],
+      ]);
+      return items.map(() => undefined);
+    },
+  });
+  let sequence = 0;
+  const run = async (ms: number) => {
+    const startedAt = performance.now();
+    let done = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() - startedAt < ms) {
+          const requestId = `${variant}-${tag}-${++sequence}`;
+          const claim = await begins.submit(requestId);
+          await completions.submit({ claim, content: `mock answer: hello ${requestId}` });
+          done += 1;
+        }
+      }),
+    );
+    return { rate: done / ((performance.now() - startedAt) / 1_000), done };
+  };
+  await run(500);
+  batches.count = 0;
+  batches.items = 0;
+  const cpuBefore = process.cpuUsage();
+  const { rate, done } = await run(durationMs);
+  const cpu = process.cpuUsage(cpuBefore);
+  await Promise.all([begins.drain(), completions.drain()]);
+  await transport.close();
+  return {
+    [`${variant}_rps`]: Math.round(rate),
+    [`${variant}_mean_batch`]: batches.count ? Math.round((batches.items / batches.count) * 10) / 10 : 0,
+    [`${variant}_cpu_ms_per_request`]: Math.round(((cpu.user + cpu.system) / 1_000 / done) * 1_000) / 1_000,
+  };
+}
+
+const database = await createBenchDatabase(`modelbus_bench_micro_${tag}`);
+try {
+  await applyMigrations({ databaseUrl: database.url });
+  const driver = await measure(driverTransport(database.name), "driver", 200);
+  const prismaRaw = await measure(prismaRawTransport(database.url), "prisma_raw", 200);
+  // One at a time (max_batch 1): the per-batch cost, which is what a lightly loaded service pays per request.
+  const driverSingle = await measure(driverTransport(database.name), "driver_one_at_a_time", 1);
+  const prismaRawSingle = await measure(prismaRawTransport(database.url), "prisma_raw_one_at_a_time", 1);
+  printMicroResult({
+    name: "persistence_sql",
+    unit: "requests/s (begin+complete); *_mean_batch in items, *_cpu_ms_per_request in ms of this process",
+    results: { ...driver, ...prismaRaw, ...driverSingle, ...prismaRawSingle },
+    notes: "persistence.ts's statements, batching and hashing as hand-written SQL: through the mariadb driver (the store's floor) and through Prisma's raw-SQL API",
+  });
+} finally {
+  await database.drop();
+}
+process.exit(0);

@@ -1,0 +1,172 @@
+import type { BenchOptions } from "../bench-options.ts";
+import type { SutKind } from "../children/start-sut.ts";
+import { median, round3 } from "../stats/percentiles.ts";
+import { machineInfo, type MachineInfo } from "./machine-info.ts";
+import type { MicroResult, PhaseResult, SoakResult, SutRunResult } from "./result-types.ts";
+
+/** The medians of one system under test over its repeats. */
+export interface SutSummary {
+  readonly runs: number;
+  readonly max_throughput_rps: number;
+  readonly cpu_s_per_1k: number;
+  readonly peak_rss_mb: number;
+  readonly idle_rss_mb: number;
+  readonly latency_ms: Readonly<Record<string, { p50: number; p90: number; p99: number; achieved_rps: number }>>;
+  readonly other_cpu_s_closed: number;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly target: string;
+  readonly actual: string;
+  readonly met: boolean;
+}
+
+export interface BenchSummary {
+  readonly date: string;
+  readonly command: string;
+  readonly mode: "quick" | "full";
+  readonly duration_s: number;
+  readonly machine: MachineInfo & { readonly loadavg_1m_start: number };
+  readonly options: BenchOptions;
+  readonly http_door: { readonly available: boolean; readonly reason?: string };
+  readonly summary: Partial<Record<SutKind, SutSummary>>;
+  /** Per-repeat ratios (modelbus_i / floor_i), then their median. */
+  readonly ratios: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly targets: readonly Target[];
+  readonly soak?: SoakResult | undefined;
+  readonly micro: readonly MicroResult[];
+  readonly correctness: { readonly requests: number; readonly failures: readonly string[] };
+  readonly runs: readonly SutRunResult[];
+}
+
+const phase = (run: SutRunResult, name: string): PhaseResult | undefined => run.phases.find((candidate) => candidate.name === name);
+
+function summarizeSut(runs: readonly SutRunResult[], rates: readonly number[]): SutSummary {
+  const of = (name: string, pick: (phase: PhaseResult) => number) =>
+    round3(median(runs.map((run) => phase(run, name)).filter((found): found is PhaseResult => found !== undefined).map(pick)));
+  const latency: Record<string, { p50: number; p90: number; p99: number; achieved_rps: number }> = {};
+  for (const rate of rates) {
+    const name = `open_${rate}`;
+    latency[String(rate)] = {
+      p50: of(name, (found) => found.latency_ms.p50),
+      p90: of(name, (found) => found.latency_ms.p90),
+      p99: of(name, (found) => found.latency_ms.p99),
+      achieved_rps: of(name, (found) => found.throughput_rps),
+    };
+  }
+  return {
+    runs: runs.length,
+    max_throughput_rps: of("closed", (found) => found.throughput_rps),
+    cpu_s_per_1k: of("closed", (found) => found.cpu_s_per_1k),
+    peak_rss_mb: round3(median(runs.map((run) => run.peak_rss_mb))),
+    idle_rss_mb: round3(median(runs.map((run) => run.idle_rss_mb))),
+    latency_ms: latency,
+    other_cpu_s_closed: of("closed", (found) => found.other_cpu_s),
+  };
+}
+
+/** Ratios and overheads computed within each repeat (same run, adjacent in time), then the median. */
+function pairedRatios(runs: readonly SutRunResult[], kind: SutKind, rates: readonly number[]): Record<string, number> {
+  const pairs = runs
+    .filter((run) => run.sut === kind)
+    .map((run) => [runs.find((other) => other.sut === "floor" && other.repeat === run.repeat), run] as const)
+    .filter((pair): pair is readonly [SutRunResult, SutRunResult] => pair[0] !== undefined);
+  const medianOf = (pick: (floor: SutRunResult, sut: SutRunResult) => number | undefined) =>
+    round3(median(pairs.map(([floor, sut]) => pick(floor, sut) ?? Number.NaN)));
+  const closed = (run: SutRunResult) => phase(run, "closed");
+  const ratios: Record<string, number> = {
+    throughput: medianOf((floor, sut) => (closed(sut)?.throughput_rps ?? Number.NaN) / (closed(floor)?.throughput_rps ?? Number.NaN)),
+    cpu_per_request: medianOf((floor, sut) => (closed(sut)?.cpu_s_per_1k ?? Number.NaN) / (closed(floor)?.cpu_s_per_1k ?? Number.NaN)),
+    peak_rss: medianOf((floor, sut) => sut.peak_rss_mb / floor.peak_rss_mb),
+  };
+  for (const rate of rates) {
+    const at = (run: SutRunResult) => phase(run, `open_${rate}`)?.latency_ms;
+    for (const percentile of ["p50", "p90", "p99"] as const) {
+      ratios[`${percentile}_overhead_ms_at_${rate}`] = medianOf((floor, sut) => (at(sut)?.[percentile] ?? Number.NaN) - (at(floor)?.[percentile] ?? Number.NaN));
+    }
+  }
+  return ratios;
+}
+
+function targets(ratios: Record<string, number>, modelbus: SutSummary | undefined, soak: SoakResult | undefined): Target[] {
+  const list: Target[] = [
+    { name: "throughput with persistence vs floor", target: "≥ 0.75 × floor", actual: `${ratios.throughput} × floor`, met: (ratios.throughput ?? 0) >= 0.75 },
+    {
+      name: "p50 overhead over the floor at 200 req/s",
+      target: "≤ 1 ms",
+      actual: `${ratios.p50_overhead_ms_at_200} ms`,
+      met: (ratios.p50_overhead_ms_at_200 ?? Number.POSITIVE_INFINITY) <= 1,
+    },
+    {
+      name: "p99 overhead over the floor at 200 req/s",
+      target: "≤ 5 ms",
+      actual: `${ratios.p99_overhead_ms_at_200} ms`,
+      met: (ratios.p99_overhead_ms_at_200 ?? Number.POSITIVE_INFINITY) <= 5,
+    },
+    {
+      name: "modelbus peak RSS at full load",
+      target: "< 200 MB",
+      actual: `${modelbus?.peak_rss_mb} MB`,
+      met: (modelbus?.peak_rss_mb ?? Number.POSITIVE_INFINITY) < 200,
+    },
+  ];
+  if (soak) {
+    list.push(
+      {
+        name: `soak ${soak.duration_s} s at ${soak.rate_rps} req/s: RSS flat`,
+        target: "last quarter within 10 % and 20 MB of the first",
+        actual: `${soak.rss_growth_mb >= 0 ? "+" : ""}${soak.rss_growth_mb} MB (${soak.rss_growth_pct} %)`,
+        met: soak.rss_flat,
+      },
+      {
+        name: `soak ${soak.duration_s} s at ${soak.rate_rps} req/s: event-loop delay flat`,
+        target: "last quarter's p99 ≤ 1.5 × the first's + 2 ms",
+        actual: `p99 ${soak.eld_p99_first_ms} → ${soak.eld_p99_last_ms} ms (machine busy ${soak.machine_busy_cores_first} → ${soak.machine_busy_cores_last} cores)`,
+        met: soak.eld_flat,
+      },
+    );
+  }
+  return list;
+}
+
+export function summarize(input: {
+  options: BenchOptions;
+  runs: readonly SutRunResult[];
+  soak: SoakResult | undefined;
+  micro: readonly MicroResult[];
+  httpStatus: { available: boolean; reason?: string } | undefined;
+  startedAt: Date;
+  argv: readonly string[];
+  loadavgStart: number;
+}): BenchSummary {
+  const { options, runs, soak } = input;
+  const summary: Partial<Record<SutKind, SutSummary>> = {};
+  for (const kind of ["floor", "modelbus", "http", "nostore"] as const) {
+    const ofKind = runs.filter((run) => run.sut === kind);
+    if (ofKind.length > 0) summary[kind] = summarizeSut(ofKind, options.openRates);
+  }
+  const ratios: Record<string, Record<string, number>> = { modelbus_vs_floor: pairedRatios(runs, "modelbus", options.openRates) };
+  if (summary.http) ratios.http_vs_floor = pairedRatios(runs, "http", options.openRates);
+  if (summary.nostore) ratios.nostore_vs_floor = pairedRatios(runs, "nostore", options.openRates);
+  const failures = [
+    ...runs.flatMap((run) => run.failures.map((failure) => `${run.sut} #${run.repeat}: ${failure}`)),
+    ...(soak?.failures ?? []).map((failure) => `soak: ${failure}`),
+  ];
+  return {
+    date: input.startedAt.toISOString(),
+    command: `npm run bench${input.argv.length > 0 ? ` -- ${input.argv.join(" ")}` : ""}`,
+    mode: options.quick ? "quick" : "full",
+    duration_s: Math.round((Date.now() - input.startedAt.getTime()) / 1_000),
+    machine: { ...machineInfo(), loadavg_1m_start: input.loadavgStart },
+    options,
+    http_door: input.httpStatus ?? { available: false, reason: "not probed" },
+    summary,
+    ratios,
+    targets: targets(ratios.modelbus_vs_floor ?? {}, summary.modelbus, soak),
+    soak,
+    micro: input.micro,
+    correctness: { requests: runs.reduce((sum, run) => sum + run.sent_total, 0) + (soak?.phase.sent ?? 0), failures },
+    runs,
+  };
+}

@@ -1,0 +1,18 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "../children/spawn-child.ts";
+import type { BenchSummary } from "./summarize.ts";
+import { benchMarkdown } from "./write-markdown.ts";
+
+/** bench/results/latest.json and latest.md (quick runs go to latest-quick.* so they do not replace a full run). */
+export async function writeResults(summary: BenchSummary): Promise<{ jsonPath: string; markdownPath: string; markdown: string }> {
+  const dir = join(repoRoot, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  const base = summary.mode === "quick" ? "latest-quick" : "latest";
+  const jsonPath = join(dir, `${base}.json`);
+  const markdownPath = join(dir, `${base}.md`);
+  const markdown = benchMarkdown(summary);
+  writeFileSync(jsonPath, `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(markdownPath, markdown);
+  return { jsonPath, markdownPath, markdown };
+}
