@@ -8,6 +8,7 @@ import type { ProviderAdapter } from "./adapters/provider-adapter.ts";
 import { buildChatParams } from "./build-chat-params.ts";
 import { classifyProviderError } from "./classify-provider-error.ts";
 import { parseChatCompletion } from "./parse-chat-completion.ts";
+import { chatCompletionsTarget, postChatCompletion, type ChatCompletionsTarget } from "./post-chat-completion.ts";
 import { streamChatCompletion } from "./stream-chat-completion.ts";
 
 /** One endpoint as the provider client needs it: where to call and with which key. */
@@ -24,11 +25,15 @@ interface Client {
   readonly endpoint: ProviderEndpoint;
   readonly sdk: OpenAI;
   readonly adapter: ProviderAdapter;
+  /** Non-streaming calls go straight over node:http(s); undefined when a custom fetch was given. */
+  readonly direct: ChatCompletionsTarget | undefined;
 }
 
 /**
- * Calls any OpenAI-compatible /v1/chat/completions through the official SDK, one client
- * per endpoint. The SDK's own retries are off: runWithRetry is the one retry owner.
+ * Calls any OpenAI-compatible /v1/chat/completions, one client per endpoint: streaming
+ * through the official SDK, non-streaming calls as one POST over a keep-alive node:http(s)
+ * agent whose failures are turned into the SDK's own error classes, so both classify the
+ * same. The SDK's own retries are off: runWithRetry is the one retry owner.
  */
 export class OpenAIChatProvider implements ChatProvider {
   private readonly clients = new Map<string, Client>();
@@ -43,7 +48,8 @@ export class OpenAIChatProvider implements ChatProvider {
         maxRetries: 0,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       });
-      this.clients.set(endpoint.name, { endpoint, sdk, adapter: adapterFor(endpoint.config.provider) });
+      const direct = options.fetch ? undefined : chatCompletionsTarget(endpoint.baseURL, endpoint.apiKey, sdkIdentityHeaders(sdk));
+      this.clients.set(endpoint.name, { endpoint, sdk, adapter: adapterFor(endpoint.config.provider), direct });
     }
   }
 
@@ -54,14 +60,24 @@ export class OpenAIChatProvider implements ChatProvider {
     if (options.stream) return streamChatCompletion(client.sdk, params, client.adapter, options);
     let completion: OpenAI.ChatCompletion;
     try {
-      completion = await client.sdk.chat.completions.create(params, {
-        signal: options.signal,
-        timeout: Math.max(1, Math.ceil(options.timeoutMs)),
-        maxRetries: 0,
-      });
+      completion = client.direct
+        ? ((await postChatCompletion(client.direct, JSON.stringify(params), options.signal, options.timeoutMs)) as OpenAI.ChatCompletion)
+        : await client.sdk.chat.completions.create(params, {
+            signal: options.signal,
+            timeout: Math.max(1, Math.ceil(options.timeoutMs)),
+            maxRetries: 0,
+          });
     } catch (error) {
       throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
     }
     return parseChatCompletion(completion, options.warn, client.adapter);
   }
+}
+
+/** The organization and project headers the SDK client sends when OPENAI_ORG_ID / OPENAI_PROJECT_ID are set. */
+function sdkIdentityHeaders(sdk: OpenAI): Record<string, string> {
+  return {
+    ...(sdk.organization ? { "openai-organization": sdk.organization } : {}),
+    ...(sdk.project ? { "openai-project": sdk.project } : {}),
+  };
 }

@@ -49,7 +49,8 @@ export interface RunWithRetryOptions {
  * Runs `attempt` until it succeeds, fails with an error that is not retryable, or a retry
  * budget, the deadline or the signal stops it. Never throws.
  *
- * p-retry is the loop; the decisions and the waits happen in our `onFailedAttempt` (p-retry
+ * The first attempt runs directly; after a first failure that is retried, p-retry is the
+ * loop. The decisions and the waits happen in our `onFailedAttempt` (p-retry
  * awaits it before the next attempt, and rejects with whatever it throws, skipping its own
  * checks). p-retry's own backoff is neutralised (`minTimeout: 0`, `factor: 1`,
  * `randomize: false`) and its `retries` is only an outer ceiling: the sum of both budgets.
@@ -73,7 +74,7 @@ export async function runWithRetry<T>(
   const retries: RetryEvent[] = [];
   const retryCount = (): number => taken.transient + taken.rate_limit;
 
-  const onFailedAttempt = async ({ error: thrown, attemptNumber }: RetryContext): Promise<void> => {
+  const onFailedAttempt = async (thrown: unknown, attemptNumber: number): Promise<void> => {
     const error = toModelbusError(thrown);
     const reason = error.retryReason;
     if (reason === undefined) throw error;
@@ -109,28 +110,40 @@ export async function runWithRetry<T>(
     taken[reason] += 1;
   };
 
+  // Attempt `attemptNumber` with the cancellation check before it; failures become
+  // ModelbusErrors before anyone sees them (p-retry turns non-Error throws into a TypeError,
+  // losing the value, and never retries a TypeError).
+  const run = async (attemptNumber: number): Promise<T> => {
+    // p-retry's AbortError: it rejects with `originalError` without calling onFailedAttempt.
+    const cancelled = cancellation(signal);
+    if (cancelled !== undefined) throw new AbortError(cancelled);
+    try {
+      return await attempt(attemptNumber);
+    } catch (error) {
+      throw toModelbusError(error);
+    }
+  };
+
+  // The first attempt runs outside p-retry: the common case (success at once) pays nothing
+  // for the loop. A failure gets the same decision p-retry would ask for, and only a retry
+  // enters the loop, which carries on from attempt 2 with the rest of the ceiling.
+  const ceiling = budget.transient + budget.rate_limit;
   try {
-    const value = await pRetry(
-      async (attemptNumber: number): Promise<T> => {
-        // p-retry's AbortError: it rejects with `originalError` without calling onFailedAttempt.
-        const cancelled = cancellation(signal);
-        if (cancelled !== undefined) throw new AbortError(cancelled);
-        try {
-          return await attempt(attemptNumber);
-        } catch (error) {
-          // Convert before p-retry sees it: p-retry turns non-Error throws into a TypeError
-          // (losing the value) and never retries a TypeError.
-          throw toModelbusError(error);
-        }
-      },
-      {
-        retries: budget.transient + budget.rate_limit,
+    let value: T;
+    try {
+      value = await run(1);
+    } catch (firstError) {
+      if (firstError instanceof AbortError) throw firstError.originalError;
+      await onFailedAttempt(firstError, 1);
+      // onFailedAttempt returned: a retry was taken, so the ceiling is at least 1.
+      value = await pRetry((attemptNumber: number) => run(attemptNumber + 1), {
+        retries: Math.max(0, ceiling - 1),
         minTimeout: 0,
         factor: 1,
         randomize: false,
-        onFailedAttempt,
-      },
-    );
+        onFailedAttempt: ({ error, attemptNumber }: RetryContext) => onFailedAttempt(error, attemptNumber + 1),
+      });
+    }
     return { ok: true, value, retryCount: retryCount(), retries };
   } catch (error) {
     return { ok: false, error: toModelbusError(error), retryCount: retryCount(), retries };

@@ -4,9 +4,11 @@ import type { AgentResponse } from "../core/agent-response.ts";
 import type { BeginOutcome, InferenceTicket } from "../core/inference-store.ts";
 import type { AgentSettings } from "../core/governance.ts";
 import type { PrismaClient, Session } from "../generated/prisma/client.ts";
+import type { JsonValue } from "../generated/prisma/internal/prismaNamespace.ts";
 import type { AgentCache } from "./agent-cache.ts";
 import { sessionSettingsFromRow } from "./agent-settings-from-row.ts";
 import { planHistoryAppend } from "./plan-history-append.ts";
+import { placeholders, tuples } from "./sql-tuples.ts";
 
 /** How a claimed request's messages will be written: to an existing session or a new one. */
 export interface SessionWrite {
@@ -36,28 +38,48 @@ type SessionRow = Pick<
   "id" | "agentId" | "conversationId" | "externalKey" | "createdAt" | "messageCount" | "historyHash" | "modelOverride" | "temperatureOverride" | "allowedTools"
 >;
 
-const sessionColumns = {
-  id: true,
-  agentId: true,
-  conversationId: true,
-  externalKey: true,
-  createdAt: true,
-  messageCount: true,
-  historyHash: true,
-  modelOverride: true,
-  temperatureOverride: true,
-  allowedTools: true,
-} as const;
+/** A session row as the raw SELECT returns it (snake_case; JSON parsed, DATETIME as Date). */
+interface SessionRecord {
+  id: string;
+  agent_id: string | null;
+  conversation_id: string | null;
+  external_key: string | null;
+  created_at: Date;
+  message_count: number;
+  history_hash: string;
+  model_override: string | null;
+  temperature_override: number | null;
+  allowed_tools: JsonValue | null;
+}
+
+const sessionSelect =
+  "SELECT id, agent_id, conversation_id, external_key, created_at, message_count, history_hash, model_override, temperature_override, allowed_tools FROM sessions";
+
+function sessionRow(record: SessionRecord): SessionRow {
+  return {
+    id: record.id,
+    agentId: record.agent_id,
+    conversationId: record.conversation_id,
+    externalKey: record.external_key,
+    createdAt: record.created_at,
+    messageCount: Number(record.message_count),
+    historyHash: record.history_hash,
+    modelOverride: record.model_override,
+    temperatureOverride: record.temperature_override === null ? null : Number(record.temperature_override),
+    allowedTools: record.allowed_tools,
+  };
+}
 
 async function loadSessions(prisma: PrismaClient, items: readonly BeginItem[]) {
   const ids = items.flatMap((item) => (item.request.session_id ? [item.request.session_id] : []));
   const keys = items.flatMap((item) => (!item.request.session_id && item.request.loop_id ? [item.request.loop_id] : []));
   if (ids.length === 0 && keys.length === 0) return { byId: new Map<string, SessionRow>(), byKey: new Map<string, SessionRow>() };
-  const rows: SessionRow[] = await prisma.session.findMany({
-    where: { OR: [{ id: { in: ids } }, { externalKey: { in: keys } }] },
-    select: sessionColumns,
-    orderBy: { createdAt: "asc" },
-  });
+  const where = [
+    ...(ids.length > 0 ? [`id IN (${placeholders(ids.length)})`] : []),
+    ...(keys.length > 0 ? [`external_key IN (${placeholders(keys.length)})`] : []),
+  ];
+  const records = await prisma.$queryRawUnsafe<SessionRecord[]>(`${sessionSelect} WHERE ${where.join(" OR ")} ORDER BY created_at ASC`, ...ids, ...keys);
+  const rows = records.map(sessionRow);
   const byId = new Map(rows.map((row) => [row.id, row]));
   // Branches share a key; the newest one carries the conversation on.
   const byKey = new Map(rows.flatMap((row) => (row.externalKey ? [[row.externalKey, row] as const] : [])));
@@ -96,33 +118,61 @@ function planSession(request: AgentRequest, existing: SessionRow | undefined, ag
   };
 }
 
+/** A claim as the raw SELECT returns it (snake_case; JSON parsed, DATETIME as Date). */
+interface ClaimRecord {
+  id: string;
+  request_id: string;
+  state: string;
+  owner: string | null;
+  lease_until: Date | null;
+  response: JsonValue | null;
+}
+
+interface Claim {
+  readonly id: string;
+  readonly requestId: string;
+  readonly state: string;
+  readonly owner: string | null;
+  readonly leaseUntil: Date | null;
+  readonly response: JsonValue | null;
+}
+
+const insertClaims = "INSERT IGNORE INTO inferences (id, request_id, state, owner, lease_until, wire_form, created_at) VALUES ";
+const selectClaims = "SELECT id, request_id, state, owner, lease_until, response FROM inferences WHERE request_id IN ";
+
+async function loadClaims(prisma: PrismaClient, requestIds: readonly string[]): Promise<Claim[]> {
+  const records = await prisma.$queryRawUnsafe<ClaimRecord[]>(`${selectClaims}(${placeholders(requestIds.length)})`, ...requestIds);
+  return records.map((record) => ({
+    id: record.id,
+    requestId: record.request_id,
+    state: record.state,
+    owner: record.owner,
+    leaseUntil: record.lease_until,
+    response: record.response,
+  }));
+}
+
 /**
  * Claims a batch of requests in two round trips (INSERT IGNORE of in-flight rows, then one
- * read of them all) while sessions and agents load in parallel. A request already
- * completed comes back with its stored response; one in flight under a live lease is busy.
+ * read of them all) while sessions and agents load in parallel. When the INSERT IGNORE
+ * inserted a row for every item, every claim is new and ours, and the read is skipped.
+ * A request already completed comes back with its stored response; one in flight under a
+ * live lease is busy.
  */
 export async function beginBatch(prisma: PrismaClient, agents: AgentCache, items: readonly BeginItem[], now: () => number): Promise<BeginOutcome[]> {
   const owners = items.map(() => randomUUID());
   const inferenceIds = items.map(() => randomUUID());
   const startedAt = new Date(now());
-  await prisma.inference.createMany({
-    skipDuplicates: true,
-    data: items.map((item, index) => ({
-      id: inferenceIds[index] as string,
-      requestId: item.request.request_id,
-      state: "in_flight",
-      owner: owners[index] as string,
-      leaseUntil: new Date(startedAt.getTime() + item.leaseMs),
-      wireForm: item.wireForm,
-      createdAt: startedAt,
-    })),
-  });
+  const values: unknown[] = [];
+  for (const [index, item] of items.entries()) {
+    values.push(inferenceIds[index], item.request.request_id, "in_flight", owners[index], new Date(startedAt.getTime() + item.leaseMs), item.wireForm, startedAt);
+  }
+  const inserted = await prisma.$executeRawUnsafe(insertClaims + tuples(items.length, 7), ...values);
+  // Every row inserted: every claim is new and ours, with the id and owner just written.
+  const allOurs = Number(inserted) === items.length;
   const agentLookups = items.flatMap((item) => [item.request.agent, item.request.role].filter((name): name is string => Boolean(name)));
   const [claims, sessions, agentsByName] = await Promise.all([
-    prisma.inference.findMany({
-      where: { requestId: { in: items.map((item) => item.request.request_id) } },
-      select: { id: true, requestId: true, state: true, owner: true, leaseUntil: true, response: true },
-    }),
+    allOurs ? [] : loadClaims(prisma, items.map((item) => item.request.request_id)),
     loadSessions(prisma, items),
     agents.get(agentLookups),
   ]);
