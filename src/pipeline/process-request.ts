@@ -1,7 +1,7 @@
 import type { AgentRequest } from "../core/agent-request.ts";
 import type { AgentResponse } from "../core/agent-response.ts";
 import type { StreamDelta } from "../core/chat-provider.ts";
-import type { InferenceStore } from "../core/inference-store.ts";
+import type { CompleteInput, InferenceStore } from "../core/inference-store.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import { parseDuration } from "../config/parse-duration.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -54,9 +54,12 @@ export async function processRequest(dependencies: ProcessDependencies, request:
   }
 
   const timeoutMs = (request.timeout ? parseDuration(request.timeout) : undefined) || pipeline.serviceTimeoutMs;
+  const leaseMs = timeoutMs + dependencies.leaseMarginMs;
+  // Taken before the claim is written, so the lease really ends no earlier than this.
+  const leaseEndsAt = pipeline.now() + leaseMs;
   let begun;
   try {
-    begun = await store.begin(request, { leaseMs: timeoutMs + dependencies.leaseMarginMs, wireForm: options.wireForm });
+    begun = await store.begin(request, { leaseMs, wireForm: options.wireForm });
   } catch (error) {
     return storeTrouble(dependencies, error, "store_unavailable");
   }
@@ -70,9 +73,12 @@ export async function processRequest(dependencies: ProcessDependencies, request:
     return outcome;
   }
   const response = outcome.response;
-  try {
-    await store.complete({ ticket: begun.ticket, response, wireForm: options.wireForm, costPerMillion: prices(dependencies, response.endpoint) });
-  } catch (error) {
+  const input = { ticket: begun.ticket, response, wireForm: options.wireForm, costPerMillion: prices(dependencies, response.endpoint) };
+  // On a last attempt nothing would call the model again: answer at once instead of waiting.
+  const retryUntil = options.finalAttempt ? 0 : leaseEndsAt;
+  const failure = await storeOutcome(dependencies, input, { retryUntil, signal: options.signal, logger });
+  if (failure !== undefined) {
+    const error = failure.error;
     if (options.finalAttempt) {
       logger.error({ err: (error as Error).message }, "last delivery: answering although the outcome could not be stored");
       pipeline.metrics.errors.inc({ code: "E_STORE_UNAVAILABLE" });
@@ -81,6 +87,38 @@ export async function processRequest(dependencies: ProcessDependencies, request:
     return storeTrouble(dependencies, error, "store_write_failed");
   }
   return { type: "answer", response, source: "model", persisted: true };
+}
+
+/**
+ * Writes the outcome. While the claim's lease holds (`retryUntil`), no other process may
+ * take the request over, so a failed write is tried again every `retryDelayMs` instead of
+ * handing the delivery back: that would throw the model's answer away and, once the lease
+ * ran out, call the model a second time. Returns the last failure when the lease is
+ * (nearly) over or the work is cancelled; the caller then hands the delivery back.
+ */
+async function storeOutcome(
+  dependencies: ProcessDependencies,
+  input: CompleteInput,
+  options: { readonly retryUntil: number; readonly signal: AbortSignal; readonly logger: Logger },
+): Promise<{ readonly error: unknown } | undefined> {
+  const { pipeline, retryDelayMs } = dependencies;
+  const store = dependencies.store as InferenceStore;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await store.complete(input);
+      if (attempt > 1) options.logger.info({ attempt }, "outcome stored after the store came back");
+      return undefined;
+    } catch (error) {
+      if (options.signal.aborted || pipeline.now() + retryDelayMs >= options.retryUntil) return { error };
+      pipeline.metrics.errors.inc({ code: "E_STORE_UNAVAILABLE" });
+      options.logger.warn({ err: (error as Error).message, attempt }, "outcome could not be stored; trying again while the claim is ours");
+      try {
+        await pipeline.sleep(retryDelayMs, options.signal);
+      } catch {
+        return { error };
+      }
+    }
+  }
 }
 
 function storeTrouble(dependencies: ProcessDependencies, error: unknown, reason: string): ProcessOutcome {

@@ -5,6 +5,12 @@ export interface GroupCommitOptions<Item, Result> {
   /** Batches allowed in flight at once (each holds one database connection). */
   readonly maxConcurrent: number;
   readonly onBatch?: (size: number, durationMs: number) => void;
+  /**
+   * Failures that say nothing about the items (the database is unreachable): the whole
+   * batch fails at once, instead of each item being tried alone, one pool timeout after
+   * another, while the deliveries behind them wait.
+   */
+  readonly failsWholeBatch?: (error: unknown) => boolean;
 }
 
 interface Pending<Item, Result> {
@@ -17,7 +23,8 @@ interface Pending<Item, Result> {
  * Natural group commit: an item submitted while the database is idle goes alone, at once;
  * items submitted while batches are in flight wait and go together in the next one. Under
  * load the batch grows and the round trips per item shrink; at rest nothing waits.
- * A failed batch is retried item by item, so one bad item cannot fail its neighbours.
+ * A failed batch is retried item by item, so one bad item cannot fail its neighbours
+ * (unless the failure is the database's, see `failsWholeBatch`).
  */
 export class GroupCommit<Item, Result> {
   private readonly queue: Pending<Item, Result>[] = [];
@@ -60,8 +67,8 @@ export class GroupCommit<Item, Result> {
       this.options.onBatch?.(batch.length, performance.now() - startedAt);
       batch.forEach((pending, index) => pending.resolve(results[index] as Result));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]?.reject(error);
+      if (batch.length === 1 || this.options.failsWholeBatch?.(error) === true) {
+        for (const pending of batch) pending.reject(error);
         return;
       }
       for (const pending of batch) {

@@ -6,6 +6,7 @@ import { agentSettingsFromRow } from "./agent-settings-from-row.ts";
 import { beginBatch, type BeginItem, type StoreTicket } from "./begin-batch.ts";
 import { completeBatch, type CompleteItem } from "./complete-batch.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { isConnectionFailure } from "./is-connection-failure.ts";
 import { storeUnavailable } from "./store-unavailable.ts";
 
 export interface PrismaInferenceStoreOptions {
@@ -37,7 +38,7 @@ export class PrismaInferenceStore implements InferenceStore {
         ).map(agentSettingsFromRow),
       options.agentCacheTtlMs,
     );
-    const batching = { maxBatch: options.maxBatch, maxConcurrent: options.maxConcurrentBatches };
+    const batching = { maxBatch: options.maxBatch, maxConcurrent: options.maxConcurrentBatches, failsWholeBatch: isConnectionFailure };
     this.begins = new GroupCommit({
       ...batching,
       run: (items) => beginBatch(prisma, this.agents, items, now),

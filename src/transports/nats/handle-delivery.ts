@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { AgentRequest } from "../../core/agent-request.ts";
 import { errorResponse, type AgentResponse } from "../../core/agent-response.ts";
-import type { ModelbusError } from "../../core/modelbus-error.ts";
+import { ModelbusError } from "../../core/modelbus-error.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import type { ProcessOptions, ProcessOutcome } from "../../pipeline/process-request.ts";
@@ -28,7 +28,10 @@ type Settlement = "ack" | "nak" | "term";
 
 function settle(message: JsMsg, dependencies: DeliveryDependencies, outcome: Settlement, reason: string, nakDelayMs?: number): void {
   if (outcome === "ack") message.ack();
-  else if (outcome === "term") message.term(reason);
+  // No reason on the wire: nats-server 2.9 (as installed here) does not recognise
+  // "+TERM <reason>", so the message stayed unacknowledged and came back after ack_wait,
+  // counted and answered again. The reason is in the metric and the log.
+  else if (outcome === "term") message.term();
   else message.nak(nakDelayMs);
   dependencies.metrics.deliveries.inc({ outcome, reason });
 }
@@ -111,6 +114,10 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
     case "abandoned":
       return abandon(message, dependencies, logger, outcome.error);
     case "retry_later":
+      if (delivery >= dependencies.maxDeliver && outcome.reason !== "in_flight_elsewhere") {
+        // JetStream will not deliver it again: a nak would lose the request without a word.
+        return answerLastDelivery(message, dependencies, { request, form, logger, error: outcome.error, reason: outcome.reason });
+      }
       logger.warn({ reason: outcome.reason, err: outcome.error?.message, delay_ms: outcome.delayMs }, "delivery handed back for later");
       return settle(message, dependencies, "nak", outcome.reason, outcome.delayMs);
     case "answer": {
@@ -123,6 +130,26 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
       return;
     }
   }
+}
+
+/**
+ * The last delivery could not be worked on (the store stayed unreachable through every
+ * delivery): the orchestrator gets an `error` response saying so, without a model call,
+ * instead of silence once JetStream stops redelivering.
+ */
+async function answerLastDelivery(
+  message: JsMsg,
+  dependencies: DeliveryDependencies,
+  failed: { request: AgentRequest; form: WireForm; logger: Logger; error: ModelbusError | undefined; reason: string },
+): Promise<void> {
+  const cause = failed.error?.message ?? failed.reason;
+  const error = new ModelbusError({
+    code: failed.error?.code ?? "E_STORE_UNAVAILABLE",
+    message: `not answered: ${cause} on the last delivery (nats.max_deliver ${dependencies.maxDeliver})`,
+  });
+  failed.logger.error({ err: cause, reason: failed.reason }, "last delivery could not be worked on; answered with an error");
+  const response = errorResponse(failed.request.request_id, error);
+  await publishThenAck(message, dependencies, response, failed.form, failed.logger, { outcome: "ack", reason: "last_delivery" });
 }
 
 function abandon(message: JsMsg, dependencies: DeliveryDependencies, logger: Logger, error: ModelbusError): void {

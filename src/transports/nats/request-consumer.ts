@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import { ModelbusError } from "../../core/modelbus-error.ts";
 import type { Logger } from "../../observability/logger.ts";
@@ -25,6 +26,9 @@ export class RequestConsumer {
 
   constructor(private readonly options: RequestConsumerOptions) {
     this.slots = new Slots(options.concurrency);
+    // Every in-flight delivery listens on this one signal (up to `concurrency` at once), so
+    // Node's default of 10 would log a false "possible memory leak" warning under load.
+    setMaxListeners(0, this.cancel.signal);
   }
 
   get inFlight(): number {
@@ -70,7 +74,10 @@ export class RequestConsumer {
   /** Stop pulling, finish what is in flight within deadlineMs, cancel (and nak) the rest. */
   async stop(deadlineMs: number): Promise<{ finished: boolean }> {
     this.stopping = true;
-    await this.messages?.close();
+    // Not awaited before the deadline starts: the pull is only closed once the loop takes its
+    // next item, and with every slot busy the loop waits for a slot, so awaiting here made
+    // the deadline wait for in-flight work (a hanging provider: its whole request timeout).
+    const closing = this.messages?.close().catch(() => undefined);
     const drained = await Promise.race([
       this.slots.idle().then(() => true),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref()),
@@ -80,7 +87,7 @@ export class RequestConsumer {
       this.cancel.abort(new ModelbusError({ code: "E_CANCELLED", message: "service shutting down" }));
       await Promise.race([this.slots.idle(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     }
-    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    await Promise.race([Promise.all([closing, this.loop]), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     return { finished: drained };
   }
 }

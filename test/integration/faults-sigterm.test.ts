@@ -1,0 +1,109 @@
+/**
+ * Fault 7: SIGTERM to a real `modelbus serve` with requests in flight, then a restart:
+ * what can finish by service.shutdown_timeout is answered, the rest is cancelled, nak'd
+ * and its claim released, and the next process answers it. Exit code 0; nothing answered
+ * twice.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
+import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
+import {
+  collectResponses,
+  consumerBacklog,
+  expectExactlyOnce,
+  faultConfig,
+  faultConfigObject,
+  metricValue,
+  publishAll,
+  recordedText,
+  startFaultService,
+} from "../support/fault-kit.ts";
+import { ServiceProcess } from "../support/service-process.ts";
+import { createTestDatabase } from "../support/test-database.ts";
+import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+describe("fault 7: SIGTERM with requests in flight, then a restart", () => {
+  it("exits 0 after finishing or handing back its work; the next process answers the rest, each request once", { timeout: 60_000 }, async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const names = uniqueNames();
+    const orchestrator = await TestOrchestrator.connect(names);
+    cleanups.push(() => orchestrator.close());
+    const config = faultConfigObject(names, {
+      service: { log_level: "warn", timeout: "20s", shutdown_timeout: "1500ms" },
+      store: { enabled: true },
+      nats: { concurrency: 6, ack_wait: "5s", heartbeat_interval: "1s", nak_delay: "200ms" },
+    });
+    const first = await ServiceProcess.start({ config, databaseUrl: database.url });
+    cleanups.push(() => first.kill());
+    // Two calls that cannot finish before the shutdown deadline, then quick ones.
+    await first.enqueue("main-model", [
+      ...Array.from({ length: 2 }, () => ({ kind: "text", content: "too slow to finish", delay_ms: 8_000 })),
+      ...Array.from({ length: 30 }, () => ({ kind: "text", content: "answered by the first process", delay_ms: 400 })),
+    ]);
+
+    const ids = await publishAll(orchestrator, Array.from({ length: 20 }, (_, index) => userRequest(`term-${index}`, "main", `term-${index}`)));
+    await first.waitFor(async () => (await first.mockRequests()).length >= 8 && (await first.mockInFlight()) >= 4, 15_000);
+    const calledFirst = new Set((await first.mockRequests()).map((record) => recordedText(record)));
+    const stopping = Date.now();
+    const exit = await first.signal("SIGTERM");
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - stopping).toBeLessThan(1_500 + 4_000);
+    expect(first.logs).toContain("shutdown deadline reached; cancelling in-flight requests");
+
+    const second = await ServiceProcess.start({ config, databaseUrl: database.url });
+    cleanups.push(() => second.kill());
+    const responses = await collectResponses(orchestrator, ids, 20_000);
+    for (const response of responses.values()) expect(response.status).toBe("complete");
+    const byFirst = ids.filter((id) => responses.get(id)?.message.content === "answered by the first process");
+    const bySecond = ids.filter((id) => responses.get(id)?.message.content === `mock answer: ${id}`);
+    expect(byFirst.length + bySecond.length).toBe(ids.length);
+    expect(byFirst.length).toBeGreaterThanOrEqual(4); // in flight at SIGTERM and quick enough: finished, not dropped
+    // The cancelled calls were handed over at once (claims released), and nothing the first
+    // process answered was sent to a model again.
+    const calledSecond = (await second.mockRequests()).map((record) => recordedText(record));
+    expect(calledSecond.sort()).toEqual([...bySecond].sort());
+    expect(calledSecond.filter((id) => calledFirst.has(id)).length).toBeGreaterThanOrEqual(2);
+    await expectExactlyOnce(orchestrator, ids, 1_000);
+
+    const prisma = createPrismaClient(database.url);
+    try {
+      const rows = await prisma.inference.findMany({ where: { requestId: { in: ids } }, select: { state: true } });
+      expect(rows.map((row) => row.state)).toEqual(ids.map(() => "completed"));
+    } finally {
+      await prisma.$disconnect();
+    }
+    expect(await second.signal("SIGTERM")).toEqual({ code: 0, signal: null });
+    expect((await consumerBacklog(orchestrator, names)).ackPending).toBe(0);
+  });
+
+  it("holds service.shutdown_timeout when every slot is busy with a hanging call", { timeout: 30_000 }, async () => {
+    const names = uniqueNames();
+    const config = faultConfig(names, { service: { timeout: "20s", shutdown_timeout: "300ms" }, nats: { concurrency: 2 } });
+    const first = await startFaultService(config);
+    cleanups.push(() => first.stop());
+    const orchestrator = await TestOrchestrator.connect(names);
+    cleanups.push(() => orchestrator.close());
+    (first.mockProvider as MockProviderServer).enqueue("main-model", ...Array.from({ length: 6 }, () => ({ kind: "hang" as const })));
+    const ids = await publishAll(orchestrator, Array.from({ length: 6 }, (_, index) => userRequest(`full-${index}`, "main", `full-${index}`)));
+    await expect.poll(() => (first.mockProvider as MockProviderServer).inFlight, { timeout: 5_000 }).toBe(2);
+
+    const stopping = Date.now();
+    await first.stop();
+    expect(Date.now() - stopping).toBeLessThan(3_000); // not the 20s request timeout
+    expect(await metricValue(first, "modelbus_deliveries_total", { outcome: "nak", reason: "E_CANCELLED" })).toBe(2);
+
+    const second = await startFaultService(config);
+    cleanups.push(() => second.stop());
+    // Within ack_wait (5s) plus a margin: nats.js may publish a pull request after the
+    // consume is closed, which can hold one handed-back request until its ack_wait ends.
+    const responses = await collectResponses(orchestrator, ids, 10_000);
+    for (const response of responses.values()) expect(response.status).toBe("complete");
+    await expectExactlyOnce(orchestrator, ids, 500);
+  });
+});
