@@ -28,6 +28,7 @@ import { ChunkPublisher } from "./transports/nats/chunk-publisher.ts";
 import { RequestConsumer } from "./transports/nats/request-consumer.ts";
 import { ResponsePublisher } from "./transports/nats/response-publisher.ts";
 import { subjectsFor } from "./transports/nats/subjects.ts";
+import { trackConnection } from "./transports/nats/track-connection.ts";
 
 export interface ServiceOptions extends LoadedConfig {
   readonly env?: NodeJS.ProcessEnv;
@@ -136,6 +137,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   };
 
   const nats = await connectNats(environment.natsUrl, config.nats, env);
+  const natsConnected = trackConnection(nats, (connected) =>
+    connected ? logger.info("NATS reconnected") : logger.warn("NATS connection lost; reconnecting"),
+  );
   const subjects = subjectsFor(config.nats.subject_prefix);
   const manager = await jetstreamManager(nats);
   const stream = await ensureStream(manager, config.nats, subjects);
@@ -175,7 +179,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     catalog,
     onAgentsChanged: () => store?.agents.invalidate(),
     readiness: [
-      { name: "nats", check: () => !nats.isClosed() && !nats.isDraining() },
+      { name: "nats", check: natsConnected },
       ...(store ? [{ name: "mysql", check: () => store.ping() }] : []),
       ...(catalog ? [{ name: "migrations", check: () => catalog.migrationsApplied() }] : []),
       ...(config.throttle.redis_url ? [{ name: "throttle_redis", check: () => throttles.healthy() }] : []),

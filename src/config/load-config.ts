@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import { checkRegistryReferences, type ConfigProblem } from "./check-registry-references.ts";
 import { configSchema, type ModelbusConfig } from "./config-schema.ts";
+import { checkTimings } from "./check-timings.ts";
 import { deepFreeze } from "./deep-freeze.ts";
 
 export const defaultConfigPath = "config/default.json";
@@ -47,7 +48,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
   if (!parsed.success) {
     throw invalid(source, parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })));
   }
-  const problems = checkRegistryReferences(parsed.data.model_registry, env);
+  const problems = [...checkRegistryReferences(parsed.data.model_registry, env), ...checkTimings(parsed.data)];
   if (problems.length > 0) throw invalid(source, problems);
   return deepFreeze(parsed.data);
 }

@@ -36,7 +36,7 @@ export function faultConfigObject(names: Names, overrides: FaultOverrides = {}):
       subject_prefix: names.prefix,
       consumer: names.consumer,
       ack_wait: "5s",
-      heartbeat_interval: "1s",
+      heartbeat_interval: "250ms",
       nak_delay: "200ms",
       ...overrides.nats,
     },

@@ -19,7 +19,7 @@ export function httpTestConfig(
   return parseConfig({
     store: { enabled: true, agent_cache_ttl: "100ms", ...overrides.store },
     service: { timeout: "10s", shutdown_timeout: "5s", log_level: "silent", ...overrides.service },
-    nats: { stream: names.stream, subject_prefix: names.prefix, consumer: names.consumer, ack_wait: "5s", heartbeat_interval: "1s", nak_delay: "200ms" },
+    nats: { stream: names.stream, subject_prefix: names.prefix, consumer: names.consumer, ack_wait: "5s", heartbeat_interval: "250ms", nak_delay: "200ms" },
     retry: { initial_delay: "20ms", max_delay: "2s", rate_limit_delay: "50ms", jitter: 0, ...overrides.retry },
     http: { ...overrides.http },
     model_registry: overrides.registry ?? {

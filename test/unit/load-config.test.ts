@@ -110,3 +110,16 @@ describe("config validation", () => {
     expect(() => loadConfig({})).not.toThrow();
   });
 });
+
+describe("timing rules", () => {
+  it("rejects zero waits and heartbeats slower than half the ack wait", () => {
+    const message = problemsOf({
+      ...minimal,
+      nats: { ack_wait: "10s", heartbeat_interval: "6s" },
+      service: { timeout: "0" },
+    });
+    expect(message).toContain("nats.heartbeat_interval: must be at most half of nats.ack_wait");
+    expect(message).toContain("service.timeout: must be longer than 0");
+    expect(problemsOf({ ...minimal, nats: { ack_wait: "0", heartbeat_interval: "0" } })).toMatch(/nats\.ack_wait: must be longer than 0.*nats\.heartbeat_interval: must be longer than 0/s);
+  });
+});
