@@ -1,20 +1,9 @@
 import { createHash } from "node:crypto";
 import type { ChatMessage } from "../core/agent-request.ts";
 import type { ResponseMessage } from "../core/agent-response.ts";
+import { canonicalJson } from "../core/canonical-json.ts";
 
 type HashableMessage = Pick<ChatMessage, "role" | "content" | "name" | "tool_call_id" | "tool_calls"> | ResponseMessage;
-
-/** JSON with sorted object keys, so `{"a":1,"b":2}` and `{"b":2,"a":1}` hash alike. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, child]) => child !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, child]) => `${JSON.stringify(key)}:${canonicalJson(child)}`).join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
-}
 
 /**
  * What identifies a message when an orchestrator resends history: role, text, tool name,

@@ -9,9 +9,9 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { Redis } from "ioredis";
-import { ModelbusError } from "../../src/core/modelbus-error.ts";
 import { ThrottleRegistry, type ThrottleRedisOptions } from "../../src/throttle/throttle-registry.ts";
 import type { ThrottleLimits } from "../../src/throttle/throttle-limits.ts";
+import { gate, modelbusRejection as rejection, sleep, within } from "../support/async-probes.ts";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const redisAddress = new URL(REDIS_URL);
@@ -19,35 +19,6 @@ const runId = `modelbus-test-${randomUUID()}`;
 let testCount = 0;
 let admin: Redis;
 const registries: ThrottleRegistry[] = [];
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open = () => {};
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    sleep(ms).then(() => {
-      throw new Error(`still pending after ${ms}ms`);
-    }),
-  ]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ModelbusError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ModelbusError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
   const until = performance.now() + timeoutMs;

@@ -1,45 +1,10 @@
 import { describe, it, expect } from "vitest";
 import { ModelbusError } from "../../src/core/modelbus-error.ts";
 import { EndpointThrottle } from "../../src/throttle/endpoint-throttle.ts";
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { gate, rejection, sleep, waitFor, within } from "../support/async-probes.ts";
 
 /** A promise plus its resolve, to hold a job running until the test lets it go. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open = () => {};
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const until = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > until) throw new Error("condition not met in time");
-    await sleep(2);
-  }
-}
-
 /** Settles with the promise's outcome, or fails when it takes longer than ms (a hang becomes a failure). */
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    sleep(ms).then(() => {
-      throw new Error(`still pending after ${ms}ms`);
-    }),
-  ]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
-
 describe("EndpointThrottle: concurrency", () => {
   it("runs at most maxConcurrent jobs at a time and completes all of them", async () => {
     const throttle = new EndpointThrottle("conc", { maxConcurrent: 2, maxQueue: 100 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canonicalJson } from "../../src/transports/http/canonical-json.ts";
+import { canonicalJson } from "../../src/core/canonical-json.ts";
 import { idempotentRequestId } from "../../src/transports/http/idempotency-request-id.ts";
 import { KeyedSerializer } from "../../src/transports/http/keyed-serializer.ts";
 import { cursors, encodeCursor } from "../../src/transports/http/pagination.ts";

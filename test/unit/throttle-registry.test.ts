@@ -6,25 +6,7 @@ import { bottleneckOptions, clusterHeartbeatMs, clusterSettingsUpdate } from "..
 import { throttleLimitsFromConfig } from "../../src/throttle/throttle-limits-from-config.ts";
 import { ThrottleRegistry } from "../../src/throttle/throttle-registry.ts";
 import type { ThrottleLimits } from "../../src/throttle/throttle-limits.ts";
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const until = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > until) throw new Error("condition not met in time");
-    await sleep(2);
-  }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
+import { rejection, sleep, waitFor } from "../support/async-probes.ts";
 
 describe("ThrottleRegistry", () => {
   const limits = new Map<string, ThrottleLimits>([

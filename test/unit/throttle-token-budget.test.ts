@@ -1,44 +1,7 @@
 import { describe, it, expect } from "vitest";
-import { ModelbusError } from "../../src/core/modelbus-error.ts";
 import { EndpointThrottle } from "../../src/throttle/endpoint-throttle.ts";
 import { LocalTokenStore } from "../../src/throttle/local-token-store.ts";
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open = () => {};
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const until = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > until) throw new Error("condition not met in time");
-    await sleep(2);
-  }
-}
-
-function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    promise,
-    sleep(ms).then(() => {
-      throw new Error(`still pending after ${ms}ms`);
-    }),
-  ]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ModelbusError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ModelbusError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
+import { gate, modelbusRejection as rejection, sleep, waitFor, within } from "../support/async-probes.ts";
 
 /** Schedules a no-op job charged `tokens` and resolves to when (ms after t0) it started. */
 function startAt(throttle: EndpointThrottle, t0: number, tokens: number, signal?: AbortSignal): Promise<number> {
