@@ -4,20 +4,6 @@ import type { ToolCall, ToolDefinition } from "../core/agent-request.ts";
  * What the HTTP catalog reads and writes, in domain terms (no Prisma types leak out of
  * src/store). Absent optional columns are null, as in the database.
  */
-export interface AgentRecord {
-  readonly id: string;
-  readonly key: string;
-  readonly displayName: string;
-  readonly systemPrompt: string | null;
-  readonly defaultModel: string | null;
-  readonly fallbackModels: readonly string[];
-  readonly temperature: number | null;
-  readonly tools: readonly ToolDefinition[] | null;
-  readonly metadata: Record<string, unknown> | null;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-}
-
 export interface AgentFields {
   readonly key: string;
   readonly displayName: string;
@@ -27,6 +13,12 @@ export interface AgentFields {
   readonly temperature: number | null;
   readonly tools: readonly ToolDefinition[] | null;
   readonly metadata: Record<string, unknown> | null;
+}
+
+export interface AgentRecord extends AgentFields {
+  readonly id: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
 }
 
 export interface ConversationRecord {

@@ -5,17 +5,15 @@
  * modelbus's own nats.max_payload_bytes (1 MB) that rejects them.
  */
 import { jetstreamManager } from "@nats-io/jetstream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ErrorCode } from "../../src/core/error-codes.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import { collectResponses, consumerBacklog, expectExactlyOnce, faultConfig, metricValue, orchestratorAt, startFaultService } from "../support/fault-kit.ts";
 import { PrivateNats } from "../support/private-nats.ts";
 import { uniqueNames, userRequest } from "../support/test-service.ts";
+import { cleanupAfterEach } from "../support/cleanups.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const defer = cleanupAfterEach();
 
 interface FloodMessage {
   readonly body: string;
@@ -73,18 +71,18 @@ function interleave(good: FloodMessage[], bad: FloodMessage[]): FloodMessage[] {
 describe("fault 9: a flood of malformed and oversized messages", () => {
   it("answers every valid request once, every bad one with a readable request_id once with its code, and keeps serving", { timeout: 60_000 }, async () => {
     const server = await PrivateNats.start({ maxPayloadBytes: 4 * 1024 * 1024 });
-    cleanups.push(() => server.dispose());
+    defer(() => server.dispose());
     const names = uniqueNames();
     const service = await startFaultService(faultConfig(names, { nats: { concurrency: 16, ack_wait: "2s", heartbeat_interval: "500ms" } }), { natsUrl: server.url });
-    cleanups.push(() => service.stop());
+    defer(() => service.stop());
     const orchestrator = await orchestratorAt(names, server.url);
-    cleanups.push(() => orchestrator.close());
+    defer(() => orchestrator.close());
 
     const flood = interleave(goodMessages(), badMessages());
     expect(flood).toHaveLength(200);
     const readiness: number[] = [];
     const probing = setInterval(() => void fetch(`${service.httpUrl}/readyz`).then((response) => readiness.push(response.status)), 100);
-    cleanups.push(async () => clearInterval(probing));
+    defer(async () => clearInterval(probing));
     for (let start = 0; start < flood.length; start += 20) {
       await Promise.all(flood.slice(start, start + 20).map((message) => orchestrator.publish(message.body)));
     }

@@ -3,7 +3,7 @@
  * same port and store. A private nats-server (JetStream, file store) is used: the shared
  * one on 4222 serves every other test file and is never restarted.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MockBehaviour } from "../../src/providers/mock/mock-behaviour.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import {
@@ -19,11 +19,9 @@ import {
 } from "../support/fault-kit.ts";
 import { PrivateNats } from "../support/private-nats.ts";
 import { uniqueNames, userRequest } from "../support/test-service.ts";
+import { cleanupAfterEach } from "../support/cleanups.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const defer = cleanupAfterEach();
 
 describe("fault 5: NATS restarted with requests in flight", () => {
   it.each(["SIGTERM", "SIGKILL"] as const)(
@@ -31,15 +29,15 @@ describe("fault 5: NATS restarted with requests in flight", () => {
     { timeout: 60_000 },
     async (signal) => {
       const server = await PrivateNats.start();
-      cleanups.push(() => server.dispose());
+      defer(() => server.dispose());
       const names = uniqueNames();
       const service = await startFaultService(
         faultConfig(names, { nats: { concurrency: 8, ack_wait: "4s", heartbeat_interval: "1s", nak_delay: "300ms", max_deliver: 20 } }),
         { natsUrl: server.url },
       );
-      cleanups.push(() => service.stop());
+      defer(() => service.stop());
       const orchestrator = await orchestratorAt(names, server.url);
-      cleanups.push(() => orchestrator.close());
+      defer(() => orchestrator.close());
       const mock = service.mockProvider as MockProviderServer;
       const slow: MockBehaviour = { kind: "text", content: "slow but sure", delay_ms: 1_200 };
       mock.enqueue("main-model", ...Array.from({ length: 30 }, () => slow));

@@ -2,7 +2,7 @@
  * Fault suite, provider side (issue #6 item 5, faults 1-4): one fault per test, injected
  * at the provider; every request must get exactly one correct response, nothing lost.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AgentResponse } from "../../src/core/agent-response.ts";
 import type { Service } from "../../src/main.ts";
 import type { MockBehaviour } from "../../src/providers/mock/mock-behaviour.ts";
@@ -21,18 +21,16 @@ import {
   type FaultOverrides,
 } from "../support/fault-kit.ts";
 import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
+import { cleanupAfterEach } from "../support/cleanups.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const defer = cleanupAfterEach();
 
 async function setUp(overrides: FaultOverrides = {}) {
   const names = uniqueNames();
   const service = await startFaultService(faultConfig(names, overrides));
-  cleanups.push(() => service.stop());
+  defer(() => service.stop());
   const orchestrator = await TestOrchestrator.connect(names);
-  cleanups.push(() => orchestrator.close());
+  defer(() => orchestrator.close());
   return { names, service, orchestrator, mock: service.mockProvider as MockProviderServer };
 }
 
@@ -182,7 +180,7 @@ describe("fault 3: a provider that hangs", () => {
 describe("fault 4: a provider that cuts its stream", () => {
   it("ends requests whose text went out as E_PROVIDER_STREAM_INTERRUPTED with the partial content; retries the rest", { timeout: 30_000 }, async () => {
     const cutter = await CuttingSseServer.start({ pieces: ["Half ", "an ", "answer"] });
-    cleanups.push(() => cutter.close());
+    defer(() => cutter.close());
     const { names, service, orchestrator, mock } = await setUp({
       // More attempts than failures queued per endpoint (6): under load one request may draw
       // several of them before the others arrive, and must still end with an answer.
@@ -211,7 +209,7 @@ describe("fault 4: a provider that cuts its stream", () => {
         chunks.set(chunk.request_id, [...(chunks.get(chunk.request_id) ?? []), chunk]);
       },
     });
-    cleanups.push(async () => subscription.unsubscribe());
+    defer(async () => subscription.unsubscribe());
     await orchestrator.nats.flush();
 
     const ids = await publishAll(orchestrator, [

@@ -3,7 +3,7 @@
  * requests in flight. After ack_wait JetStream redelivers its work to the survivor, which
  * waits out the dead replica's claims (short lease) and answers each request once.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
 import {
@@ -21,16 +21,14 @@ import {
 import { ServiceProcess } from "../support/service-process.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
+import { cleanupAfterEach } from "../support/cleanups.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const defer = cleanupAfterEach();
 
 describe("fault 8: a replica SIGKILLed mid-run", () => {
   it("leaves its in-flight requests to the survivor, which answers each exactly once", { timeout: 60_000 }, async () => {
     const database = await createTestDatabase();
-    cleanups.push(() => database.drop());
+    defer(() => database.drop());
     const names = uniqueNames();
     const overrides = {
       service: { timeout: "4s" },
@@ -38,15 +36,15 @@ describe("fault 8: a replica SIGKILLed mid-run", () => {
       nats: { concurrency: 8, ack_wait: "2s", heartbeat_interval: "500ms", nak_delay: "200ms", max_deliver: 10 },
     };
     const survivor = await startFaultService(faultConfig(names, overrides), { databaseUrl: database.url });
-    cleanups.push(() => survivor.stop());
+    defer(() => survivor.stop());
     const victim = await ServiceProcess.start({
       config: faultConfigObject(names, { ...overrides, service: { ...overrides.service, log_level: "warn" } }),
       databaseUrl: database.url,
     });
-    cleanups.push(() => victim.kill());
+    defer(() => victim.kill());
     await victim.enqueue("main-model", Array.from({ length: 40 }, () => ({ kind: "text", content: "from the victim", delay_ms: 3_000 })));
     const orchestrator = await TestOrchestrator.connect(names);
-    cleanups.push(() => orchestrator.close());
+    defer(() => orchestrator.close());
 
     const ids = await publishAll(orchestrator, Array.from({ length: 40 }, (_, index) => userRequest(`replica-${index}`, "main", `replica-${index}`)));
     await victim.waitFor(async () => (await victim.mockInFlight()) >= 3, 10_000);

@@ -4,7 +4,7 @@
  * and its claim released, and the next process answers it. Exit code 0; nothing answered
  * twice.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import {
@@ -21,26 +21,24 @@ import {
 import { ServiceProcess } from "../support/service-process.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
+import { cleanupAfterEach } from "../support/cleanups.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const defer = cleanupAfterEach();
 
 describe("fault 7: SIGTERM with requests in flight, then a restart", () => {
   it("exits 0 after finishing or handing back its work; the next process answers the rest, each request once", { timeout: 60_000 }, async () => {
     const database = await createTestDatabase();
-    cleanups.push(() => database.drop());
+    defer(() => database.drop());
     const names = uniqueNames();
     const orchestrator = await TestOrchestrator.connect(names);
-    cleanups.push(() => orchestrator.close());
+    defer(() => orchestrator.close());
     const config = faultConfigObject(names, {
       service: { log_level: "warn", timeout: "20s", shutdown_timeout: "1500ms" },
       store: { enabled: true },
       nats: { concurrency: 6, ack_wait: "5s", heartbeat_interval: "1s", nak_delay: "200ms" },
     });
     const first = await ServiceProcess.start({ config, databaseUrl: database.url });
-    cleanups.push(() => first.kill());
+    defer(() => first.kill());
     // Two calls that cannot finish before the shutdown deadline, then quick ones.
     await first.enqueue("main-model", [
       ...Array.from({ length: 2 }, () => ({ kind: "text", content: "too slow to finish", delay_ms: 8_000 })),
@@ -57,7 +55,7 @@ describe("fault 7: SIGTERM with requests in flight, then a restart", () => {
     expect(first.logs).toContain("shutdown deadline reached; cancelling in-flight requests");
 
     const second = await ServiceProcess.start({ config, databaseUrl: database.url });
-    cleanups.push(() => second.kill());
+    defer(() => second.kill());
     const responses = await collectResponses(orchestrator, ids, 20_000);
     for (const response of responses.values()) expect(response.status).toBe("complete");
     const byFirst = ids.filter((id) => responses.get(id)?.message.content === "answered by the first process");
@@ -86,9 +84,9 @@ describe("fault 7: SIGTERM with requests in flight, then a restart", () => {
     const names = uniqueNames();
     const config = faultConfig(names, { service: { timeout: "20s", shutdown_timeout: "300ms" }, nats: { concurrency: 2 } });
     const first = await startFaultService(config);
-    cleanups.push(() => first.stop());
+    defer(() => first.stop());
     const orchestrator = await TestOrchestrator.connect(names);
-    cleanups.push(() => orchestrator.close());
+    defer(() => orchestrator.close());
     (first.mockProvider as MockProviderServer).enqueue("main-model", ...Array.from({ length: 6 }, () => ({ kind: "hang" as const })));
     const ids = await publishAll(orchestrator, Array.from({ length: 6 }, (_, index) => userRequest(`full-${index}`, "main", `full-${index}`)));
     await expect.poll(() => (first.mockProvider as MockProviderServer).inFlight, { timeout: 5_000 }).toBe(2);
@@ -99,7 +97,7 @@ describe("fault 7: SIGTERM with requests in flight, then a restart", () => {
     expect(await metricValue(first, "modelbus_deliveries_total", { outcome: "nak", reason: "E_CANCELLED" })).toBe(2);
 
     const second = await startFaultService(config);
-    cleanups.push(() => second.stop());
+    defer(() => second.stop());
     // Within ack_wait (5s) plus a margin: nats.js may publish a pull request after the
     // consume is closed, which can hold one handed-back request until its ack_wait ends.
     const responses = await collectResponses(orchestrator, ids, 10_000);

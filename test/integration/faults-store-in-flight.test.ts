@@ -3,7 +3,7 @@
  * at the provider (the outcome write fails after the model answered), and an outage that
  * outlasts JetStream's max_deliver.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { MockBehaviour } from "../../src/providers/mock/mock-behaviour.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
@@ -21,26 +21,24 @@ import {
 import { TcpProxy } from "../support/tcp-proxy.ts";
 import { createTestDatabase } from "../support/test-database.ts";
 import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
+import { cleanupAfterEach } from "../support/cleanups.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const defer = cleanupAfterEach();
 
 /** A service whose MySQL is reached through a proxy the test can cut. */
 async function setUp(overrides: FaultOverrides) {
   const database = await createTestDatabase();
-  cleanups.push(() => database.drop());
+  defer(() => database.drop());
   const target = new URL(database.url);
   const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 3306) });
-  cleanups.push(() => proxy.down());
+  defer(() => proxy.down());
   const viaProxy = new URL(database.url);
   viaProxy.port = String(proxy.port);
   const names = uniqueNames();
   const service = await startFaultService(faultConfig(names, overrides), { databaseUrl: viaProxy.toString() });
-  cleanups.push(() => service.stop());
+  defer(() => service.stop());
   const orchestrator = await TestOrchestrator.connect(names);
-  cleanups.push(() => orchestrator.close());
+  defer(() => orchestrator.close());
   return { database, proxy, names, service, orchestrator, mock: service.mockProvider as MockProviderServer };
 }
 

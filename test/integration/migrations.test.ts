@@ -22,17 +22,8 @@ import {
   testDatabaseUrl,
   type TestDatabase,
 } from "../support/test-database.ts";
+import type { MigrationRow } from "../../src/store/migrations/read-migration-records.ts";
 
-interface MigrationRow {
-  id: string;
-  checksum: string;
-  finished_at: string | null;
-  migration_name: string;
-  logs: string | null;
-  rolled_back_at: string | null;
-  started_at: string;
-  applied_steps_count: number;
-}
 
 const modelTables = ["agents", "conversations", "inferences", "messages", "sessions"];
 

@@ -1,14 +1,12 @@
 import { jetstream } from "@nats-io/jetstream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Service } from "../../src/main.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import { ChildService } from "../support/child-service.ts";
 import { TestOrchestrator, startTestService, testConfig, uniqueNames, userRequest } from "../support/test-service.ts";
+import { cleanupAfterEach } from "../support/cleanups.ts";
 
-const cleanups: Array<() => Promise<unknown>> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-});
+const defer = cleanupAfterEach();
 
 function fileConfig(names: ReturnType<typeof uniqueNames>, nats: Record<string, unknown> = {}) {
   return {
@@ -21,7 +19,7 @@ function fileConfig(names: ReturnType<typeof uniqueNames>, nats: Record<string, 
 }
 
 async function track(service: Service): Promise<Service> {
-  cleanups.push(() => service.stop());
+  defer(() => service.stop());
   return service;
 }
 
@@ -29,9 +27,9 @@ describe("redelivery", () => {
   it("answers exactly once after the process crashed before acking", async () => {
     const names = uniqueNames();
     const orchestrator = await TestOrchestrator.connect(names);
-    cleanups.push(() => orchestrator.close());
+    defer(() => orchestrator.close());
     const child = await ChildService.start(fileConfig(names));
-    cleanups.push(() => child.signal("SIGKILL"));
+    defer(() => child.signal("SIGKILL"));
     await child.enqueue("main-model", [{ kind: "hang" }]);
 
     await orchestrator.publish(userRequest("crash-1", "main"));
@@ -50,7 +48,7 @@ describe("redelivery", () => {
     const names = uniqueNames();
     const service = await track(await startTestService(testConfig(names, { nats: { ack_wait: "1s" } })));
     const orchestrator = await TestOrchestrator.connect(names);
-    cleanups.push(() => orchestrator.close());
+    defer(() => orchestrator.close());
     // A "replica" that took the delivery, published the answer, and died before its ack.
     await service.stop();
     await orchestrator.publish(userRequest("answered-1", "main"));
@@ -79,7 +77,7 @@ describe("graceful shutdown", () => {
     const service = await startTestService(testConfig(names));
     const mock = service.mockProvider as MockProviderServer;
     const orchestrator = await TestOrchestrator.connect(names);
-    cleanups.push(() => orchestrator.close());
+    defer(() => orchestrator.close());
     for (let index = 0; index < 3; index += 1) mock.enqueue("main-model", { kind: "text", content: `slow ${index}`, delay_ms: 400 });
     for (let index = 0; index < 3; index += 1) await orchestrator.publish(userRequest(`drain-${index}`, "main"));
     await expect.poll(() => mock.inFlight, { timeout: 5_000 }).toBe(3);
@@ -93,7 +91,7 @@ describe("graceful shutdown", () => {
     const names = uniqueNames();
     const first = await startTestService(testConfig(names, { service: { shutdown_timeout: "300ms" } }));
     const orchestrator = await TestOrchestrator.connect(names);
-    cleanups.push(() => orchestrator.close());
+    defer(() => orchestrator.close());
     (first.mockProvider as MockProviderServer).enqueue("main-model", { kind: "hang" });
     await orchestrator.publish(userRequest("stuck-1", "main"));
     await expect.poll(() => (first.mockProvider as MockProviderServer).inFlight, { timeout: 5_000 }).toBe(1);
@@ -111,7 +109,7 @@ describe("graceful shutdown", () => {
   it("shuts a real process down on SIGTERM with exit code 0", async () => {
     const names = uniqueNames();
     const orchestrator = await TestOrchestrator.connect(names);
-    cleanups.push(() => orchestrator.close());
+    defer(() => orchestrator.close());
     const child = await ChildService.start(fileConfig(names));
     await child.enqueue("main-model", [{ kind: "text", content: "late", delay_ms: 500 }]);
     await orchestrator.publish(userRequest("term-1", "main"));

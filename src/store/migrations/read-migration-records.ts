@@ -2,7 +2,8 @@ import type { Connection } from "mariadb";
 import type { MigrationRecord } from "./migration-record.ts";
 import { quoteIdentifier } from "./quote-identifier.ts";
 
-interface MigrationRow {
+/** A `_prisma_migrations` row as the driver returns it. */
+export interface MigrationRow {
   id: string;
   checksum: string;
   finished_at: string | null;
