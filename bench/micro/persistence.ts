@@ -8,9 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { agentRequestSchema } from "../../src/core/agent-request.ts";
 import type { AgentResponse } from "../../src/core/agent-response.ts";
-import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
+import { createInferenceStore } from "../../src/store/open-store.ts";
 import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
-import { PrismaInferenceStore } from "../../src/store/prisma-inference-store.ts";
 import { createBenchDatabase } from "../support/bench-database.ts";
 import { printMicroResult } from "./micro-output.ts";
 
@@ -37,7 +36,7 @@ function response(id: string): AgentResponse {
 
 async function measure(databaseUrl: string, variant: string, maxBatch: number) {
   const batches = { count: 0, items: 0 };
-  const store = new PrismaInferenceStore(createPrismaClient(databaseUrl, { connectionLimit: 10 }), {
+  const store = createInferenceStore(databaseUrl, 10, {
     maxBatch,
     maxConcurrentBatches: 4,
     agentCacheTtlMs: 5_000,

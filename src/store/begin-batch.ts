@@ -3,12 +3,14 @@ import type { AgentRequest, ChatMessage } from "../core/agent-request.ts";
 import type { AgentResponse } from "../core/agent-response.ts";
 import type { BeginOutcome, InferenceTicket } from "../core/inference-store.ts";
 import type { AgentSettings } from "../core/governance.ts";
-import type { PrismaClient, Session } from "../generated/prisma/client.ts";
+import type { Session } from "../generated/prisma/client.ts";
 import type { JsonValue } from "../generated/prisma/internal/prismaNamespace.ts";
 import type { AgentCache } from "./agent-cache.ts";
 import { sessionSettingsFromRow } from "./agent-settings-from-row.ts";
 import { planHistoryAppend } from "./plan-history-append.ts";
+import type { SqlPort } from "./sql-port.ts";
 import { placeholders, tuples } from "./sql-tuples.ts";
+import { parseSqlDateTime, parseSqlJson, sqlDateTime } from "./sql-values.ts";
 
 /** How a claimed request's messages will be written: to an existing session or a new one. */
 export interface SessionWrite {
@@ -38,18 +40,18 @@ type SessionRow = Pick<
   "id" | "agentId" | "conversationId" | "externalKey" | "createdAt" | "messageCount" | "historyHash" | "modelOverride" | "temperatureOverride" | "allowedTools"
 >;
 
-/** A session row as the raw SELECT returns it (snake_case; JSON parsed, DATETIME as Date). */
+/** A session row as the raw SELECT returns it (snake_case; DATETIME as a UTC string, JSON as text or parsed). */
 interface SessionRecord {
   id: string;
   agent_id: string | null;
   conversation_id: string | null;
   external_key: string | null;
-  created_at: Date;
+  created_at: string;
   message_count: number;
   history_hash: string;
   model_override: string | null;
   temperature_override: number | null;
-  allowed_tools: JsonValue | null;
+  allowed_tools: unknown;
 }
 
 const sessionSelect =
@@ -61,16 +63,16 @@ function sessionRow(record: SessionRecord): SessionRow {
     agentId: record.agent_id,
     conversationId: record.conversation_id,
     externalKey: record.external_key,
-    createdAt: record.created_at,
+    createdAt: parseSqlDateTime(record.created_at) as Date,
     messageCount: Number(record.message_count),
     historyHash: record.history_hash,
     modelOverride: record.model_override,
     temperatureOverride: record.temperature_override === null ? null : Number(record.temperature_override),
-    allowedTools: record.allowed_tools,
+    allowedTools: parseSqlJson<JsonValue>(record.allowed_tools),
   };
 }
 
-async function loadSessions(prisma: PrismaClient, items: readonly BeginItem[]) {
+async function loadSessions(sql: SqlPort, items: readonly BeginItem[]) {
   const ids = items.flatMap((item) => (item.request.session_id ? [item.request.session_id] : []));
   const keys = items.flatMap((item) => (!item.request.session_id && item.request.loop_id ? [item.request.loop_id] : []));
   if (ids.length === 0 && keys.length === 0) return { byId: new Map<string, SessionRow>(), byKey: new Map<string, SessionRow>() };
@@ -78,7 +80,7 @@ async function loadSessions(prisma: PrismaClient, items: readonly BeginItem[]) {
     ...(ids.length > 0 ? [`id IN (${placeholders(ids.length)})`] : []),
     ...(keys.length > 0 ? [`external_key IN (${placeholders(keys.length)})`] : []),
   ];
-  const records = await prisma.$queryRawUnsafe<SessionRecord[]>(`${sessionSelect} WHERE ${where.join(" OR ")} ORDER BY created_at ASC`, ...ids, ...keys);
+  const records = await sql.query<SessionRecord>({ sql: `${sessionSelect} WHERE ${where.join(" OR ")} ORDER BY created_at ASC`, values: [...ids, ...keys] });
   const rows = records.map(sessionRow);
   const byId = new Map(rows.map((row) => [row.id, row]));
   // Branches share a key; the newest one carries the conversation on.
@@ -118,14 +120,14 @@ function planSession(request: AgentRequest, existing: SessionRow | undefined, ag
   };
 }
 
-/** A claim as the raw SELECT returns it (snake_case; JSON parsed, DATETIME as Date). */
+/** A claim as the raw SELECT returns it (snake_case; DATETIME as a UTC string, JSON as text or parsed). */
 interface ClaimRecord {
   id: string;
   request_id: string;
   state: string;
   owner: string | null;
-  lease_until: Date | null;
-  response: JsonValue | null;
+  lease_until: string | null;
+  response: unknown;
 }
 
 interface Claim {
@@ -140,15 +142,15 @@ interface Claim {
 const insertClaims = "INSERT IGNORE INTO inferences (id, request_id, state, owner, lease_until, wire_form, created_at) VALUES ";
 const selectClaims = "SELECT id, request_id, state, owner, lease_until, response FROM inferences WHERE request_id IN ";
 
-async function loadClaims(prisma: PrismaClient, requestIds: readonly string[]): Promise<Claim[]> {
-  const records = await prisma.$queryRawUnsafe<ClaimRecord[]>(`${selectClaims}(${placeholders(requestIds.length)})`, ...requestIds);
+async function loadClaims(sql: SqlPort, requestIds: readonly string[]): Promise<Claim[]> {
+  const records = await sql.query<ClaimRecord>({ sql: `${selectClaims}(${placeholders(requestIds.length)})`, values: requestIds });
   return records.map((record) => ({
     id: record.id,
     requestId: record.request_id,
     state: record.state,
     owner: record.owner,
-    leaseUntil: record.lease_until,
-    response: record.response,
+    leaseUntil: parseSqlDateTime(record.lease_until),
+    response: parseSqlJson<JsonValue>(record.response),
   }));
 }
 
@@ -159,21 +161,22 @@ async function loadClaims(prisma: PrismaClient, requestIds: readonly string[]): 
  * A request already completed comes back with its stored response; one in flight under a
  * live lease is busy.
  */
-export async function beginBatch(prisma: PrismaClient, agents: AgentCache, items: readonly BeginItem[], now: () => number): Promise<BeginOutcome[]> {
+export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readonly BeginItem[], now: () => number): Promise<BeginOutcome[]> {
   const owners = items.map(() => randomUUID());
   const inferenceIds = items.map(() => randomUUID());
-  const startedAt = new Date(now());
+  const startedAt = now();
+  const startedAtSql = sqlDateTime(new Date(startedAt));
   const values: unknown[] = [];
   for (const [index, item] of items.entries()) {
-    values.push(inferenceIds[index], item.request.request_id, "in_flight", owners[index], new Date(startedAt.getTime() + item.leaseMs), item.wireForm, startedAt);
+    values.push(inferenceIds[index], item.request.request_id, "in_flight", owners[index], sqlDateTime(new Date(startedAt + item.leaseMs)), item.wireForm, startedAtSql);
   }
-  const inserted = await prisma.$executeRawUnsafe(insertClaims + tuples(items.length, 7), ...values);
+  const inserted = await sql.execute({ sql: insertClaims + tuples(items.length, 7), values });
   // Every row inserted: every claim is new and ours, with the id and owner just written.
   const allOurs = Number(inserted) === items.length;
   const agentLookups = items.flatMap((item) => [item.request.agent, item.request.role].filter((name): name is string => Boolean(name)));
   const [claims, sessions, agentsByName] = await Promise.all([
-    allOurs ? [] : loadClaims(prisma, items.map((item) => item.request.request_id)),
-    loadSessions(prisma, items),
+    allOurs ? [] : loadClaims(sql, items.map((item) => item.request.request_id)),
+    loadSessions(sql, items),
     agents.get(agentLookups),
   ]);
   const claimsByRequest = new Map(claims.map((claim) => [claim.requestId, claim]));
@@ -189,7 +192,7 @@ export async function beginBatch(prisma: PrismaClient, agents: AgentCache, items
     const owner = owners[index] as string;
     if (claim && claim.owner !== owner) {
       const leaseLeft = (claim.leaseUntil?.getTime() ?? 0) - now();
-      const taken = leaseLeft <= 0 && (await takeOver(prisma, claim.requestId, claim.owner, owner, item.leaseMs, now));
+      const taken = leaseLeft <= 0 && (await takeOver(sql, claim.requestId, claim.owner, owner, item.leaseMs, now));
       if (!taken) {
         // Come back when the lease runs out: by then the holder has answered (the retry is
         // answered from the store) or is gone (the retry takes over). One delivery used.
@@ -215,11 +218,10 @@ export async function beginBatch(prisma: PrismaClient, agents: AgentCache, items
   return outcomes;
 }
 
+const takeOverClaim = "UPDATE inferences SET owner = ?, lease_until = ? WHERE request_id = ? AND owner <=> ? AND state = 'in_flight'";
+
 /** An expired lease is taken over with a compare-and-set on the previous owner. */
-async function takeOver(prisma: PrismaClient, requestId: string, previous: string | null, owner: string, leaseMs: number, now: () => number): Promise<boolean> {
-  const result = await prisma.inference.updateMany({
-    where: { requestId, owner: previous, state: "in_flight" },
-    data: { owner, leaseUntil: new Date(now() + leaseMs) },
-  });
-  return result.count === 1;
+async function takeOver(sql: SqlPort, requestId: string, previous: string | null, owner: string, leaseMs: number, now: () => number): Promise<boolean> {
+  const updated = await sql.execute({ sql: takeOverClaim, values: [owner, sqlDateTime(new Date(now() + leaseMs)), requestId, previous] });
+  return updated === 1;
 }

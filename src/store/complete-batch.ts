@@ -1,16 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { ChatMessage } from "../core/agent-request.ts";
 import type { CompleteInput } from "../core/inference-store.ts";
-import type { PrismaClient } from "../generated/prisma/client.ts";
 import type { StoreTicket } from "./begin-batch.ts";
 import { extendHistoryHash } from "./history-hash.ts";
+import type { SqlPort, SqlStatement } from "./sql-port.ts";
 import { tuples } from "./sql-tuples.ts";
+import { sqlDateTime, sqlJson } from "./sql-values.ts";
 
 export interface CompleteItem extends CompleteInput {
   readonly ticket: StoreTicket;
 }
-
-const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
 const insertConversations = "INSERT IGNORE INTO conversations (id, created_at, updated_at) VALUES ";
 
@@ -33,7 +32,7 @@ const upsertInferences = [
 ] as const;
 
 /** Appends one message row's 12 values (the `messages` columns, in order) to `values`. */
-function pushMessageRow(values: unknown[], sessionId: string, position: number, message: ChatMessage, model: string | null, createdAt: Date): void {
+function pushMessageRow(values: unknown[], sessionId: string, position: number, message: ChatMessage, model: string | null, createdAt: string): void {
   const metadata = message.reasoning_records || message.is_error ? { reasoning_records: message.reasoning_records, is_error: message.is_error } : undefined;
   values.push(
     randomUUID(),
@@ -42,17 +41,17 @@ function pushMessageRow(values: unknown[], sessionId: string, position: number, 
     message.role,
     message.content ?? null,
     message.name ?? null,
-    message.tool_calls ? JSON.stringify(message.tool_calls) : null,
+    sqlJson(message.tool_calls),
     message.tool_call_id ?? null,
     message.reasoning_content ?? null,
     model,
-    metadata ? JSON.stringify(metadata) : null,
+    sqlJson(metadata),
     createdAt,
   );
 }
 
 /** The messages an item writes: the new incoming ones, then the assistant's answer if there is one. */
-function plannedWrites(item: CompleteItem, at: Date, messageValues: unknown[]) {
+function plannedWrites(item: CompleteItem, at: string, messageValues: unknown[]) {
   const { session } = item.ticket;
   let count = 0;
   for (const message of session.newMessages) {
@@ -80,8 +79,8 @@ function cost(item: CompleteItem): number {
  * all messages, and every inference's outcome with the response exactly as published.
  * Each statement is SQL text built from constants with `?` tuples; every value is bound.
  */
-export async function completeBatch(prisma: PrismaClient, items: readonly CompleteItem[], now: () => number): Promise<void[]> {
-  const at = new Date(now());
+export async function completeBatch(sql: SqlPort, items: readonly CompleteItem[], now: () => number): Promise<void[]> {
+  const at = sqlDateTime(new Date(now()));
   const messageValues: unknown[] = [];
   const sessionValues: unknown[] = [];
   const inferenceValues: unknown[] = [];
@@ -121,24 +120,24 @@ export async function completeBatch(prisma: PrismaClient, items: readonly Comple
       response.latency_ms ?? 0,
       response.error_code ?? null,
       response.error ?? null,
-      json(response),
+      sqlJson(response),
       item.wireForm,
       at,
       at,
     );
   }
 
-  const statements: ReturnType<PrismaClient["$executeRawUnsafe"]>[] = [];
+  const statements: SqlStatement[] = [];
   if (conversations.size > 0) {
-    const conversationValues = [...conversations].flatMap((id) => [id, at, at]);
-    statements.push(prisma.$executeRawUnsafe(insertConversations + tuples(conversations.size, 3), ...conversationValues));
+    const values = [...conversations].flatMap((id) => [id, at, at]);
+    statements.push({ sql: insertConversations + tuples(conversations.size, 3), values });
   }
-  statements.push(prisma.$executeRawUnsafe(upsertSessions[0] + tuples(items.length, 10) + upsertSessions[1], ...sessionValues));
+  statements.push({ sql: upsertSessions[0] + tuples(items.length, 10) + upsertSessions[1], values: sessionValues });
   if (messageValues.length > 0) {
-    statements.push(prisma.$executeRawUnsafe(insertMessages + tuples(messageValues.length / messageColumns, messageColumns), ...messageValues));
+    statements.push({ sql: insertMessages + tuples(messageValues.length / messageColumns, messageColumns), values: messageValues });
   }
-  statements.push(prisma.$executeRawUnsafe(upsertInferences[0] + tuples(items.length, 21) + upsertInferences[1], ...inferenceValues));
+  statements.push({ sql: upsertInferences[0] + tuples(items.length, 21) + upsertInferences[1], values: inferenceValues });
 
-  await prisma.$transaction(statements);
+  await sql.transaction(statements);
   return items.map(() => undefined);
 }

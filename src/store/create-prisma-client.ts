@@ -1,4 +1,5 @@
 import { PrismaMariaDb } from "@prisma/adapter-mariadb";
+import type { Pool, PoolConfig } from "mariadb";
 import { PrismaClient } from "../generated/prisma/client.ts";
 import { parseDatabaseUrl } from "./migrations/parse-database-url.ts";
 
@@ -7,24 +8,51 @@ export interface CreatePrismaClientOptions {
   readonly connectionLimit?: number | undefined;
 }
 
+/** A Prisma client and the driver pool under it, for statements sent without Prisma. */
+export interface PrismaClientWithPool {
+  readonly prisma: PrismaClient;
+  /** The pool Prisma's adapter opened (connecting the client first if it has not yet). */
+  readonly pool: () => Promise<Pool>;
+}
+
+/** The MariaDB adapter factory, keeping the pool of the adapter it last connected. */
+class PoolKeepingMariaDb extends PrismaMariaDb {
+  pool: Pool | undefined;
+
+  override async connect(): ReturnType<PrismaMariaDb["connect"]> {
+    const adapter = await super.connect();
+    this.pool = adapter.underlyingDriver();
+    return adapter;
+  }
+}
+
 /**
  * The generated Prisma client over the MariaDB driver adapter (no query engine binary).
  * The URL is parsed here, once, into the pool config the adapter hands to `mariadb.createPool`,
  * so a bad DATABASE_URL fails with E_CONFIG_INVALID before any connection is tried.
  */
 export function createPrismaClient(databaseUrl: string, options: CreatePrismaClientOptions = {}): PrismaClient {
+  return createPrismaClientWithPool(databaseUrl, options).prisma;
+}
+
+/** createPrismaClient, also handing out the driver pool so hot statements can skip Prisma's query building. */
+export function createPrismaClientWithPool(databaseUrl: string, options: CreatePrismaClientOptions = {}): PrismaClientWithPool {
   const parts = parseDatabaseUrl(databaseUrl);
   const connectionLimit = options.connectionLimit ?? parts.connectionLimit;
-  const adapter = new PrismaMariaDb(
-    {
-      host: parts.host,
-      port: parts.port,
-      user: parts.user,
-      ...(parts.password === undefined ? {} : { password: parts.password }),
-      ...(parts.database === undefined ? {} : { database: parts.database }),
-      ...(connectionLimit === undefined ? {} : { connectionLimit }),
-    },
-    parts.database === undefined ? {} : { database: parts.database },
-  );
-  return new PrismaClient({ adapter });
+  const config: PoolConfig = {
+    host: parts.host,
+    port: parts.port,
+    user: parts.user,
+    ...(parts.password === undefined ? {} : { password: parts.password }),
+    ...(parts.database === undefined ? {} : { database: parts.database }),
+    ...(connectionLimit === undefined ? {} : { connectionLimit }),
+  };
+  const adapter = new PoolKeepingMariaDb(config, parts.database === undefined ? {} : { database: parts.database });
+  const prisma = new PrismaClient({ adapter });
+  const pool = async (): Promise<Pool> => {
+    if (adapter.pool === undefined) await prisma.$connect();
+    if (adapter.pool === undefined) throw new Error("the Prisma client connected without opening its MariaDB pool");
+    return adapter.pool;
+  };
+  return { prisma, pool };
 }

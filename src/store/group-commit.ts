@@ -7,8 +7,8 @@ export interface GroupCommitOptions<Item, Result> {
   readonly onBatch?: (size: number, durationMs: number) => void;
   /**
    * Failures that say nothing about the items (the database is unreachable): the whole
-   * batch fails at once, instead of each item being tried alone, one pool timeout after
-   * another, while the deliveries behind them wait.
+   * batch, and every item queued behind it, fails at once, instead of each item being tried
+   * alone, one pool timeout after another, while the deliveries behind them wait.
    */
   readonly failsWholeBatch?: (error: unknown) => boolean;
 }
@@ -67,8 +67,14 @@ export class GroupCommit<Item, Result> {
       this.options.onBatch?.(batch.length, performance.now() - startedAt);
       batch.forEach((pending, index) => pending.resolve(results[index] as Result));
     } catch (error) {
-      if (batch.length === 1 || this.options.failsWholeBatch?.(error) === true) {
-        for (const pending of batch) pending.reject(error);
+      if (this.options.failsWholeBatch?.(error) === true) {
+        // The database is unreachable: the items queued behind this batch would each wait
+        // out their own connection timeout for the same answer.
+        for (const pending of [...batch, ...this.queue.splice(0)]) pending.reject(error);
+        return;
+      }
+      if (batch.length === 1) {
+        batch[0]?.reject(error);
         return;
       }
       for (const pending of batch) {

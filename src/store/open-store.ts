@@ -1,9 +1,10 @@
 import type { StoreConfig } from "../config/config-schema.ts";
 import type { Logger } from "../observability/logger.ts";
-import { createPrismaClient } from "./create-prisma-client.ts";
+import { createPrismaClientWithPool } from "./create-prisma-client.ts";
+import { MariadbSql } from "./mariadb-sql.ts";
 import { applyMigrations } from "./migrations/apply-migrations.ts";
 import { MigrationError } from "./migrations/migration-error.ts";
-import { PrismaInferenceStore } from "./prisma-inference-store.ts";
+import { PrismaInferenceStore, type PrismaInferenceStoreOptions } from "./prisma-inference-store.ts";
 
 const migrationRetryMs = 2_000;
 
@@ -19,7 +20,7 @@ export async function openStore(
   logger: Logger,
   onBatch?: (operation: "begin" | "complete", size: number, durationMs: number) => void,
 ): Promise<PrismaInferenceStore> {
-  const store = new PrismaInferenceStore(createPrismaClient(databaseUrl, { connectionLimit: config.connection_limit }), {
+  const store = createInferenceStore(databaseUrl, config.connection_limit, {
     maxBatch: config.max_batch,
     maxConcurrentBatches: config.max_concurrent_batches,
     agentCacheTtlMs: config.agent_cache_ttl,
@@ -38,6 +39,12 @@ export async function openStore(
     store.holdUntil(retryUntilDone(migrate, logger));
   }
   return store;
+}
+
+/** The store on one connection pool: Prisma's, with the hot-path statements sent to its driver directly. */
+export function createInferenceStore(databaseUrl: string, connectionLimit: number | undefined, options: PrismaInferenceStoreOptions): PrismaInferenceStore {
+  const { prisma, pool } = createPrismaClientWithPool(databaseUrl, { connectionLimit });
+  return new PrismaInferenceStore(prisma, new MariadbSql(pool), options);
 }
 
 async function retryUntilDone(migrate: () => Promise<void>, logger: Logger): Promise<void> {

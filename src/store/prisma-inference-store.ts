@@ -7,6 +7,8 @@ import { beginBatch, type BeginItem, type StoreTicket } from "./begin-batch.ts";
 import { completeBatch, type CompleteItem } from "./complete-batch.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { isConnectionFailure } from "./is-connection-failure.ts";
+import type { SqlPort } from "./sql-port.ts";
+import { sqlDateTime } from "./sql-values.ts";
 import { storeUnavailable } from "./store-unavailable.ts";
 
 export interface PrismaInferenceStoreOptions {
@@ -17,9 +19,13 @@ export interface PrismaInferenceStoreOptions {
   readonly onBatch?: (operation: "begin" | "complete", size: number, durationMs: number) => void;
 }
 
+const releaseClaim = "UPDATE inferences SET lease_until = ? WHERE request_id = ? AND owner = ? AND state = 'in_flight'";
+
 /**
- * Persistence through Prisma, with natural group commit on both hot-path operations so a
- * busy process pays a few round trips per batch rather than per request.
+ * Persistence in MySQL, with natural group commit on both hot-path operations so a busy
+ * process pays a few round trips per batch rather than per request. The hot-path statements
+ * go straight to the driver pool under Prisma (`sql`: Prisma's query building cost more CPU
+ * than the rest of the request, see bench/results/profile-notes.md); agents load through Prisma.
  */
 export class PrismaInferenceStore implements InferenceStore {
   readonly agents: AgentCache;
@@ -27,7 +33,11 @@ export class PrismaInferenceStore implements InferenceStore {
   private readonly completions: GroupCommit<CompleteItem, void>;
   private pending: Promise<void> | undefined;
 
-  constructor(private readonly prisma: PrismaClient, options: PrismaInferenceStoreOptions) {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlPort,
+    options: PrismaInferenceStoreOptions,
+  ) {
     const now = options.now ?? Date.now;
     this.agents = new AgentCache(
       async (lookups) =>
@@ -41,12 +51,12 @@ export class PrismaInferenceStore implements InferenceStore {
     const batching = { maxBatch: options.maxBatch, maxConcurrent: options.maxConcurrentBatches, failsWholeBatch: isConnectionFailure };
     this.begins = new GroupCommit({
       ...batching,
-      run: (items) => beginBatch(prisma, this.agents, items, now),
+      run: (items) => beginBatch(sql, this.agents, items, now),
       onBatch: (size, durationMs) => options.onBatch?.("begin", size, durationMs),
     });
     this.completions = new GroupCommit({
       ...batching,
-      run: (items) => completeBatch(prisma, items, now),
+      run: (items) => completeBatch(sql, items, now),
       onBatch: (size, durationMs) => options.onBatch?.("complete", size, durationMs),
     });
   }
@@ -86,10 +96,7 @@ export class PrismaInferenceStore implements InferenceStore {
 
   async release(ticket: InferenceTicket): Promise<void> {
     try {
-      await this.prisma.inference.updateMany({
-        where: { requestId: ticket.requestId, owner: ticket.owner, state: "in_flight" },
-        data: { leaseUntil: new Date(0) },
-      });
+      await this.sql.execute({ sql: releaseClaim, values: [sqlDateTime(new Date(0)), ticket.requestId, ticket.owner] });
     } catch (error) {
       throw storeUnavailable(error, "release");
     }
@@ -98,7 +105,7 @@ export class PrismaInferenceStore implements InferenceStore {
   async ping(): Promise<boolean> {
     if (this.pending) return false;
     try {
-      await this.prisma.$queryRaw`SELECT 1`;
+      await this.sql.query({ sql: "SELECT 1", values: [] });
       return true;
     } catch {
       return false;

@@ -60,6 +60,25 @@ describe("GroupCommit", () => {
     expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
   });
 
+  it("fails the batch and everything queued behind it at once when the database is unreachable", async () => {
+    let runs = 0;
+    const unreachable = Object.assign(new Error("pool timeout"), { unreachable: true });
+    const commit = new GroupCommit<number, number>({
+      maxBatch: 2,
+      maxConcurrent: 1,
+      failsWholeBatch: (error) => (error as { unreachable?: boolean }).unreachable === true,
+      run: async () => {
+        runs += 1;
+        await tick(5);
+        throw unreachable;
+      },
+    });
+    const results = await Promise.allSettled([1, 2, 3, 4, 5].map((item) => commit.submit(item)));
+    expect(results.every((result) => result.status === "rejected" && result.reason === unreachable)).toBe(true);
+    expect(runs).toBe(1); // not one attempt (and one connection timeout) per queued batch or item
+    await commit.drain();
+  });
+
   it("drain waits for everything queued and in flight", async () => {
     let done = 0;
     const commit = new GroupCommit<number, number>({

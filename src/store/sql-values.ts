@@ -1,0 +1,25 @@
+/**
+ * Values as the store's SQL sends and reads them. DATETIME(3) columns hold UTC, written and
+ * read as `YYYY-MM-DD HH:MM:SS.fff` strings, so neither the driver's nor the server's time
+ * zone can shift them (Prisma writes them the same way).
+ */
+export function sqlDateTime(date: Date): string {
+  return date.toISOString().slice(0, 23).replace("T", " ");
+}
+
+/** A DATETIME read back as a string (`dateStrings`), or null. */
+export function parseSqlDateTime(value: string | Date | null): Date | null {
+  if (value === null || value instanceof Date) return value;
+  return new Date(`${value.replace(" ", "T")}Z`);
+}
+
+/** A JSON column: the driver returns it parsed or as text depending on the server's metadata. */
+export function parseSqlJson<T>(value: unknown): T | null {
+  if (value === null || value === undefined) return null;
+  return (typeof value === "string" ? JSON.parse(value) : value) as T;
+}
+
+/** A JSON column's value to bind: JSON text, or null. */
+export function sqlJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}

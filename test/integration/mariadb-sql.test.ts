@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PrismaClient } from "../../src/generated/prisma/client.ts";
+import { createPrismaClientWithPool } from "../../src/store/create-prisma-client.ts";
+import { MariadbSql } from "../../src/store/mariadb-sql.ts";
+import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
+import { parseSqlDateTime, sqlDateTime } from "../../src/store/sql-values.ts";
+import { createTestDatabase, queryTestDatabase, type TestDatabase } from "../support/test-database.ts";
+
+/** The store's hot path without Prisma: the driver pool under Prisma's adapter, through the SqlPort. */
+let database: TestDatabase;
+let prisma: PrismaClient;
+let sql: MariadbSql;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await applyMigrations({ databaseUrl: database.url });
+  const clients = createPrismaClientWithPool(database.url, { connectionLimit: 2 });
+  prisma = clients.prisma;
+  sql = new MariadbSql(clients.pool);
+});
+
+afterAll(async () => {
+  await prisma?.$disconnect();
+  await database?.drop();
+});
+
+const insertConversation = "INSERT INTO conversations (id, created_at, updated_at) VALUES (?,?,?)";
+const at = sqlDateTime(new Date("2026-11-21T23:59:58.123Z"));
+
+async function conversationIds(): Promise<string[]> {
+  const rows = await queryTestDatabase<{ id: string }>(database.url, "SELECT id FROM conversations ORDER BY id");
+  return rows.map((row) => row.id);
+}
+
+describe("MariadbSql", () => {
+  it("counts affected rows: INSERT IGNORE counts only the rows it inserted", async () => {
+    expect(await sql.execute({ sql: insertConversation, values: ["c-count", at, at] })).toBe(1);
+    const again = "INSERT IGNORE INTO conversations (id, created_at, updated_at) VALUES (?,?,?),(?,?,?)";
+    expect(await sql.execute({ sql: again, values: ["c-count", at, at, "c-count-2", at, at] })).toBe(1);
+  });
+
+  it("commits every statement of a transaction, or none when one of them fails", async () => {
+    await sql.transaction([
+      { sql: insertConversation, values: ["c-tx-1", at, at] },
+      { sql: insertConversation, values: ["c-tx-2", at, at] },
+    ]);
+    expect(await conversationIds()).toEqual(expect.arrayContaining(["c-tx-1", "c-tx-2"]));
+
+    // The second statement collides with a committed row, after the first (pipelined) one succeeded.
+    const failed = sql.transaction([
+      { sql: insertConversation, values: ["c-tx-3", at, at] },
+      { sql: insertConversation, values: ["c-tx-1", at, at] },
+      { sql: insertConversation, values: ["c-tx-4", at, at] },
+    ]);
+    await expect(failed).rejects.toMatchObject({ code: "ER_DUP_ENTRY" });
+    const ids = await conversationIds();
+    expect(ids).not.toContain("c-tx-3");
+    expect(ids).not.toContain("c-tx-4");
+
+    // The pool (two connections) is still usable, more times than it has connections.
+    for (const id of ["c-tx-5", "c-tx-6", "c-tx-7"]) await sql.transaction([{ sql: insertConversation, values: [id, at, at] }]);
+    expect(await conversationIds()).toEqual(expect.arrayContaining(["c-tx-5", "c-tx-6", "c-tx-7"]));
+  });
+
+  it("writes and reads DATETIME(3) as UTC, the instant Prisma reads back, whatever the session time zone", async () => {
+    const pool = await (createPrismaClientWithPool(database.url).pool)();
+    // A session in another time zone must not shift the stored instant (values are strings, not Dates).
+    const connection = await pool.getConnection();
+    try {
+      await connection.query("SET time_zone = '+05:00'");
+      await connection.query(insertConversation, ["c-tz", at, at]);
+    } finally {
+      await connection.release();
+      await pool.end();
+    }
+    const viaPrisma = await prisma.conversation.findUniqueOrThrow({ where: { id: "c-tz" } });
+    expect(viaPrisma.createdAt.toISOString()).toBe("2026-11-21T23:59:58.123Z");
+    const [row] = await sql.query<{ created_at: string }>({ sql: "SELECT created_at FROM conversations WHERE id = ?", values: ["c-tz"] });
+    expect(parseSqlDateTime(row?.created_at ?? null)?.toISOString()).toBe("2026-11-21T23:59:58.123Z");
+  });
+
+  it("shares Prisma's pool: no second set of connections", async () => {
+    const clients = createPrismaClientWithPool(database.url, { connectionLimit: 1 });
+    try {
+      const pool = await clients.pool();
+      await clients.prisma.conversation.count();
+      expect(await clients.pool()).toBe(pool);
+      expect(pool.totalConnections()).toBeLessThanOrEqual(1);
+    } finally {
+      await clients.prisma.$disconnect();
+    }
+  });
+});
