@@ -1,4 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { environmentDefaults, loadConfig } from "../../src/config/load-config.ts";
@@ -55,5 +58,31 @@ describe("docker-compose.yml agrees with the code", () => {
       expect(endpoint.provider).toBe("mock");
       expect(endpoint.api_key_env).toBeUndefined();
     }
+  });
+});
+
+describe("Dockerfile agrees with the build", () => {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const lines = readFileSync(join(root, "Dockerfile"), "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.startsWith("#"));
+  const scripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+
+  it("builds with npm run build and runs the compiled CLI, as npm run start:prod does", () => {
+    expect(lines.some((line) => line.startsWith("RUN ") && line.includes("npm run build"))).toBe(true);
+    const command = JSON.parse(lines.findLast((line) => line.startsWith("CMD "))?.slice(4) ?? "[]") as string[];
+    expect(command.join(" ")).toBe(scripts["start:prod"]);
+    const build = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.build.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    const { outDir = "", rootDir = "" } = build?.options ?? {};
+    expect(build?.fileNames).toContain(join(root, "src/cli.ts"));
+    expect(join(root, command[1] ?? "")).toBe(join(outDir, relative(rootDir, join(root, "src/cli.js"))));
+  });
+
+  it("copies only paths that exist in the repository", () => {
+    const sources = lines
+      .filter((line) => line.startsWith("COPY ") && !line.includes("--from="))
+      .flatMap((line) => line.split(/\s+/).slice(1, -1));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(existsSync(join(root, source)), source).toBe(true);
   });
 });
