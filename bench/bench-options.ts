@@ -26,6 +26,12 @@ export interface BenchOptions {
   readonly profileRate: number | undefined;
   /** Also alternate a modelbus run with persistence off (diagnostic). */
   readonly withNostore: boolean;
+  /**
+   * Floor and modelbus run compiled (dist/, built at the start) with plain node, as production does;
+   * `--tsx` runs their sources under tsx instead. `--profile` keeps tsx: its summary attributes
+   * samples to src/*.ts files, and compiled frames would be dist/src/*.js.
+   */
+  readonly compiledChildren: boolean;
 }
 
 function numberFlag(argv: readonly string[], name: string): number | undefined {
@@ -38,6 +44,7 @@ function numberFlag(argv: readonly string[], name: string): number | undefined {
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const quick = argv.includes("--quick");
+  const profile = argv.includes("--profile");
   const seconds = (name: string, full: number, short: number) => (numberFlag(argv, name) ?? (quick ? short : full)) * 1_000;
   return {
     quick,
@@ -53,10 +60,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     providerDelayMs: numberFlag(argv, "--provider-delay-ms") ?? 0,
     soak: !argv.includes("--no-soak"),
     micro: !argv.includes("--no-micro"),
-    profile: argv.includes("--profile"),
+    profile,
     profileMs: seconds("--profile-seconds", 20, 8),
     profileSut: argv.includes("--profile-floor") ? "floor" : "modelbus",
     withNostore: argv.includes("--with-nostore"),
     profileRate: numberFlag(argv, "--profile-rate"),
+    compiledChildren: !argv.includes("--tsx") && !profile,
   };
 }

@@ -3,10 +3,12 @@
  * modelbus's HTTP door, alternating in one run on this machine; then a soak and the
  * micro-benchmarks. Writes bench/results/latest.json and latest.md; exits 1 when any
  * request did not get exactly one correct response. `--profile` instead runs modelbus
- * under load with --cpu-prof (see bench/README.md).
+ * under load with --cpu-prof (see bench/README.md). Floor and modelbus run compiled: the
+ * run starts with `npm run build` and stops if it fails (`--tsx`: their sources under tsx).
  */
 import { loadavg } from "node:os";
 import { parseBenchOptions } from "./bench-options.ts";
+import { buildCompiled } from "./children/build-compiled.ts";
 import { BenchChild } from "./children/spawn-child.ts";
 import type { SutKind } from "./children/start-sut.ts";
 import { runMicroBenchmarks } from "./micro/run-micro.ts";
@@ -24,6 +26,8 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const options = parseBenchOptions(argv);
+  // Production runs compiled JavaScript (README, "Production build"), so the systems under test do too.
+  if (options.compiledChildren) log(`build: npm run build in ${buildCompiled()} ms; floor and modelbus run compiled from dist/`);
   const startedAt = new Date();
   const loadavgStart = Math.round((loadavg()[0] ?? 0) * 100) / 100;
   const dropped = await dropStaleBenchDatabases();

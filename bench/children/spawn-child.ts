@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { childOptionsEnv, type ChildMessage, type ChildUsage, type ParentMessage } from "./child-protocol.ts";
 
@@ -11,9 +12,20 @@ export interface SpawnChildOptions {
   /** Extra node flags, e.g. ["--cpu-prof", "--cpu-prof-dir=…"]. */
   readonly nodeFlags?: readonly string[];
   readonly startTimeoutMs?: number;
+  /**
+   * Run the compiled dist/bench/children/<name>.js (`npm run build`, see buildCompiled) with plain
+   * node instead of the .ts under tsx, whose loader thread adds its own V8 heap to the child's RSS.
+   */
+  readonly compiled?: boolean;
 }
 
-/** A benchmark child process: started with tsx, driven over IPC. */
+/** node's arguments for a script under bench/children: its compiled .js, or its source through tsx. */
+function scriptArguments(script: string, compiled: boolean): string[] {
+  if (compiled) return [join(repoRoot, "dist/bench/children", script.replace(/\.ts$/, ".js"))];
+  return ["--import", "tsx", fileURLToPath(new URL(script, import.meta.url))];
+}
+
+/** A benchmark child process: started with plain node (compiled) or tsx, driven over IPC. */
 export class BenchChild {
   private nextId = 1;
   private readonly waiting = new Map<number, (message: ChildMessage) => void>();
@@ -34,8 +46,8 @@ export class BenchChild {
   }
 
   static async start(spawnOptions: SpawnChildOptions): Promise<{ child: BenchChild; info: Record<string, unknown> }> {
-    const script = fileURLToPath(new URL(spawnOptions.script, import.meta.url));
-    const processHandle = spawn(process.execPath, [...(spawnOptions.nodeFlags ?? []), "--import", "tsx", script], {
+    const script = scriptArguments(spawnOptions.script, spawnOptions.compiled ?? false);
+    const processHandle = spawn(process.execPath, [...(spawnOptions.nodeFlags ?? []), ...script], {
       cwd: repoRoot,
       env: { ...process.env, [childOptionsEnv]: JSON.stringify(spawnOptions.options) },
       stdio: ["ignore", "pipe", "pipe", "ipc"],

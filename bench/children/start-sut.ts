@@ -14,15 +14,19 @@ export const benchApiKey = "bench-api-key";
 /** The floor's group commit mirrors modelbus's store defaults (max_batch 200, 4 batches in flight, pool of 10). */
 const batching = { maxBatch: 200, maxConcurrentBatches: 4, connectionLimit: 10 };
 
-/** Starts the system under test in its own process; "http" is modelbus, driven through its HTTP door. */
+/**
+ * Starts the system under test in its own process; "http" is modelbus, driven through its HTTP door.
+ * Compiled (dist/, see buildCompiled) when `options.compiledChildren`, else under tsx (the smoke test).
+ */
 export async function startSut(
   kind: SutKind,
   names: BenchNames,
   databaseUrl: string,
   mockUrl: string,
-  options: Pick<BenchOptions, "concurrency">,
+  options: Pick<BenchOptions, "concurrency"> & Partial<Pick<BenchOptions, "compiledChildren">>,
   nodeFlags: readonly string[] = [],
 ): Promise<{ child: BenchChild; info: Record<string, unknown> }> {
+  const compiled = options.compiledChildren ?? false;
   if (kind === "floor") {
     const floor: FloorChildOptions = {
       natsUrl,
@@ -35,7 +39,7 @@ export async function startSut(
       model: providerModel,
       ...batching,
     };
-    return BenchChild.start({ script: "floor-child.ts", options: floor, nodeFlags });
+    return BenchChild.start({ script: "floor-child.ts", options: floor, nodeFlags, compiled });
   }
   const modelbus: ModelbusChildOptions = {
     natsUrl,
@@ -51,5 +55,5 @@ export async function startSut(
     logLevel: "warn",
     persistence: kind !== "nostore",
   };
-  return BenchChild.start({ script: "modelbus-child.ts", options: modelbus, nodeFlags });
+  return BenchChild.start({ script: "modelbus-child.ts", options: modelbus, nodeFlags, compiled });
 }
