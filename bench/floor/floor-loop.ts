@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from "node:http";
 import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { FloorBatcher } from "./floor-batcher.ts";
@@ -16,7 +17,7 @@ const decoder = new TextDecoder();
 
 /**
  * The floor: the same I/O as modelbus's JetStream door with none of its logic.
- * consume → POST to the endpoint (keep-alive fetch) → batched INSERT → publish (PubAck) → ack.
+ * consume → POST to the endpoint (keep-alive node:http) → batched INSERT → publish (PubAck) → ack.
  */
 export class FloorLoop {
   private inFlight = 0;
@@ -24,10 +25,13 @@ export class FloorLoop {
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
   private readonly js;
+  private readonly chatUrl: URL;
+  private readonly agent = new Agent({ keepAlive: true });
   failures = 0;
 
   constructor(private readonly options: FloorLoopOptions) {
     this.js = jetstream(options.nats);
+    this.chatUrl = new URL(options.chatUrl);
   }
 
   async start(): Promise<void> {
@@ -52,13 +56,7 @@ export class FloorLoop {
   private async handle(message: JsMsg): Promise<void> {
     try {
       const request = JSON.parse(decoder.decode(message.data)) as { request_id: string; messages: unknown[] };
-      const answer = await fetch(this.options.chatUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ model: this.options.model, messages: request.messages }),
-      });
-      if (!answer.ok) throw new Error(`endpoint answered ${answer.status}`);
-      const completion = (await answer.json()) as {
+      const completion = (await this.post(JSON.stringify({ model: this.options.model, messages: request.messages }))) as {
         choices: { message: { content: string }; finish_reason: string }[];
         usage?: { prompt_tokens: number; completion_tokens: number };
       };
@@ -79,10 +77,32 @@ export class FloorLoop {
     }
   }
 
+  /** POST to the endpoint over a keep-alive node:http agent (what modelbus's non-streaming calls use); the parsed JSON answer. */
+  private post(body: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const call = httpRequest(this.chatUrl, { method: "POST", agent: this.agent, headers: { "content-type": "application/json" } }, (answer) => {
+        const parts: Buffer[] = [];
+        answer.on("data", (part: Buffer) => parts.push(part));
+        answer.on("error", reject);
+        answer.on("end", () => {
+          if ((answer.statusCode ?? 0) >= 400) return reject(new Error(`endpoint answered ${answer.statusCode}`));
+          try {
+            resolve(JSON.parse(Buffer.concat(parts).toString("utf8")));
+          } catch (error) {
+            reject(error);
+          }
+        });
+      });
+      call.on("error", reject);
+      call.end(body);
+    });
+  }
+
   async stop(): Promise<void> {
     await this.messages?.close();
     const deadline = Date.now() + 10_000;
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    this.agent.destroy();
   }
 }

@@ -1,9 +1,9 @@
 /**
  * Micro-benchmark of the provider call, client side: modelbus's OpenAIChatProvider.complete
- * (params, openai SDK, parsing) against a plain keep-alive fetch POST + JSON parse, both to
- * the mock endpoint in its own process, and node:http with a keep-alive agent; 64 calls in
- * flight. Reports calls/s and this process's CPU ms per call: the SDK's own cost over the
- * floor's, and fetch's over node:http.
+ * (params, keep-alive node:http POST, error classification, parsing) against a plain
+ * keep-alive fetch POST + JSON parse and a bare node:http POST + JSON parse, all to the mock
+ * endpoint in its own process; 64 calls in flight. Reports calls/s and this process's CPU ms
+ * per call: what modelbus's provider call costs over the bare minimum.
  */
 import { Agent, request } from "node:http";
 import { parseConfig } from "../../src/config/load-config.ts";
@@ -44,7 +44,7 @@ try {
   if (!endpoint) throw new Error("no endpoint");
   const provider = new OpenAIChatProvider([{ name: "bench", config: endpoint, baseURL: mockUrl, apiKey: undefined }]);
   const warn = () => undefined;
-  const sdk = await measure(async (sequence) => {
+  const provider = await measure(async (sequence) => {
     const request = agentRequestSchema.parse({ request_id: `r${sequence}`, model: "bench", messages: [{ role: "user", content: `hello ${sequence}` }] });
     // One controller per call, as withDeadline gives every request its own signal.
     const result = await provider.complete("bench", request, { signal: new AbortController().signal, timeoutMs: 30_000, warn });
@@ -83,14 +83,14 @@ try {
     name: "provider_call",
     unit: "calls/s; *_cpu_ms in ms of this process per call",
     results: {
-      sdk_provider_rps: sdk.rate,
-      sdk_provider_cpu_ms: sdk.cpuMs,
+      provider_rps: provider.rate,
+      provider_cpu_ms: provider.cpuMs,
       plain_fetch_rps: plain.rate,
       plain_fetch_cpu_ms: plain.cpuMs,
       node_http_rps: nodeHttp.rate,
       node_http_cpu_ms: nodeHttp.cpuMs,
     },
-    notes: `${inFlight} calls in flight to the mock in its own process; sdk = OpenAIChatProvider.complete (build params, openai SDK, parse); node_http = node:http keep-alive agent`,
+    notes: `${inFlight} calls in flight to the mock in its own process; provider = OpenAIChatProvider.complete (build params, node:http POST, parse); node_http = node:http keep-alive agent`,
   });
 } finally {
   await mock.stop();
