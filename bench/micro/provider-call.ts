@@ -44,7 +44,7 @@ try {
   if (!endpoint) throw new Error("no endpoint");
   const provider = new OpenAIChatProvider([{ name: "bench", config: endpoint, baseURL: mockUrl, apiKey: undefined }]);
   const warn = () => undefined;
-  const provider = await measure(async (sequence) => {
+  const providerCall = await measure(async (sequence) => {
     const request = agentRequestSchema.parse({ request_id: `r${sequence}`, model: "bench", messages: [{ role: "user", content: `hello ${sequence}` }] });
     // One controller per call, as withDeadline gives every request its own signal.
     const result = await provider.complete("bench", request, { signal: new AbortController().signal, timeoutMs: 30_000, warn });
@@ -83,8 +83,8 @@ try {
     name: "provider_call",
     unit: "calls/s; *_cpu_ms in ms of this process per call",
     results: {
-      provider_rps: provider.rate,
-      provider_cpu_ms: provider.cpuMs,
+      provider_rps: providerCall.rate,
+      provider_cpu_ms: providerCall.cpuMs,
       plain_fetch_rps: plain.rate,
       plain_fetch_cpu_ms: plain.cpuMs,
       node_http_rps: nodeHttp.rate,
