@@ -1,4 +1,5 @@
 import Bottleneck from "bottleneck";
+import { gateQueueBound } from "./request-gate.ts";
 import { normalizeLimits, type ThrottleLimits, type TokenBucket } from "./throttle-limits.ts";
 
 /** Where a clustered limiter keeps its state: Redis, shared by every replica. */
@@ -18,40 +19,30 @@ export type BottleneckSettings = Bottleneck.ConstructorOptions & {
 };
 
 /**
- * The one place the Bottleneck options of an endpoint's limiter are built.
+ * The one place the Bottleneck options of an endpoint's clustered limiter are built.
+ * Bottleneck serves only the fleet-wide (Redis) case; in-process limits are
+ * LocalRequestLimiter's (local-request-limiter.ts), which refills its own bucket.
  *
- * Local (no Redis): Bottleneck's in-process datastore. The token bucket starts full
- * (`reservoir` = burst) and is refilled by `TokenRefill` (token-refill.ts), not by
- * Bottleneck: the local datastore adds `reservoirIncreaseAmount` at most once per
- * `heartbeatInterval` tick (250 ms by default) and restarts its interval from the tick's
- * `Date.now()`, so its refill rate is always below the configured one (600 rpm becomes
- * ~240 rpm with the defaults — see the report in token-refill.ts). `EndpointThrottle` starts
- * a `TokenRefill` only when these options have a `reservoir` and no `reservoirIncreaseInterval`.
- *
- * Clustered (Redis): every replica's limiter for the endpoint uses the same `id`, so they
- * share one bucket and one concurrency count. The refill is Bottleneck's here:
- * process_tick.lua adds every whole interval that has passed and advances its clock by
+ * Every replica's limiter for the endpoint uses the same `id`, so they share one bucket and
+ * one concurrency count. The bucket starts full (`reservoir` = burst) and Bottleneck refills
+ * it: process_tick.lua adds every whole interval that has passed and advances its clock by
  * whole intervals (never to "now"), so nothing is lost to a late heartbeat, and it runs
  * atomically in Redis, once for the fleet. Tokens earned while the bucket is full are
  * dropped (the bucket's cap), so the heartbeat that notices them is kept well under
  * `burst` tokens' time. `clearDatastore: false` keeps the fleet's state when a replica starts.
  */
-export function bottleneckOptions(endpointName: string, limits: ThrottleLimits, cluster?: ClusterSettings): BottleneckSettings {
-  const { bucket, maxConcurrent, maxQueue, tokensPerMinute } = normalizeLimits(endpointName, limits);
-  const local = {
-    id: `modelbus-throttle:${endpointName}`,
+export function bottleneckOptions(endpointName: string, limits: ThrottleLimits, cluster: ClusterSettings): BottleneckSettings {
+  const normalized = normalizeLimits(endpointName, limits);
+  const { bucket, maxConcurrent } = normalized;
+  const queueBound = gateQueueBound(normalized);
+  return {
     maxConcurrent: maxConcurrent ?? null,
     // Bottleneck drops a new job when `queued === highWater` and the job cannot start at once.
-    // With a token budget, EndpointThrottle bounds both waiting stages together itself.
-    highWater: tokensPerMinute === undefined && Number.isFinite(maxQueue) ? maxQueue : null,
+    highWater: Number.isFinite(queueBound) ? queueBound : null,
     strategy: Bottleneck.strategy.OVERFLOW,
     reservoir: bucket?.burst ?? null,
     rejectOnDrop: true,
     trackDoneStatus: false,
-  };
-  if (cluster === undefined) return local;
-  return {
-    ...local,
     ...clusterRefill(bucket),
     id: cluster.id,
     datastore: "ioredis",

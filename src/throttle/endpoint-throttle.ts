@@ -1,12 +1,14 @@
-import Bottleneck from "bottleneck";
 import { randomUUID } from "node:crypto";
 import { ModelbusError, toModelbusError } from "../core/modelbus-error.ts";
+import { ClusterRequestLimiter } from "./cluster-request-limiter.ts";
+import { LocalRequestLimiter } from "./local-request-limiter.ts";
 import { LocalTokenStore } from "./local-token-store.ts";
 import type { RedisThrottleConnection } from "./redis-throttle-connection.ts";
 import { RedisTokenStore } from "./redis-token-store.ts";
-import { RequestLimiter } from "./request-limiter.ts";
+import { GateQueueFullError, gateQueueBound, type RequestGate } from "./request-gate.ts";
 import { isUnlimited, needsRequestLimiter, normalizeLimits, type NormalizedLimits, type ThrottleLimits } from "./throttle-limits.ts";
 import { THROTTLE_UNAVAILABLE, throttleErrors } from "./throttle-errors.ts";
+import type { ThrottleTimers } from "./throttle-timers.ts";
 import { TokenBudget, type TokenTicket } from "./token-budget.ts";
 
 export type { ThrottleLimits } from "./throttle-limits.ts";
@@ -23,8 +25,10 @@ export interface EndpointThrottleCluster {
 export interface EndpointThrottleOptions {
   /** Called once per job whose fn starts, with how long it waited for a slot and tokens. Throttled endpoints only. */
   readonly onWait?: ((waitedMs: number) => void) | undefined;
-  /** Clock for the wait accounting and the local token budget, in milliseconds; default performance.now. */
+  /** Monotonic clock for the wait accounting and the in-process limits (request bucket, token budget), in milliseconds; default performance.now. */
   readonly now?: (() => number) | undefined;
+  /** Timers of the in-process waits (request bucket, token budget); default Node's. */
+  readonly timers?: ThrottleTimers | undefined;
   /** Enforce the limits across replicas (Redis); without it they are per process. */
   readonly cluster?: EndpointThrottleCluster | undefined;
   /** Background failures (Redis heartbeats, frees, token adjustments); for logging. */
@@ -53,9 +57,6 @@ export interface ThrottleStats {
   readonly rejectedUnavailable: number;
 }
 
-/** Bottleneck's message for a job dropped by the highWater/OVERFLOW strategy (Job.doDrop default). */
-const BOTTLENECK_DROPPED = "This job has been dropped by Bottleneck";
-
 /** A job that has not started yet; fail() answers its caller and takes it out of every line. */
 interface Pending {
   fail(error: ModelbusError): void;
@@ -80,13 +81,14 @@ interface Call<T> extends Pending {
 /**
  * One limiter per endpoint, shared by every request and alias that reaches it: a token
  * budget (tokens per minute), then a concurrency cap and a request bucket (requests per
- * minute with a burst) on Bottleneck, with a bounded queue. Per process, or across every
- * replica when `cluster` is given. Without limits, schedule() calls fn directly.
+ * minute with a burst), with a bounded queue. Per process (LocalRequestLimiter), or across
+ * every replica when `cluster` is given (ClusterRequestLimiter, on Bottleneck). Without
+ * limits, schedule() calls fn directly.
  */
 export class EndpointThrottle {
   readonly endpointName: string;
   readonly limits: NormalizedLimits;
-  private readonly requests: RequestLimiter | undefined;
+  private readonly requests: RequestGate | undefined;
   private readonly budget: TokenBudget | undefined;
   private readonly cluster: EndpointThrottleCluster | undefined;
   private readonly onWait: ((waitedMs: number) => void) | undefined;
@@ -114,12 +116,18 @@ export class EndpointThrottle {
     this.cluster = cluster;
     const id = cluster && `${cluster.keyPrefix}:${endpointName}`;
     if (needsRequestLimiter(this.limits)) {
-      this.requests = new RequestLimiter(endpointName, limits, this.limits, {
-        cluster: cluster && id !== undefined ? { connection: cluster.connection, id, clientTimeoutMs: cluster.clientTimeoutMs } : undefined,
-        onError: options.onError,
-      });
+      this.requests =
+        cluster === undefined || id === undefined
+          ? new LocalRequestLimiter(
+              { bucket: this.limits.bucket, maxConcurrent: this.limits.maxConcurrent, maxQueue: gateQueueBound(this.limits) },
+              { now: this.now, timers: options.timers },
+            )
+          : new ClusterRequestLimiter(endpointName, limits, this.limits, {
+              cluster: { connection: cluster.connection, id, clientTimeoutMs: cluster.clientTimeoutMs },
+              onError: options.onError,
+            });
     }
-    if (this.limits.tokensPerMinute !== undefined) this.budget = this.createBudget(this.limits.tokensPerMinute, options.onError);
+    if (this.limits.tokensPerMinute !== undefined) this.budget = this.createBudget(this.limits.tokensPerMinute, options);
     this.stopWatchingRedis = cluster?.connection.onHealthChange((healthy) => {
       if (!healthy) this.redisLost();
     });
@@ -135,11 +143,12 @@ export class EndpointThrottle {
    *
    * Abort: if `signal` is already aborted, rejects before queueing. If it aborts while the job
    * waits, rejects at once with the signal's reason when that is a ModelbusError, otherwise
-   * with E_CANCELLED; tokens already charged are refunded. Bottleneck cannot take a job out of
-   * its queue, so a job aborted while waiting for a slot keeps its place (and, without a token
-   * budget, still counts toward max_queue) until it reaches the front; there it takes a request
-   * token and a slot for an instant and returns without calling fn. Once fn has started,
-   * aborting is fn's business (pass it the same signal).
+   * with E_CANCELLED; tokens already charged are refunded, and the job leaves the queue at
+   * once (it no longer counts toward max_queue nor holds back the jobs behind it). Except in a
+   * cluster: Bottleneck cannot take a job out of its queue, so there an aborted job keeps its
+   * place (and, without a token budget, still counts toward max_queue) until it reaches the
+   * front, where it takes a request token and a slot for an instant and returns without
+   * calling fn. Once fn has started, aborting is fn's business (pass it the same signal).
    */
   schedule<T>(fn: () => Promise<T>, options?: ScheduleOptions): Promise<T> {
     const signal = options?.signal;
@@ -154,7 +163,7 @@ export class EndpointThrottle {
       this.rejectedUnavailable++;
       return Promise.reject(throttleErrors.unavailable(this.endpointName));
     }
-    // With a token budget, max_queue bounds both waiting stages together (Bottleneck's highWater is off).
+    // With a token budget, max_queue bounds both waiting stages together (the gate's queue is unbounded; see gateQueueBound).
     if (this.budget !== undefined && this.waiting >= this.limits.maxQueue) {
       this.rejectedQueueFull++;
       return Promise.reject(throttleErrors.queueFull(this.endpointName, this.limits.maxQueue));
@@ -212,7 +221,7 @@ export class EndpointThrottle {
    * waiting in Redis asks again at least every 250 ms (another may have refunded) and keeps
    * its claim on the next tokens for 2 s after its last ask.
    */
-  private createBudget(tokensPerMinute: number, onError: ((error: unknown) => void) | undefined): TokenBudget {
+  private createBudget(tokensPerMinute: number, { onError, timers }: EndpointThrottleOptions): TokenBudget {
     const cluster = this.cluster;
     const store =
       cluster === undefined
@@ -228,6 +237,7 @@ export class EndpointThrottle {
       maxPollMs: cluster === undefined ? 1_000 : 250,
       unavailable: (cause) => throttleErrors.unavailable(this.endpointName, cause),
       onError,
+      timers,
     });
   }
 
@@ -248,7 +258,7 @@ export class EndpointThrottle {
     for (const pending of [...this.pending]) pending.fail(error);
   }
 
-  /** The unlimited path: no Bottleneck, no queue, no wait accounting; only the two counters. */
+  /** The unlimited path: no limiter, no queue, no wait accounting; only the two counters. */
   private async runDirect<T>(fn: () => Promise<T>): Promise<T> {
     this.running++;
     this.started++;
@@ -301,15 +311,16 @@ export class EndpointThrottle {
     const requests = this.requests;
     if (requests === undefined) return void this.runCall(call);
     // runCall never rejects (fn's outcome goes straight to the caller), so a rejection here
-    // is Bottleneck refusing the job: queue full, stopped, or Redis failing.
-    requests.schedule(() => this.runCall(call)).catch((error: unknown) => {
+    // is the gate refusing the job: queue full, stopped, aborted, or Redis failing.
+    requests.schedule(() => this.runCall(call), call.signal).catch((error: unknown) => {
       if (call.state === "waiting") this.failCall(call, this.refusedError(error));
     });
   }
 
   /** The job the limiter runs once the call holds a slot and a request token. */
   private async runCall<T>(call: Call<T>): Promise<void> {
-    // Gone while queued: the request token and the slot are spent, fn is not called.
+    // Gone while queued in a gate that cannot drop it (Bottleneck, in a cluster): the request
+    // token and the slot are spent, fn is not called.
     if (call.state !== "waiting") return;
     this.leave(call, "started");
     this.recordWait(this.now() - call.queuedAt);
@@ -359,11 +370,11 @@ export class EndpointThrottle {
 
   private refusedError(error: unknown): ModelbusError {
     if (this.stopped) return throttleErrors.stopped(this.endpointName, error);
-    if (error instanceof Bottleneck.BottleneckError && error.message === BOTTLENECK_DROPPED) {
+    if (error instanceof GateQueueFullError) {
       this.rejectedQueueFull++;
       return throttleErrors.queueFull(this.endpointName, this.limits.maxQueue, error);
     }
-    // In a cluster, anything else Bottleneck rejects with is Redis failing (timeout, closed connection).
+    // In a cluster, anything else the gate rejects with is Redis failing (timeout, closed connection).
     if (this.cluster !== undefined) return throttleErrors.unavailable(this.endpointName, error);
     return toModelbusError(error, "E_INTERNAL");
   }

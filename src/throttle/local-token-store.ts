@@ -1,9 +1,9 @@
 import { TOKEN_EPSILON, type TakeResult, type TokenStore } from "./token-store.ts";
 
 /**
- * An in-process token budget. Like TokenRefill, the level is derived from the clock, not
- * from timer ticks: every read first adds (elapsed ms × tokensPerMinute / 60000), capped at
- * the capacity, so a late timer never loses tokens and the long-run rate is exact.
+ * An in-process token budget. Like LocalRequestLimiter's request bucket, the level is derived
+ * from the clock, not from timer ticks: every read first adds (elapsed ms × tokensPerMinute /
+ * 60000), capped at the capacity, so a late timer never loses tokens and the long-run rate is exact.
  */
 export class LocalTokenStore implements TokenStore {
   private readonly capacity: number;

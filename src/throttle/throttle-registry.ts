@@ -20,7 +20,7 @@ export interface ThrottleRedisOptions {
 export interface ThrottleRegistryOptions {
   /** Called once per throttled job whose fn starts, with its endpoint and how long it waited. */
   readonly onWait?: ((endpointName: string, waitedMs: number) => void) | undefined;
-  /** Clock for the wait accounting, in milliseconds; default performance.now. */
+  /** Monotonic clock for the wait accounting and the in-process limits, in milliseconds; default performance.now. */
   readonly now?: (() => number) | undefined;
   /** Enforce every endpoint's limits across all replicas through Redis; without it they are per process. */
   readonly redis?: ThrottleRedisOptions | undefined;

@@ -1,4 +1,4 @@
-import type { RefillTimers } from "./token-refill.ts";
+import { nodeTimers, type ThrottleTimers } from "./throttle-timers.ts";
 import type { TokenStore } from "./token-store.ts";
 
 /** A place in the token budget's line: resolves once the charge is taken; cancel() leaves the line at once. */
@@ -14,7 +14,7 @@ export interface TokenBudgetOptions {
   readonly unavailable: (cause: unknown) => Error;
   /** A failed adjust/release (the budget carries on); for logging. */
   readonly onError?: ((error: unknown) => void) | undefined;
-  readonly timers?: RefillTimers | undefined;
+  readonly timers?: ThrottleTimers | undefined;
 }
 
 interface Waiter {
@@ -25,17 +25,6 @@ interface Waiter {
   done: boolean;
 }
 
-const nodeTimers: RefillTimers = {
-  set(callback, delayMs, keepAlive) {
-    const timer = setTimeout(callback, delayMs);
-    if (!keepAlive) timer.unref();
-    return timer;
-  },
-  clear(handle) {
-    clearTimeout(handle as ReturnType<typeof setTimeout>);
-  },
-};
-
 /**
  * An endpoint's token budget: a FIFO line in front of a TokenStore. Only the head of the line
  * asks the store; it waits exactly as long as the store says its charge needs (at most
@@ -45,7 +34,7 @@ const nodeTimers: RefillTimers = {
 export class TokenBudget {
   private readonly line: Waiter[] = [];
   private readonly maxPollMs: number;
-  private readonly timers: RefillTimers;
+  private readonly timers: ThrottleTimers;
   private timer: unknown = undefined;
   private pumping = false;
   private pumpAgain = false;

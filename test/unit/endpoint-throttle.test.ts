@@ -3,8 +3,6 @@ import { ModelbusError } from "../../src/core/modelbus-error.ts";
 import { EndpointThrottle } from "../../src/throttle/endpoint-throttle.ts";
 import { gate, rejection, sleep, waitFor, within } from "../support/async-probes.ts";
 
-/** A promise plus its resolve, to hold a job running until the test lets it go. */
-/** Settles with the promise's outcome, or fails when it takes longer than ms (a hang becomes a failure). */
 describe("EndpointThrottle: concurrency", () => {
   it("runs at most maxConcurrent jobs at a time and completes all of them", async () => {
     const throttle = new EndpointThrottle("conc", { maxConcurrent: 2, maxQueue: 100 });
@@ -180,10 +178,28 @@ describe("EndpointThrottle: abort", () => {
 
     hold.open();
     await holder;
-    // FIFO: once a later job has run, the aborted one has reached the front and been skipped.
+    // The aborted job left the queue: the next job runs, and the aborted fn never does.
     await within(throttle.schedule(async () => {}), 1_000);
     expect(called).toBe(false);
     expect(throttle.stats()).toMatchObject({ queued: 0, running: 0, started: 2 });
+    await throttle.stop();
+  });
+
+  it("an aborted job frees its max_queue place at once", async () => {
+    const throttle = new EndpointThrottle("abort-place", { maxConcurrent: 1, maxQueue: 1 });
+    const hold = gate();
+    const holder = throttle.schedule(() => hold.promise);
+    const controller = new AbortController();
+    const queued = throttle.schedule(async () => "aborted", { signal: controller.signal });
+    expect(((await rejection(throttle.schedule(async () => "refused"))) as ModelbusError).code).toBe("E_THROTTLE_QUEUE_FULL");
+    controller.abort();
+    expect(((await rejection(queued)) as ModelbusError).code).toBe("E_CANCELLED");
+    // Before: the aborted job kept its place until it reached the front, so this was refused too.
+    const next = throttle.schedule(async () => "next");
+    expect(throttle.stats()).toMatchObject({ queued: 1, rejectedQueueFull: 1 });
+    hold.open();
+    await holder;
+    expect(await within(next, 1_000)).toBe("next");
     await throttle.stop();
   });
 

@@ -103,33 +103,17 @@ describe("ThrottleRegistry", () => {
   });
 });
 
-describe("bottleneckOptions", () => {
-  it("maps the limits onto Bottleneck: bounded OVERFLOW queue, full bucket, no Bottleneck refill", () => {
-    const options = bottleneckOptions("openai", { requestsPerMinute: 600, burst: 5, maxConcurrent: 4, maxQueue: 100 });
-    expect(options).toMatchObject({
-      id: "modelbus-throttle:openai",
-      maxConcurrent: 4,
-      highWater: 100,
-      strategy: Bottleneck.strategy.OVERFLOW,
-      reservoir: 5,
-    });
-    // The local datastore's heartbeat refill under-refills; TokenRefill does it instead.
-    expect(options.reservoirIncreaseInterval).toBeUndefined();
-    expect(options.datastore).toBeUndefined();
-  });
+describe("bottleneckOptions (clustered limits only)", () => {
+  const connection = {} as Bottleneck.IORedisConnection;
+  const cluster = { connection, id: "modelbus:openai", clientTimeoutMs: 10_000 };
 
   it("turns Bottleneck's highWater off with a token budget (EndpointThrottle bounds both stages itself)", () => {
-    const options = bottleneckOptions("llm", { requestsPerMinute: 60, tokensPerMinute: 10_000, maxQueue: 100 });
+    const options = bottleneckOptions("llm", { requestsPerMinute: 60, tokensPerMinute: 10_000, maxQueue: 100 }, cluster);
     expect(options.highWater).toBeNull();
   });
 
-  it("clusters through Redis: shared id, ioredis datastore, state kept, exact refill by Bottleneck's scripts", () => {
-    const connection = {} as Bottleneck.IORedisConnection;
-    const options = bottleneckOptions(
-      "openai",
-      { requestsPerMinute: 600, burst: 5, maxConcurrent: 4, maxQueue: 100 },
-      { connection, id: "modelbus:openai", clientTimeoutMs: 10_000 },
-    );
+  it("clusters through Redis: shared id, ioredis datastore, state kept, bounded OVERFLOW queue, full bucket, exact refill by Bottleneck's scripts", () => {
+    const options = bottleneckOptions("openai", { requestsPerMinute: 600, burst: 5, maxConcurrent: 4, maxQueue: 100 }, cluster);
     expect(options).toMatchObject({
       id: "modelbus:openai",
       datastore: "ioredis",
@@ -138,6 +122,7 @@ describe("bottleneckOptions", () => {
       clientTimeout: 10_000,
       maxConcurrent: 4,
       highWater: 100,
+      strategy: Bottleneck.strategy.OVERFLOW,
       reservoir: 5,
       reservoirIncreaseAmount: 1,
       reservoirIncreaseInterval: 100,
@@ -148,7 +133,7 @@ describe("bottleneckOptions", () => {
     const update = clusterSettingsUpdate(options);
     expect(update).toMatchObject({ maxConcurrent: 4, reservoirIncreaseInterval: 100, reservoirIncreaseMaximum: 5 });
     expect(update).not.toHaveProperty("reservoir");
-    const noBucket = clusterSettingsUpdate(bottleneckOptions("gpu", { maxConcurrent: 1, maxQueue: 1 }, { connection, id: "x", clientTimeoutMs: 10_000 }));
+    const noBucket = clusterSettingsUpdate(bottleneckOptions("gpu", { maxConcurrent: 1, maxQueue: 1 }, { ...cluster, id: "x" }));
     expect(noBucket).toMatchObject({ reservoir: null, reservoirIncreaseInterval: null });
   });
 
@@ -162,7 +147,7 @@ describe("bottleneckOptions", () => {
   });
 
   it("leaves off what is not configured", () => {
-    const options = bottleneckOptions("gpu-box", { maxConcurrent: 0, requestsPerMinute: 0, maxQueue: Number.POSITIVE_INFINITY });
+    const options = bottleneckOptions("gpu-box", { maxConcurrent: 0, requestsPerMinute: 0, maxQueue: Number.POSITIVE_INFINITY }, cluster);
     expect(options).toMatchObject({ maxConcurrent: null, reservoir: null, highWater: null });
   });
 });

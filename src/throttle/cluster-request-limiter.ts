@@ -1,9 +1,9 @@
 import Bottleneck from "bottleneck";
 import { bottleneckOptions, clusterSettingsUpdate, type BottleneckSettings } from "./bottleneck-options.ts";
 import type { RedisThrottleConnection } from "./redis-throttle-connection.ts";
+import { GateQueueFullError, type RequestGate } from "./request-gate.ts";
 import { SlotReaper } from "./slot-reaper.ts";
 import type { NormalizedLimits, ThrottleLimits } from "./throttle-limits.ts";
-import { TokenRefill, type ReservoirPort } from "./token-refill.ts";
 
 /** Running the endpoint's limiter in Redis, shared with the other replicas. */
 export interface RequestLimiterCluster {
@@ -13,11 +13,14 @@ export interface RequestLimiterCluster {
   readonly clientTimeoutMs: number;
 }
 
-export interface RequestLimiterOptions {
-  readonly cluster?: RequestLimiterCluster | undefined;
+export interface ClusterRequestLimiterOptions {
+  readonly cluster: RequestLimiterCluster;
   /** Errors Bottleneck reports in the background (heartbeats, frees); for logging. */
   readonly onError?: ((error: unknown) => void) | undefined;
 }
+
+/** Bottleneck's message for a job dropped by the highWater/OVERFLOW strategy (Job.doDrop default). */
+const BOTTLENECK_DROPPED = "This job has been dropped by Bottleneck";
 
 /** The private parts of a Bottleneck limiter used to empty its queue when Redis goes away (2.19.5). */
 interface QueueInternals {
@@ -26,16 +29,17 @@ interface QueueInternals {
 }
 
 /**
- * The Bottleneck limiter of one endpoint: concurrency cap and request bucket (rpm + burst),
- * with a bounded queue. Locally, TokenRefill refills the bucket; in a cluster, Bottleneck's
- * Redis scripts do, and a SlotReaper frees the slots of dead replicas.
+ * The fleet-wide limiter of one endpoint, on Bottleneck's Redis datastore: concurrency cap
+ * and request bucket (rpm + burst) shared by every replica, with a bounded local queue.
+ * Bottleneck's Redis scripts refill the bucket, and a SlotReaper frees the slots of dead
+ * replicas. Bottleneck cannot take a job out of its queue: a job whose signal aborts keeps
+ * its place until it reaches the front (EndpointThrottle then skips its fn).
  */
-export class RequestLimiter {
+export class ClusterRequestLimiter implements RequestGate {
   private limiter: Bottleneck;
   /** Redis failed while this limiter set itself up; Bottleneck never recovers from that. */
   private broken = false;
   private readonly settings: BottleneckSettings;
-  private readonly refill: TokenRefill | undefined;
   private readonly reaper: SlotReaper | undefined;
   /** Bottleneck settles a job's promise after its slot is freed (in Redis, once `free` answered). */
   private readonly unsettled = new Set<Promise<unknown>>();
@@ -44,20 +48,16 @@ export class RequestLimiter {
     endpointName: string,
     limits: ThrottleLimits,
     normalized: NormalizedLimits,
-    private readonly options: RequestLimiterOptions = {},
+    private readonly options: ClusterRequestLimiterOptions,
   ) {
     const cluster = options.cluster;
-    this.settings = bottleneckOptions(
-      endpointName,
-      limits,
-      cluster && { connection: cluster.connection.bottleneck, id: cluster.id, clientTimeoutMs: cluster.clientTimeoutMs },
-    );
+    this.settings = bottleneckOptions(endpointName, limits, {
+      connection: cluster.connection.bottleneck,
+      id: cluster.id,
+      clientTimeoutMs: cluster.clientTimeoutMs,
+    });
     this.limiter = this.createLimiter();
-    const { bucket, maxConcurrent } = normalized;
-    if (cluster === undefined && bucket !== undefined && this.settings.reservoirIncreaseInterval == null) {
-      this.refill = new TokenRefill(this.reservoirPort(), bucket, { maxConcurrent });
-    }
-    if (cluster !== undefined && maxConcurrent !== undefined) {
+    if (normalized.maxConcurrent !== undefined) {
       this.reaper = new SlotReaper({
         connection: cluster.connection,
         limiterId: cluster.id,
@@ -69,21 +69,28 @@ export class RequestLimiter {
     }
   }
 
-  /** Resolves once the limiter's shared state exists in Redis (at once when local). */
+  /** Resolves once the limiter's shared state exists in Redis. */
   ready(): Promise<void> {
     this.replaceIfBroken();
     return this.limiter.ready().then(() => undefined);
   }
 
-  /** Queues job; rejects when Bottleneck refuses it (queue full, stopped, Redis failed). Call only while Redis is healthy. */
+  /**
+   * Queues job; rejects when Bottleneck refuses it (queue full, stopped, Redis failed). Call
+   * only while Redis is healthy. The signal is not watched: see the class comment.
+   */
   schedule(job: () => Promise<void>): Promise<void> {
     this.replaceIfBroken();
     const settled = this.limiter.schedule(job);
     this.unsettled.add(settled);
     const forget = () => this.unsettled.delete(settled);
     settled.then(forget, forget);
-    this.refill?.touch();
-    return settled;
+    return settled.catch((error: unknown) => {
+      if (error instanceof Bottleneck.BottleneckError && error.message === BOTTLENECK_DROPPED) {
+        throw new GateQueueFullError(this.settings.highWater ?? Number.POSITIVE_INFINITY, { cause: error });
+      }
+      throw error;
+    });
   }
 
   /**
@@ -101,7 +108,6 @@ export class RequestLimiter {
 
   /** Drops the waiting jobs and resolves when every started job has finished and freed its slot. */
   async stop(message: string): Promise<void> {
-    this.refill?.stop();
     this.reaper?.stop();
     await this.limiter.stop({ dropWaitingJobs: true, dropErrorMessage: message, enqueueErrorMessage: message });
     await Promise.allSettled([...this.unsettled]);
@@ -115,19 +121,17 @@ export class RequestLimiter {
   private createLimiter(): Bottleneck {
     const limiter = new Bottleneck(this.settings);
     limiter.on("error", (error: unknown) => this.options.onError?.(error));
-    if (this.options.cluster !== undefined) {
-      limiter.ready().then(
-        // A starting replica brings the shared settings in line with its config (not the bucket level).
-        // (Typed as returning the limiter; 2.19.5 returns a promise of it.)
-        () => Promise.resolve(limiter.updateSettings(clusterSettingsUpdate(this.settings))).catch((error: unknown) => this.options.onError?.(error)),
-        // Redis failed during setup: this limiter stays broken (every later call rejects
-        // with the same error), so the next call, made once Redis is back, gets a fresh one.
-        (error: unknown) => {
-          this.options.onError?.(error);
-          if (this.limiter === limiter) this.broken = true;
-        },
-      );
-    }
+    limiter.ready().then(
+      // A starting replica brings the shared settings in line with its config (not the bucket level).
+      // (Typed as returning the limiter; 2.19.5 returns a promise of it.)
+      () => Promise.resolve(limiter.updateSettings(clusterSettingsUpdate(this.settings))).catch((error: unknown) => this.options.onError?.(error)),
+      // Redis failed during setup: this limiter stays broken (every later call rejects
+      // with the same error), so the next call, made once Redis is back, gets a fresh one.
+      (error: unknown) => {
+        this.options.onError?.(error);
+        if (this.limiter === limiter) this.broken = true;
+      },
+    );
     return limiter;
   }
 
@@ -139,18 +143,5 @@ export class RequestLimiter {
     if (!this.broken) return;
     this.broken = false;
     this.limiter = this.createLimiter();
-  }
-
-  private reservoirPort(): ReservoirPort {
-    return {
-      currentReservoir: () => this.limiter.currentReservoir(),
-      running: () => this.limiter.running(),
-      incrementReservoir: (by) => this.limiter.incrementReservoir(by),
-      queued: () => this.limiter.queued(),
-      isEmpty: () => {
-        const counts = this.limiter.counts();
-        return counts.RECEIVED + counts.QUEUED + counts.RUNNING + counts.EXECUTING === 0;
-      },
-    };
   }
 }
