@@ -22,7 +22,7 @@ export interface FloorChildOptions {
 
 serveChild(async () => {
   const options = readChildOptions<FloorChildOptions>();
-  const nats = await connect({ servers: options.natsUrl, name: "bench-floor" });
+  const nats = await connect({ servers: options.natsUrl, name: "bench-floor", noAsyncTraces: true });
   const manager = await jetstreamManager(nats);
   // The same stream and consumer settings modelbus creates (ensure-stream.ts, ensure-consumer.ts).
   await manager.streams.add({

@@ -41,7 +41,7 @@ export class NatsTarget implements LoadTarget {
   }
 
   static async connect(options: { natsUrl: string; prefix: string; runTag: string; providerDelayMs: number; responseTimeoutMs?: number }): Promise<NatsTarget> {
-    const nats = await connect({ servers: options.natsUrl, name: "bench-load" });
+    const nats = await connect({ servers: options.natsUrl, name: "bench-load", noAsyncTraces: true });
     let target: NatsTarget | undefined;
     const subscription = nats.subscribe(`${options.prefix}.response.>`, {
       callback: (error, message) => {

@@ -24,6 +24,7 @@ describe("NATS connection options", () => {
     expect(options.maxReconnectAttempts).toBe(-1);
     expect(options.token).toBeUndefined();
     expect(options.authenticator).toBeUndefined();
+    expect(options.noAsyncTraces).toBe(true); // no Error objects built per request in case it fails
   });
 
   it("reads a token from the env var the config names", () => {

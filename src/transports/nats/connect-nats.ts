@@ -4,7 +4,8 @@ import type { NatsConfig } from "../../config/config-schema.ts";
 
 /**
  * Connection options from the config and the environment: a token or a creds file named
- * by env vars (never stored in the config), optional TLS files, reconnect forever.
+ * by env vars (never stored in the config), optional TLS files, reconnect forever, no
+ * async stack traces captured per request.
  */
 export function natsConnectionOptions(url: string, config: NatsConfig, env: NodeJS.ProcessEnv): ConnectionOptions {
   const options: ConnectionOptions = {
@@ -12,6 +13,10 @@ export function natsConnectionOptions(url: string, config: NatsConfig, env: Node
     name: "modelbus",
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1_000,
+    // Otherwise every request (each JetStream publish awaits its PubAck through one) builds a
+    // RequestError and a TimeoutError up front, stack trace included, in case it fails: 7 % of
+    // the main thread under load (bench/results/profile-notes.md). Errors keep their messages.
+    noAsyncTraces: true,
   };
   const token = env[config.token_env];
   if (token) options.token = token;
