@@ -37,6 +37,7 @@ export function phaseResult(recorder: PhaseRecorder, kind: "closed" | "open", us
     mock_cpu_s: round3(cpuSeconds(usage.mock[0], usage.mock[1])),
     loadgen_cpu_s: round3(loadgen),
     services_cpu_s: round3(usage.machine[1].servicesS - usage.machine[0].servicesS),
+    database_cpu_s: round3(usage.machine[1].databaseS - usage.machine[0].databaseS),
     // Whatever else ran on the machine meanwhile (other users' processes): noise in the numbers.
     other_cpu_s: round3(
       usage.machine[1].busyS - usage.machine[0].busyS - cpu - cpuSeconds(usage.mock[0], usage.mock[1]) - loadgen -

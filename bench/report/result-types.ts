@@ -23,6 +23,8 @@ export interface PhaseResult {
   readonly loadgen_cpu_s: number;
   /** CPU seconds of nats-server and mariadbd during the phase. */
   readonly services_cpu_s: number;
+  /** Of which mariadbd (absent in results from before 2026-11-21 08:40 UTC). */
+  readonly database_cpu_s?: number;
   /** CPU seconds of every other process on the machine during the phase (noise). */
   readonly other_cpu_s: number;
   readonly duration_s: number;

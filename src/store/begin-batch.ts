@@ -11,6 +11,7 @@ import { planHistoryAppend } from "./plan-history-append.ts";
 import type { SqlPort } from "./sql-port.ts";
 import { placeholders, tuples } from "./sql-tuples.ts";
 import { parseSqlDateTime, parseSqlJson, sqlDateTime } from "./sql-values.ts";
+import { uuidV7 } from "./uuid-v7.ts";
 
 /** How a claimed request's messages will be written: to an existing session or a new one. */
 export interface SessionWrite {
@@ -96,7 +97,7 @@ function planSession(request: AgentRequest, existing: SessionRow | undefined, ag
       return { id: existing.id, create: false, startPosition: existing.messageCount, newMessages: plan.newMessages, historyHash: plan.historyHash };
     }
     return {
-      id: randomUUID(),
+      id: uuidV7(),
       create: true,
       parentSessionId: existing.id,
       externalKey: existing.externalKey ?? undefined,
@@ -109,7 +110,7 @@ function planSession(request: AgentRequest, existing: SessionRow | undefined, ag
   }
   const plan = planHistoryAppend({ messageCount: 0, historyHash: "" }, incoming);
   return {
-    id: request.session_id ?? randomUUID(),
+    id: request.session_id ?? uuidV7(),
     create: true,
     externalKey: request.loop_id,
     conversationId: request.conversation_id,
@@ -163,7 +164,7 @@ async function loadClaims(sql: SqlPort, requestIds: readonly string[]): Promise<
  */
 export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readonly BeginItem[], now: () => number): Promise<BeginOutcome[]> {
   const owners = items.map(() => randomUUID());
-  const inferenceIds = items.map(() => randomUUID());
+  const inferenceIds = items.map(() => uuidV7());
   const startedAt = now();
   const startedAtSql = sqlDateTime(new Date(startedAt));
   const values: unknown[] = [];

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { uuidV7 } from "./uuid-v7.ts";
 import type { ChatMessage } from "../core/agent-request.ts";
 import type { CompleteInput } from "../core/inference-store.ts";
 import type { StoreTicket } from "./begin-batch.ts";
@@ -35,7 +35,7 @@ const upsertInferences = [
 function pushMessageRow(values: unknown[], sessionId: string, position: number, message: ChatMessage, model: string | null, createdAt: string): void {
   const metadata = message.reasoning_records || message.is_error ? { reasoning_records: message.reasoning_records, is_error: message.is_error } : undefined;
   values.push(
-    randomUUID(),
+    uuidV7(),
     sessionId,
     position,
     message.role,

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomUUID } from "node:crypto";
 
 let lastMs = 0;
 let counter = 0;
@@ -6,22 +6,20 @@ let counter = 0;
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit counter, then random
  * bits. Ids of rows created here sort by creation time, so a list ordered by id is ordered
- * by age and an id alone is a stable pagination cursor. The counter keeps ids made in the
- * same millisecond increasing within this process.
+ * by age and an id alone is a stable pagination cursor, and InnoDB appends new rows at the
+ * end of the primary key instead of splitting pages all over it (the store's hot path makes
+ * four rows per request). The counter keeps ids made in the same millisecond increasing
+ * within this process. The random bits and the variant come from randomUUID (pooled entropy).
  */
 export function uuidV7(now: number = Date.now()): string {
   if (now > lastMs) {
     lastMs = now;
-    counter = randomBytes(2).readUInt16BE(0) & 0x3ff; // leave headroom below 0xfff
+    counter = Math.floor(Math.random() * 0x400); // leave headroom below 0xfff
   } else if (++counter > 0xfff) {
     lastMs += 1;
     counter = 0;
   }
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(lastMs, 0, 6);
-  bytes[6] = 0x70 | (counter >> 8);
-  bytes[7] = counter & 0xff;
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = bytes.toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx, V the RFC variant
+  const time = lastMs.toString(16).padStart(12, "0");
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${counter.toString(16).padStart(3, "0")}${random.slice(18)}`;
 }
