@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 
 let lastMs = 0;
 let counter = 0;
+/** `xxxxxxxx-xxxx-7` for lastMs: made once per millisecond, not once per id. */
+let prefix = "";
 
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit counter, then random
@@ -13,13 +15,18 @@ let counter = 0;
  */
 export function uuidV7(now: number = Date.now()): string {
   if (now > lastMs) {
-    lastMs = now;
+    setMillisecond(now);
     counter = Math.floor(Math.random() * 0x400); // leave headroom below 0xfff
   } else if (++counter > 0xfff) {
-    lastMs += 1;
+    setMillisecond(lastMs + 1);
     counter = 0;
   }
   const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx, V the RFC variant
-  const time = lastMs.toString(16).padStart(12, "0");
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${counter.toString(16).padStart(3, "0")}${random.slice(18)}`;
+  return prefix + (counter < 0x100 ? (counter < 0x10 ? "00" : "0") : "") + counter.toString(16) + random.slice(18);
+}
+
+function setMillisecond(ms: number): void {
+  lastMs = ms;
+  const time = ms.toString(16).padStart(12, "0");
+  prefix = `${time.slice(0, 8)}-${time.slice(8)}-7`;
 }
