@@ -32,14 +32,23 @@ class PoolKeepingMariaDb extends PrismaMariaDb {
  * so a bad DATABASE_URL fails with E_CONFIG_INVALID before any connection is tried.
  */
 export function createPrismaClient(databaseUrl: string, options: CreatePrismaClientOptions = {}): PrismaClient {
-  return createPrismaClientWithPool(databaseUrl, options).prisma;
+  return createClient(databaseUrl, options, {}).prisma;
 }
 
-/** createPrismaClient, also handing out the driver pool so hot statements can skip Prisma's query building. */
+/**
+ * createPrismaClient, also handing out the driver pool so hot statements can skip Prisma's
+ * query building. The pool allows multi-statement queries (MariadbSql sends a transaction as
+ * one); Prisma's adapter sends prepared single statements and is unaffected.
+ */
 export function createPrismaClientWithPool(databaseUrl: string, options: CreatePrismaClientOptions = {}): PrismaClientWithPool {
+  return createClient(databaseUrl, options, { multipleStatements: true });
+}
+
+function createClient(databaseUrl: string, options: CreatePrismaClientOptions, extra: Partial<PoolConfig>): PrismaClientWithPool {
   const parts = parseDatabaseUrl(databaseUrl);
   const connectionLimit = options.connectionLimit ?? parts.connectionLimit;
   const config: PoolConfig = {
+    ...extra,
     host: parts.host,
     port: parts.port,
     user: parts.user,

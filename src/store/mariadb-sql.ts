@@ -4,9 +4,13 @@ import type { SqlPort, SqlStatement } from "./sql-port.ts";
 /**
  * The SqlPort on the `mariadb` driver's pool (the one Prisma's adapter opened, so the
  * service holds one set of connections). Text protocol: one round trip per statement, no
- * prepare. A transaction sends BEGIN and every statement without waiting in between (the
- * driver pipelines them on one connection) and COMMITs only once all of them succeeded:
- * two round trips whatever the number of statements.
+ * prepare. A transaction goes as ONE multi-statement query — `START TRANSACTION; …; COMMIT`
+ * — so it costs one write and one round trip whatever the number of statements: the server
+ * stops at the first statement that fails, so COMMIT never runs after a failure, and the
+ * open transaction is rolled back before the connection goes back to the pool. (Each socket
+ * write to the database cost ~45 µs of CPU here; the pipelined BEGIN, statements and COMMIT
+ * were six of them.) Needs the pool opened with `multipleStatements` (createPrismaClientWithPool);
+ * every value is still a bound `?` the driver escapes, and the SQL text is built from constants.
  */
 export class MariadbSql implements SqlPort {
   constructor(private readonly pool: () => Promise<Pool>) {}
@@ -23,25 +27,22 @@ export class MariadbSql implements SqlPort {
   }
 
   async transaction(statements: readonly SqlStatement[]): Promise<void> {
+    const sql = `START TRANSACTION;${statements.map((statement) => statement.sql).join(";")};COMMIT`;
+    const values = statements.flatMap((statement) => statement.values);
     const connection = await (await this.pool()).getConnection();
     let reusable = false;
     try {
-      const sent = await Promise.allSettled([
-        connection.beginTransaction(),
-        ...statements.map((statement) => connection.query(statement.sql, statement.values)),
-      ]);
-      const failed = sent.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
-      if (failed) {
-        reusable = await connection.rollback().then(
-          () => true,
-          () => false,
-        );
-        throw failed.reason;
-      }
-      await connection.commit();
+      await connection.query(sql, values);
       reusable = true;
+    } catch (error) {
+      // A statement failed: the ones before it are still in an open transaction.
+      reusable = await connection.rollback().then(
+        () => true,
+        () => false,
+      );
+      throw error;
     } finally {
-      // A connection that failed mid-transaction may still hold it open: never reuse it.
+      // A connection whose rollback failed may still hold the transaction: never reuse it.
       if (reusable) await connection.release();
       else connection.destroy();
     }

@@ -59,7 +59,19 @@ describe("MariadbSql", () => {
 
     // The pool (two connections) is still usable, more times than it has connections.
     for (const id of ["c-tx-5", "c-tx-6", "c-tx-7"]) await sql.transaction([{ sql: insertConversation, values: [id, at, at] }]);
-    expect(await conversationIds()).toEqual(expect.arrayContaining(["c-tx-5", "c-tx-6", "c-tx-7"]));
+    const after = await conversationIds();
+    expect(after).toEqual(expect.arrayContaining(["c-tx-5", "c-tx-6", "c-tx-7"]));
+    // Nothing of the failed transaction came back with a later one (START TRANSACTION commits an open one).
+    expect(after).not.toContain("c-tx-3");
+  });
+
+  it("sends a transaction as one query: a statement's ? values stay bound in order across statements", async () => {
+    await sql.transaction([
+      { sql: insertConversation, values: ["c-order-1", at, at] },
+      { sql: "UPDATE conversations SET title = ? WHERE id = ?", values: ["it's; COMMIT; --", "c-order-1"] },
+    ]);
+    const [row] = await queryTestDatabase<{ title: string }>(database.url, "SELECT title FROM conversations WHERE id = ?", ["c-order-1"]);
+    expect(row?.title).toBe("it's; COMMIT; --");
   });
 
   it("writes and reads DATETIME(3) as UTC, the instant Prisma reads back, whatever the session time zone", async () => {
