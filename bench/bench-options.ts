@@ -32,6 +32,8 @@ export interface BenchOptions {
    * samples to src/*.ts files, and compiled frames would be dist/src/*.js.
    */
   readonly compiledChildren: boolean;
+  /** Extra node flags for the modelbus children only (`--modelbus-node-flags "--max-semi-space-size=4"`): for trying V8 settings. */
+  readonly modelbusNodeFlags: readonly string[];
 }
 
 function numberFlag(argv: readonly string[], name: string): number | undefined {
@@ -40,6 +42,11 @@ function numberFlag(argv: readonly string[], name: string): number | undefined {
   const value = Number(argv[index + 1]);
   if (!Number.isFinite(value) || value < 0) throw new Error(`${name} needs a number`);
   return value;
+}
+
+function stringFlag(argv: readonly string[], name: string): string | undefined {
+  const index = argv.indexOf(name);
+  return index === -1 ? undefined : argv[index + 1];
 }
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
@@ -66,5 +73,6 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     withNostore: argv.includes("--with-nostore"),
     profileRate: numberFlag(argv, "--profile-rate"),
     compiledChildren: !argv.includes("--tsx") && !profile,
+    modelbusNodeFlags: stringFlag(argv, "--modelbus-node-flags")?.split(/\s+/).filter(Boolean) ?? [],
   };
 }

@@ -23,7 +23,7 @@ export async function startSut(
   names: BenchNames,
   databaseUrl: string,
   mockUrl: string,
-  options: Pick<BenchOptions, "concurrency"> & Partial<Pick<BenchOptions, "compiledChildren">>,
+  options: Pick<BenchOptions, "concurrency"> & Partial<Pick<BenchOptions, "compiledChildren" | "modelbusNodeFlags">>,
   nodeFlags: readonly string[] = [],
 ): Promise<{ child: BenchChild; info: Record<string, unknown> }> {
   const compiled = options.compiledChildren ?? false;
@@ -55,5 +55,5 @@ export async function startSut(
     logLevel: "warn",
     persistence: kind !== "nostore",
   };
-  return BenchChild.start({ script: "modelbus-child.ts", options: modelbus, nodeFlags, compiled });
+  return BenchChild.start({ script: "modelbus-child.ts", options: modelbus, nodeFlags: [...(options.modelbusNodeFlags ?? []), ...nodeFlags], compiled });
 }
