@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../../src/main.ts";
+import { localMigrationNames } from "../support/local-migration-names.ts";
 import { createTestDatabase, queryTestDatabase } from "../support/test-database.ts";
 import { natsUrl, startTestService, testConfig, uniqueNames } from "../support/test-service.ts";
 
@@ -82,7 +83,7 @@ describe("modelbus CLI", () => {
       expect(status.code).toBe(0);
       expect(JSON.parse(status.stdout)).toMatchObject({ upToDate: true, unapplied: [] });
       const rows = (await queryTestDatabase(database.url, "SELECT COUNT(*) AS n FROM _prisma_migrations")) as Array<{ n: number | bigint }>;
-      expect(Number(rows[0]?.n)).toBe(1);
+      expect(Number(rows[0]?.n)).toBe((await localMigrationNames()).length);
     } finally {
       await database.drop();
     }

@@ -518,8 +518,6 @@ describe("the migrated schema and the generated client", () => {
         "inferences.PRIMARY unique (id)",
         "inferences.inferences_request_id_key unique (request_id)",
         "inferences.inferences_session_id_created_at_idx (session_id,created_at)",
-        "inferences.inferences_created_at_idx (created_at)",
-        "inferences.inferences_state_lease_until_idx (state,lease_until)",
       ].sort(),
     );
     const foreignKeys = await queryTestDatabase<Record<string, string>>(
