@@ -15,13 +15,33 @@ export interface PrismaClientWithPool {
   readonly pool: () => Promise<Pool>;
 }
 
-/** The MariaDB adapter factory, keeping the pool of the adapter it last connected. */
+/**
+ * Run on every connection of the store's pool. MariadbSql's statements use the text protocol,
+ * where the driver escapes values itself, always with backslashes; under a server or account
+ * `sql_mode` with NO_BACKSLASH_ESCAPES that escaping would not hold (a value could end its string
+ * literal: corrupted text at best, injected SQL at worst). So the mode is taken out of the
+ * session, whatever the server's default; everything else in `sql_mode` stays.
+ */
+export const keepBackslashEscapes =
+  "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
+
+/**
+ * The MariaDB adapter factory, keeping the pool of the adapter it last connected, and
+ * forgetting it when Prisma disposes of that adapter ($disconnect): the next pool() connects
+ * Prisma again rather than handing out an ended pool.
+ */
 class PoolKeepingMariaDb extends PrismaMariaDb {
   pool: Pool | undefined;
 
   override async connect(): ReturnType<PrismaMariaDb["connect"]> {
     const adapter = await super.connect();
-    this.pool = adapter.underlyingDriver();
+    const pool = adapter.underlyingDriver();
+    this.pool = pool;
+    const dispose = adapter.dispose.bind(adapter);
+    adapter.dispose = async () => {
+      if (this.pool === pool) this.pool = undefined;
+      await dispose();
+    };
     return adapter;
   }
 }
@@ -38,10 +58,11 @@ export function createPrismaClient(databaseUrl: string, options: CreatePrismaCli
 /**
  * createPrismaClient, also handing out the driver pool so hot statements can skip Prisma's
  * query building. The pool allows multi-statement queries (MariadbSql sends a transaction as
- * one); Prisma's adapter sends prepared single statements and is unaffected.
+ * one) and keeps backslash escapes on (keepBackslashEscapes); Prisma's adapter sends prepared
+ * single statements and is unaffected by either.
  */
 export function createPrismaClientWithPool(databaseUrl: string, options: CreatePrismaClientOptions = {}): PrismaClientWithPool {
-  return createClient(databaseUrl, options, { multipleStatements: true });
+  return createClient(databaseUrl, options, { multipleStatements: true, initSql: keepBackslashEscapes });
 }
 
 function createClient(databaseUrl: string, options: CreatePrismaClientOptions, extra: Partial<PoolConfig>): PrismaClientWithPool {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { createPrismaClientWithPool } from "../../src/store/create-prisma-client.ts";
+import { createPrismaClientWithPool, keepBackslashEscapes } from "../../src/store/create-prisma-client.ts";
 import { MariadbSql } from "../../src/store/mariadb-sql.ts";
 import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
 import { parseSqlDateTime, sqlDateTime } from "../../src/store/sql-values.ts";
@@ -91,6 +91,33 @@ describe("MariadbSql", () => {
     expect(parseSqlDateTime(row?.created_at ?? null)?.toISOString()).toBe("2026-11-21T23:59:58.123Z");
   });
 
+  it("takes NO_BACKSLASH_ESCAPES out of a session's sql_mode, and nothing else (the driver escapes with backslashes)", async () => {
+    const pool = await (createPrismaClientWithPool(database.url).pool)();
+    const connection = await pool.getConnection();
+    try {
+      const after = async (mode: string) => {
+        await connection.query("SET SESSION sql_mode = ?", [mode]);
+        await connection.query(keepBackslashEscapes);
+        const [row] = await connection.query<Array<{ mode: string }>>("SELECT @@SESSION.sql_mode AS mode");
+        return row?.mode;
+      };
+      expect(await after("STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES,NO_ZERO_DATE")).toBe("STRICT_TRANS_TABLES,NO_ZERO_DATE");
+      expect(await after("NO_BACKSLASH_ESCAPES,STRICT_TRANS_TABLES")).toBe("STRICT_TRANS_TABLES");
+      expect(await after("STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES")).toBe("STRICT_TRANS_TABLES");
+      expect(await after("NO_BACKSLASH_ESCAPES")).toBe("");
+      expect(await after("STRICT_TRANS_TABLES,NO_ZERO_DATE")).toBe("STRICT_TRANS_TABLES,NO_ZERO_DATE");
+    } finally {
+      connection.destroy();
+      await pool.end();
+    }
+  });
+
+  it("stores quotes, backslashes and statement separators in values exactly", async () => {
+    const title = `a\\b'c"d; DROP TABLE conversations; -- \\'`;
+    await sql.transaction([{ sql: insertConversation, values: ["c-escape", at, at] }, { sql: "UPDATE conversations SET title = ? WHERE id = ?", values: [title, "c-escape"] }]);
+    expect((await prisma.conversation.findUniqueOrThrow({ where: { id: "c-escape" } })).title).toBe(title);
+  });
+
   it("shares Prisma's pool: no second set of connections", async () => {
     const clients = createPrismaClientWithPool(database.url, { connectionLimit: 1 });
     try {
@@ -98,6 +125,11 @@ describe("MariadbSql", () => {
       await clients.prisma.conversation.count();
       expect(await clients.pool()).toBe(pool);
       expect(pool.totalConnections()).toBeLessThanOrEqual(1);
+      // After $disconnect the ended pool is forgotten: the next one is Prisma's new pool, and it works.
+      await clients.prisma.$disconnect();
+      const next = await clients.pool();
+      expect(next).not.toBe(pool);
+      expect(await new MariadbSql(clients.pool).query<{ one: number }>({ sql: "SELECT 1 AS one", values: [] })).toEqual([{ one: 1 }]);
     } finally {
       await clients.prisma.$disconnect();
     }
