@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { parseBenchOptions } from "../../bench/bench-options.ts";
+import type { SutKind } from "../../bench/children/start-sut.ts";
+import type { PhaseResult, SutRunResult } from "../../bench/report/result-types.ts";
+import { summarize } from "../../bench/report/summarize.ts";
+
+/** A phase with the numbers the summary reads; the rest zero. */
+function phase(name: string, throughput: number, p50: number, p99: number): PhaseResult {
+  return {
+    name,
+    kind: name === "closed" ? "closed" : "open",
+    sent: 100,
+    ok: 100,
+    incorrect: 0,
+    missing: 0,
+    send_errors: 0,
+    problems: [],
+    throughput_rps: throughput,
+    latency_ms: { count: 100, p50, p90: p50, p99, max: p99, mean: p50 },
+    send_lag_p99_ms: 0,
+    cpu_s: 0,
+    cpu_s_per_1k: 1,
+    mock_cpu_s: 0,
+    loadgen_cpu_s: 0,
+    services_cpu_s: 0,
+    other_cpu_s: 0,
+    duration_s: 1,
+    rss_mb_end: 100,
+    heap_total_mb_end: 50,
+    external_mb_end: 1,
+    event_loop_delay_ms: { p50: 1, p99: 2, max: 3 },
+  };
+}
+
+function run(sut: SutKind, repeat: number, throughput: number, p50At200: number, p99At200: number, peakRss = 150): SutRunResult {
+  return {
+    sut,
+    repeat,
+    startup_ms: 100,
+    idle_rss_mb: 60,
+    phases: [phase("closed", throughput, 50, 90), phase("open_200", 200, p50At200, p99At200), phase("open_1000", 1_000, p50At200, p99At200)],
+    peak_rss_mb: peakRss,
+    sent_total: 300,
+    duplicates: 0,
+    unexpected: 0,
+    failures: [],
+  };
+}
+
+const options = parseBenchOptions(["--no-soak", "--no-micro"]);
+const base = { options, soak: undefined, micro: [], httpStatus: undefined, startedAt: new Date(), argv: [], loadavgStart: 0 };
+
+describe("bench summary: paired ratios and targets", () => {
+  it("pairs each repeat with its own floor run, reports the median and every repeat's value, and judges the targets on the median", () => {
+    const summary = summarize({
+      ...base,
+      runs: [
+        run("floor", 1, 1_000, 3.0, 8.0),
+        run("modelbus", 1, 900, 3.5, 9.0, 190),
+        run("floor", 2, 2_000, 2.0, 6.0),
+        run("modelbus", 2, 1_000, 4.0, 20.0, 190),
+        run("floor", 3, 1_000, 3.0, 7.0),
+        run("modelbus", 3, 700, 3.8, 8.0, 190),
+      ],
+    });
+    expect(summary.ratios.modelbus_vs_floor).toMatchObject({ throughput: 0.7, p50_overhead_ms_at_200: 0.8, p99_overhead_ms_at_200: 1 });
+    expect(summary.ratios_per_repeat?.modelbus_vs_floor).toMatchObject({ throughput: [0.9, 0.5, 0.7], p50_overhead_ms_at_200: [0.5, 2, 0.8], p99_overhead_ms_at_200: [1, 14, 1] });
+    const verdict = Object.fromEntries(summary.targets.map((target) => [target.name, target.met]));
+    expect(verdict).toEqual({
+      "throughput with persistence vs floor": false,
+      "p50 overhead over the floor at 200 req/s": true,
+      "p99 overhead over the floor at 200 req/s": true,
+      "modelbus peak RSS at full load": true,
+    });
+    expect(summary.targets[1]?.actual).toBe("0.8 ms (per repeat: 0.5, 2, 0.8)");
+  });
+
+  it("judges the bounds inclusively as written, and says no when the median misses however good one repeat was", () => {
+    const summary = summarize({
+      ...base,
+      runs: [run("floor", 1, 1_000, 3, 8), run("modelbus", 1, 800, 3.5, 9, 210), run("floor", 2, 1_000, 3, 8), run("modelbus", 2, 700, 4.7, 13, 205)],
+    });
+    const verdict = Object.fromEntries(summary.targets.map((target) => [target.name, target.met]));
+    expect(verdict).toEqual({
+      "throughput with persistence vs floor": true, // median of 0.8 and 0.7: exactly 0.75
+      "p50 overhead over the floor at 200 req/s": false, // median of 0.5 and 1.7: 1.1
+      "p99 overhead over the floor at 200 req/s": true, // median of 1 and 5: 3
+      "modelbus peak RSS at full load": false, // median of 210 and 205
+    });
+  });
+});
