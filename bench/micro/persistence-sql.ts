@@ -15,6 +15,7 @@ import { extendHistoryHash } from "../../src/store/history-hash.ts";
 import { GroupCommit } from "../../src/store/group-commit.ts";
 import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
 import { createBenchDatabase, serverParts } from "../support/bench-database.ts";
+import { closedLoop } from "./closed-loop.ts";
 import { printMicroResult } from "./micro-output.ts";
 
 const concurrency = 256;
@@ -138,33 +139,21 @@ async function measure(transport: SqlTransport, variant: string, maxBatch: numbe
     },
   });
   let sequence = 0;
-  const run = async (ms: number) => {
-    const startedAt = performance.now();
-    let done = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (performance.now() - startedAt < ms) {
-          const requestId = `${variant}-${tag}-${++sequence}`;
-          const claim = await begins.submit(requestId);
-          await completions.submit({ claim, content: `mock answer: hello ${requestId}` });
-          done += 1;
-        }
-      }),
-    );
-    return { rate: done / ((performance.now() - startedAt) / 1_000), done };
+  const one = async () => {
+    const requestId = `${variant}-${tag}-${++sequence}`;
+    const claim = await begins.submit(requestId);
+    await completions.submit({ claim, content: `mock answer: hello ${requestId}` });
   };
-  await run(500);
+  await closedLoop(concurrency, 500, one);
   batches.count = 0;
   batches.items = 0;
-  const cpuBefore = process.cpuUsage();
-  const { rate, done } = await run(durationMs);
-  const cpu = process.cpuUsage(cpuBefore);
+  const { rate, cpuMsPerCall } = await closedLoop(concurrency, durationMs, one);
   await Promise.all([begins.drain(), completions.drain()]);
   await transport.close();
   return {
     [`${variant}_rps`]: Math.round(rate),
     [`${variant}_mean_batch`]: batches.count ? Math.round((batches.items / batches.count) * 10) / 10 : 0,
-    [`${variant}_cpu_ms_per_request`]: Math.round(((cpu.user + cpu.system) / 1_000 / done) * 1_000) / 1_000,
+    [`${variant}_cpu_ms_per_request`]: Math.round(cpuMsPerCall * 1_000) / 1_000,
   };
 }
 

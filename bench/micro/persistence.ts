@@ -11,6 +11,7 @@ import type { AgentResponse } from "../../src/core/agent-response.ts";
 import { createInferenceStore } from "../../src/store/open-store.ts";
 import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
 import { createBenchDatabase } from "../support/bench-database.ts";
+import { closedLoop } from "./closed-loop.ts";
 import { printMicroResult } from "./micro-output.ts";
 
 const concurrency = 256;
@@ -52,32 +53,15 @@ async function measure(databaseUrl: string, variant: string, maxBatch: number) {
     if (begun.kind !== "claimed") throw new Error(`${id}: ${begun.kind}`);
     await store.complete({ ticket: begun.ticket, response: response(id), wireForm: "bare", costPerMillion: { input: 0, output: 0 } });
   };
-  const run = async (ms: number) => {
-    const startedAt = performance.now();
-    let done = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (performance.now() - startedAt < ms) {
-          await one();
-          done += 1;
-        }
-      }),
-    );
-    return done / ((performance.now() - startedAt) / 1_000);
-  };
-  await run(500); // warm-up: connections, query plans, JIT
+  await closedLoop(concurrency, 500, one); // warm-up: connections, query plans, JIT
   batches.count = 0;
   batches.items = 0;
-  const cpuBefore = process.cpuUsage();
-  const before = sequence;
-  const rate = await run(durationMs);
-  const cpu = process.cpuUsage(cpuBefore);
-  const cpuMsPerRequest = (cpu.user + cpu.system) / 1_000 / (sequence - before);
+  const { rate, cpuMsPerCall } = await closedLoop(concurrency, durationMs, one);
   await store.close();
   return {
     rate: Math.round(rate),
     meanBatch: batches.count ? Math.round((batches.items / batches.count) * 10) / 10 : 0,
-    cpuMsPerRequest: Math.round(cpuMsPerRequest * 1_000) / 1_000,
+    cpuMsPerRequest: Math.round(cpuMsPerCall * 1_000) / 1_000,
   };
 }
 

@@ -10,6 +10,7 @@ import { parseConfig } from "../../src/config/load-config.ts";
 import { agentRequestSchema } from "../../src/core/agent-request.ts";
 import { OpenAIChatProvider } from "../../src/providers/openai-chat-provider.ts";
 import { BenchChild } from "../children/spawn-child.ts";
+import { closedLoop } from "./closed-loop.ts";
 import { printMicroResult } from "./micro-output.ts";
 
 const inFlight = 64;
@@ -17,23 +18,10 @@ const durationMs = Number(process.env.MICRO_ROUND_MS ?? 1_000) * 3;
 
 async function measure(call: (sequence: number) => Promise<unknown>) {
   let sequence = 0;
-  const run = async (ms: number) => {
-    const startedAt = performance.now();
-    const cpuBefore = process.cpuUsage();
-    let done = 0;
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (performance.now() - startedAt < ms) {
-          await call(++sequence);
-          done += 1;
-        }
-      }),
-    );
-    const cpu = process.cpuUsage(cpuBefore);
-    return { rate: Math.round(done / ((performance.now() - startedAt) / 1_000)), cpuMs: Math.round(((cpu.user + cpu.system) / 1_000 / done) * 1_000) / 1_000 };
-  };
-  await run(500);
-  return run(durationMs);
+  const next = () => call(++sequence);
+  await closedLoop(inFlight, 500, next);
+  const { rate, cpuMsPerCall } = await closedLoop(inFlight, durationMs, next);
+  return { rate: Math.round(rate), cpuMs: Math.round(cpuMsPerCall * 1_000) / 1_000 };
 }
 
 const { child: mock, info } = await BenchChild.start({ script: "mock-child.ts", options: {} });
