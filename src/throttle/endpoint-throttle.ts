@@ -5,6 +5,7 @@ import { LocalRequestLimiter } from "./local-request-limiter.ts";
 import { LocalTokenStore } from "./local-token-store.ts";
 import type { RedisThrottleConnection } from "./redis-throttle-connection.ts";
 import { RedisTokenStore } from "./redis-token-store.ts";
+import { InFlightCount } from "./in-flight-count.ts";
 import { GateQueueFullError, gateQueueBound, type RequestGate } from "./request-gate.ts";
 import { isUnlimited, needsRequestLimiter, normalizeLimits, type NormalizedLimits, type ThrottleLimits } from "./throttle-limits.ts";
 import { THROTTLE_UNAVAILABLE, throttleErrors } from "./throttle-errors.ts";
@@ -96,14 +97,13 @@ export class EndpointThrottle {
   private readonly pending = new Set<Pending>();
   private readonly stopWatchingRedis: (() => void) | undefined;
   private waiting = 0;
-  private running = 0;
+  private readonly running = new InFlightCount();
   private started = 0;
   private waitedMsTotal = 0;
   private rejectedQueueFull = 0;
   private rejectedUnavailable = 0;
   private stopped = false;
   private stopping: Promise<void> | undefined;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(endpointName: string, limits: ThrottleLimits, options: EndpointThrottleOptions = {}) {
     this.endpointName = endpointName;
@@ -193,7 +193,7 @@ export class EndpointThrottle {
   stats(): ThrottleStats {
     return {
       queued: this.waiting,
-      running: this.running,
+      running: this.running.value,
       started: this.started,
       waitedMsTotal: this.waitedMsTotal,
       rejectedQueueFull: this.rejectedQueueFull,
@@ -246,7 +246,7 @@ export class EndpointThrottle {
     this.stopWatchingRedis?.();
     this.failWaiting(throttleErrors.stopped(this.endpointName));
     await this.requests?.stop(`throttle for endpoint "${this.endpointName}" stopped`);
-    if (this.running > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.running.idle();
   }
 
   private redisLost(): void {
@@ -260,12 +260,12 @@ export class EndpointThrottle {
 
   /** The unlimited path: no limiter, no queue, no wait accounting; only the two counters. */
   private async runDirect<T>(fn: () => Promise<T>): Promise<T> {
-    this.running++;
+    this.running.enter();
     this.started++;
     try {
       return await fn();
     } finally {
-      this.finishedOne();
+      this.running.leave();
     }
   }
 
@@ -324,7 +324,7 @@ export class EndpointThrottle {
     if (call.state !== "waiting") return;
     this.leave(call, "started");
     this.recordWait(this.now() - call.queuedAt);
-    this.running++;
+    this.running.enter();
     this.started++;
     // A charge clamped to the capacity: the rest becomes debt that later calls wait out.
     if (call.charged > 0 && call.tokens > call.charged) void this.budget?.adjust(call.tokens - call.charged);
@@ -333,7 +333,7 @@ export class EndpointThrottle {
     } catch (error) {
       call.reject(error);
     } finally {
-      this.finishedOne();
+      this.running.leave();
     }
   }
 
@@ -359,14 +359,6 @@ export class EndpointThrottle {
     this.onWait?.(waited);
   }
 
-  private finishedOne(): void {
-    this.running--;
-    if (this.running === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
-  }
 
   private refusedError(error: unknown): ModelbusError {
     if (this.stopped) return throttleErrors.stopped(this.endpointName, error);

@@ -1,3 +1,4 @@
+import { InFlightCount } from "./in-flight-count.ts";
 import { GateQueueFullError, type RequestGate } from "./request-gate.ts";
 import type { TokenBucket } from "./throttle-limits.ts";
 import { nodeTimers, type ThrottleTimers } from "./throttle-timers.ts";
@@ -102,13 +103,12 @@ export class LocalRequestLimiter implements RequestGate {
   private readonly maxQueue: number;
   private readonly bucket: RequestBucket | undefined;
   private readonly timers: ThrottleTimers;
-  private running = 0;
+  private readonly running = new InFlightCount();
   private head: Waiter | undefined;
   private tail: Waiter | undefined;
   private queued = 0;
   private timer: unknown = undefined;
   private stoppedWith: string | undefined;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(limits: LocalLimits, options: LocalRequestLimiterOptions = {}) {
     this.maxConcurrent = limits.maxConcurrent ?? Number.POSITIVE_INFINITY;
@@ -120,10 +120,10 @@ export class LocalRequestLimiter implements RequestGate {
   schedule(job: () => Promise<void>, signal?: AbortSignal): Promise<void> {
     if (this.stoppedWith !== undefined) return Promise.reject(new Error(this.stoppedWith));
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.queued === 0 && this.running < this.maxConcurrent && this.takeToken()) return this.run(job);
+    if (this.queued === 0 && this.running.value < this.maxConcurrent && this.takeToken()) return this.run(job);
     if (this.queued >= this.maxQueue) return Promise.reject(new GateQueueFullError(this.maxQueue));
     // A slot is free, so the jobs waiting (if any) wait for tokens: count their earnings before one more joins.
-    if (this.running < this.maxConcurrent) this.syncBucket();
+    if (this.running.value < this.maxConcurrent) this.syncBucket();
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         job,
@@ -147,7 +147,7 @@ export class LocalRequestLimiter implements RequestGate {
       this.queued++;
       if (waiter.onAbort !== undefined) signal?.addEventListener("abort", waiter.onAbort, { once: true });
       // With a free slot the head lacks a token: it may need the refill timer, or a late one's tokens.
-      if (this.running < this.maxConcurrent) this.pump();
+      if (this.running.value < this.maxConcurrent) this.pump();
     });
   }
 
@@ -163,8 +163,7 @@ export class LocalRequestLimiter implements RequestGate {
   stop(message: string): Promise<void> {
     this.stoppedWith = message;
     this.dropQueued(message);
-    if (this.running === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    return this.running.idle();
   }
 
   reapSlots(): Promise<number> {
@@ -173,12 +172,12 @@ export class LocalRequestLimiter implements RequestGate {
 
   /** Jobs waiting and jobs holding a slot (tests, debugging). */
   counts(): { queued: number; running: number } {
-    return { queued: this.queued, running: this.running };
+    return { queued: this.queued, running: this.running.value };
   }
 
   /** Runs job in a slot; the slot is released as soon as job settles, before the returned promise settles. */
   private run(job: () => Promise<void>): Promise<void> {
-    this.running++;
+    this.running.enter();
     let settled: Promise<void>;
     try {
       settled = job();
@@ -198,17 +197,11 @@ export class LocalRequestLimiter implements RequestGate {
   };
 
   private release(): void {
-    if (this.head === undefined) this.running--;
-    else {
-      this.syncBucket();
-      this.running--;
-      this.pump();
-    }
-    if (this.running === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
+    const waiting = this.head !== undefined;
+    // Count the waiting jobs' earnings while this job still holds its slot, then hand the slot on.
+    if (waiting) this.syncBucket();
+    this.running.leave();
+    if (waiting) this.pump();
   }
 
   /** For a job arriving at an empty queue with a free slot: takes a token when the bucket has one (or there is no bucket). */
@@ -221,7 +214,7 @@ export class LocalRequestLimiter implements RequestGate {
 
   /** Brings the bucket up to now; the jobs waiting while a slot is free are waiting for tokens. */
   private syncBucket(): void {
-    const free = this.maxConcurrent - this.running;
+    const free = this.maxConcurrent - this.running.value;
     this.bucket?.advance(this.queued > 0 && free > 0 ? Math.min(this.queued, free) : 0);
   }
 
@@ -229,7 +222,7 @@ export class LocalRequestLimiter implements RequestGate {
   private pump(): void {
     const bucket = this.bucket;
     for (let head = this.head; head !== undefined; head = this.head) {
-      if (this.running >= this.maxConcurrent) break;
+      if (this.running.value >= this.maxConcurrent) break;
       if (bucket !== undefined && !bucket.take()) {
         this.armRefill(bucket.msUntilToken());
         break;
@@ -256,7 +249,7 @@ export class LocalRequestLimiter implements RequestGate {
 
   private leave(waiter: Waiter, error: unknown): void {
     if (!waiter.queued) return;
-    if (this.running < this.maxConcurrent) this.syncBucket();
+    if (this.running.value < this.maxConcurrent) this.syncBucket();
     this.unlink(waiter);
     waiter.reject(error);
   }
