@@ -36,17 +36,17 @@ export interface BenchOptions {
   readonly modelbusNodeFlags: readonly string[];
 }
 
-function numberFlag(argv: readonly string[], name: string): number | undefined {
-  const index = argv.indexOf(name);
-  if (index === -1) return undefined;
-  const value = Number(argv[index + 1]);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} needs a number`);
-  return value;
-}
-
+/** The argument after `name`; undefined when the flag is absent or has nothing after it. */
 function stringFlag(argv: readonly string[], name: string): string | undefined {
   const index = argv.indexOf(name);
   return index === -1 ? undefined : argv[index + 1];
+}
+
+function numberFlag(argv: readonly string[], name: string): number | undefined {
+  if (!argv.includes(name)) return undefined;
+  const value = Number(stringFlag(argv, name));
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} needs a number`);
+  return value;
 }
 
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {

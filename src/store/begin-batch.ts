@@ -64,7 +64,7 @@ function sessionRow(record: SessionRecord): SessionRow {
     agentId: record.agent_id,
     conversationId: record.conversation_id,
     externalKey: record.external_key,
-    createdAt: parseSqlDateTime(record.created_at) as Date,
+    createdAt: parseSqlDateTime(record.created_at),
     messageCount: Number(record.message_count),
     historyHash: record.history_hash,
     modelOverride: record.model_override,
@@ -173,7 +173,7 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
   }
   const inserted = await sql.execute({ sql: insertClaims + tuples(items.length, 7), values });
   // Every row inserted: every claim is new and ours, with the id and owner just written.
-  const allOurs = Number(inserted) === items.length;
+  const allOurs = inserted === items.length;
   const agentLookups = items.flatMap((item) => [item.request.agent, item.request.role].filter((name): name is string => Boolean(name)));
   const [claims, sessions, agentsByName] = await Promise.all([
     allOurs ? [] : loadClaims(sql, items.map((item) => item.request.request_id)),

@@ -1,4 +1,3 @@
-import { uuidV7 } from "./uuid-v7.ts";
 import type { ChatMessage } from "../core/agent-request.ts";
 import type { CompleteInput } from "../core/inference-store.ts";
 import type { StoreTicket } from "./begin-batch.ts";
@@ -6,6 +5,7 @@ import { extendHistoryHash } from "./history-hash.ts";
 import type { SqlPort, SqlStatement } from "./sql-port.ts";
 import { tuples } from "./sql-tuples.ts";
 import { sqlDateTime, sqlJson } from "./sql-values.ts";
+import { uuidV7 } from "./uuid-v7.ts";
 
 export interface CompleteItem extends CompleteInput {
   readonly ticket: StoreTicket;

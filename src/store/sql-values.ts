@@ -8,9 +8,10 @@ export function sqlDateTime(date: Date): string {
 }
 
 /** A DATETIME read back as a string (`dateStrings`), or null. */
-export function parseSqlDateTime(value: string | Date | null): Date | null {
-  if (value === null || value instanceof Date) return value;
-  return new Date(`${value.replace(" ", "T")}Z`);
+export function parseSqlDateTime(value: string): Date;
+export function parseSqlDateTime(value: string | null): Date | null;
+export function parseSqlDateTime(value: string | null): Date | null {
+  return value === null ? null : new Date(`${value.replace(" ", "T")}Z`);
 }
 
 /** A JSON column: the driver returns it parsed or as text depending on the server's metadata. */
