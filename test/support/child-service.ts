@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { enqueueMock, mockRequests } from "./mock-control.ts";
 import { natsUrl } from "./test-service.ts";
 
 export async function freePort(): Promise<number> {
@@ -44,18 +45,12 @@ export class ChildService {
     return this.output;
   }
 
-  async enqueue(model: string, behaviours: unknown[]): Promise<void> {
-    const response = await fetch(`${this.mockUrl}/__mock/enqueue`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model, behaviours }),
-    });
-    if (!response.ok) throw new Error(`mock enqueue failed: ${response.status} ${await response.text()}`);
+  enqueue(model: string, behaviours: unknown[]): Promise<void> {
+    return enqueueMock(this.mockUrl, model, behaviours);
   }
 
   async mockRequestCount(): Promise<number> {
-    const body = (await (await fetch(`${this.mockUrl}/__mock/requests`)).json()) as unknown[] | { requests: unknown[] };
-    return Array.isArray(body) ? body.length : body.requests.length;
+    return (await mockRequests(this.mockUrl)).length;
   }
 
   async waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {

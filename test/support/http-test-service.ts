@@ -1,36 +1,22 @@
 /**
  * HTTP-door tests: a whole service with a bearer key set, and a small fetch client that
- * sends it. Config mirrors test-service.ts's testConfig, plus the `http` section.
+ * sends it.
  */
 import { randomBytes } from "node:crypto";
-import { parseConfig } from "../../src/config/load-config.ts";
 import { startService, type Service } from "../../src/main.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { natsUrl, type uniqueNames } from "./test-service.ts";
+import { natsUrl, testConfig, type uniqueNames } from "./test-service.ts";
 
 type Json = Record<string, unknown>;
 
 export const testApiKey = `test-key-${randomBytes(8).toString("hex")}`;
 
+/** testConfig with the store on (the HTTP doors need it) and an `http` section. */
 export function httpTestConfig(
   names: ReturnType<typeof uniqueNames>,
   overrides: { http?: Json; store?: Json; service?: Json; registry?: Json; retry?: Json } = {},
 ) {
-  return parseConfig({
-    store: { enabled: true, agent_cache_ttl: "100ms", ...overrides.store },
-    service: { timeout: "10s", shutdown_timeout: "5s", log_level: "silent", ...overrides.service },
-    nats: { stream: names.stream, subject_prefix: names.prefix, consumer: names.consumer, ack_wait: "5s", heartbeat_interval: "250ms", nak_delay: "200ms" },
-    retry: { initial_delay: "20ms", max_delay: "2s", rate_limit_delay: "50ms", jitter: 0, ...overrides.retry },
-    http: { ...overrides.http },
-    model_registry: overrides.registry ?? {
-      endpoints: {
-        main: { provider: "mock", model: "main-model" },
-        spare: { provider: "mock", model: "spare-model" },
-      },
-      model_aliases: { fast: "spare" },
-      capabilities: { general: { preferred: ["main"], fallback: ["spare"] } },
-    },
-  });
+  return testConfig(names, { ...overrides, store: { enabled: true, ...overrides.store } });
 }
 
 export async function startHttpTestService(

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./child-service.ts";
+import { enqueueMock, mockRequests } from "./mock-control.ts";
 import { natsUrl as sharedNatsUrl } from "./test-service.ts";
 
 export interface ServiceProcessOptions {
@@ -72,19 +73,13 @@ export class ServiceProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  async enqueue(model: string, behaviours: unknown[]): Promise<void> {
-    const response = await fetch(`${this.mockUrl}/__mock/enqueue`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model, behaviours }),
-    });
-    if (!response.ok) throw new Error(`mock enqueue failed: ${response.status} ${await response.text()}`);
+  enqueue(model: string, behaviours: unknown[]): Promise<void> {
+    return enqueueMock(this.mockUrl, model, behaviours);
   }
 
   /** Chat requests the child's mock has received so far, oldest first. */
-  async mockRequests(): Promise<Array<{ body: unknown; receivedAt: number }>> {
-    const body = (await (await fetch(`${this.mockUrl}/__mock/requests`)).json()) as unknown[] | { requests: unknown[] };
-    return (Array.isArray(body) ? body : body.requests) as Array<{ body: unknown; receivedAt: number }>;
+  mockRequests(): Promise<Array<{ body: unknown; receivedAt: number }>> {
+    return mockRequests(this.mockUrl);
   }
 
   async mockInFlight(): Promise<number> {

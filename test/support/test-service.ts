@@ -20,11 +20,12 @@ export function uniqueNames() {
 /** A config for tests: mock endpoints, fast retries, unique NATS names; `overrides` merge per section. */
 export function testConfig(
   names: ReturnType<typeof uniqueNames>,
-  overrides: { nats?: Json; retry?: Json; service?: Json; registry?: Json; store?: Json; throttle?: Json; breaker?: Json } = {},
+  overrides: { nats?: Json; retry?: Json; service?: Json; registry?: Json; store?: Json; throttle?: Json; breaker?: Json; http?: Json } = {},
 ) {
   return parseConfig({
     ...(overrides.throttle ? { throttle: overrides.throttle } : {}),
     ...(overrides.breaker ? { breaker: overrides.breaker } : {}),
+    ...(overrides.http ? { http: overrides.http } : {}),
     store: { enabled: false, agent_cache_ttl: "100ms", ...overrides.store },
     service: { timeout: "10s", shutdown_timeout: "5s", log_level: "silent", ...overrides.service },
     nats: { stream: names.stream, subject_prefix: names.prefix, consumer: names.consumer, ack_wait: "5s", heartbeat_interval: "250ms", nak_delay: "200ms", ...overrides.nats },
