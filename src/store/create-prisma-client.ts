@@ -16,16 +16,6 @@ export interface PrismaClientWithPool {
 }
 
 /**
- * Run on every connection of the store's pool. MariadbSql's statements use the text protocol,
- * where the driver escapes values itself, always with backslashes; under a server or account
- * `sql_mode` with NO_BACKSLASH_ESCAPES that escaping would not hold (a value could end its string
- * literal: corrupted text at best, injected SQL at worst). So the mode is taken out of the
- * session, whatever the server's default; everything else in `sql_mode` stays.
- */
-export const keepBackslashEscapes =
-  "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
-
-/**
  * The MariaDB adapter factory, keeping the pool of the adapter it last connected, and
  * forgetting it when Prisma disposes of that adapter ($disconnect): the next pool() connects
  * Prisma again rather than handing out an ended pool.
@@ -58,11 +48,13 @@ export function createPrismaClient(databaseUrl: string, options: CreatePrismaCli
 /**
  * createPrismaClient, also handing out the driver pool so hot statements can skip Prisma's
  * query building. The pool allows multi-statement queries (MariadbSql sends a transaction as
- * one) and keeps backslash escapes on (keepBackslashEscapes); Prisma's adapter sends prepared
- * single statements and is unaffected by either.
+ * one); Prisma's adapter sends prepared single statements and is unaffected. No `initSql`:
+ * mariadb 3.4.5 leaves an unhandled rejection behind when a connection dies while its init
+ * query runs (mariadb-connector-nodejs#323, fixed in 3.5), which ends a Node process; MariadbSql
+ * fixes the session's sql_mode itself where it needs to.
  */
 export function createPrismaClientWithPool(databaseUrl: string, options: CreatePrismaClientOptions = {}): PrismaClientWithPool {
-  return createClient(databaseUrl, options, { multipleStatements: true, initSql: keepBackslashEscapes });
+  return createClient(databaseUrl, options, { multipleStatements: true });
 }
 
 function createClient(databaseUrl: string, options: CreatePrismaClientOptions, extra: Partial<PoolConfig>): PrismaClientWithPool {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
-import { createPrismaClientWithPool, keepBackslashEscapes } from "../../src/store/create-prisma-client.ts";
-import { MariadbSql } from "../../src/store/mariadb-sql.ts";
+import { createPrismaClientWithPool } from "../../src/store/create-prisma-client.ts";
+import { keepBackslashEscapes, MariadbSql } from "../../src/store/mariadb-sql.ts";
 import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
 import { parseSqlDateTime, sqlDateTime } from "../../src/store/sql-values.ts";
 import { createTestDatabase, queryTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -109,6 +109,29 @@ describe("MariadbSql", () => {
     } finally {
       connection.destroy();
       await pool.end();
+    }
+  });
+
+  it("escapes right on a connection whose session has NO_BACKSLASH_ESCAPES (the server's or account's sql_mode)", async () => {
+    const clients = createPrismaClientWithPool(database.url, { connectionLimit: 1 });
+    const single = new MariadbSql(clients.pool);
+    const pool = await clients.pool();
+    try {
+      // One connection: the statements below run on the session set up here.
+      const connection = await pool.getConnection();
+      await connection.query("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES')");
+      await connection.release();
+      const title = `x\\'; UPDATE conversations SET title = 'pwned'; -- \\`;
+      await single.transaction([{ sql: insertConversation, values: ["c-nbe", at, at] }, { sql: "UPDATE conversations SET title = ? WHERE id = ?", values: [title, "c-nbe"] }]);
+      expect(await single.execute({ sql: "UPDATE conversations SET title = ? WHERE id = ?", values: [`${title}!`, "c-nbe"] })).toBe(1);
+      const rows = await single.query<{ title: string }>({ sql: "SELECT title FROM conversations WHERE title = ?", values: [`${title}!`] });
+      expect(rows.map((row) => row.title)).toEqual([`${title}!`]);
+      expect(await single.query({ sql: "SELECT id FROM conversations WHERE title = 'pwned'", values: [] })).toEqual([]);
+      const [mode] = await single.query<{ mode: string }>({ sql: "SELECT @@SESSION.sql_mode AS mode", values: [] });
+      expect(mode?.mode).not.toContain("NO_BACKSLASH_ESCAPES");
+      expect(mode?.mode).toContain("STRICT_TRANS_TABLES");
+    } finally {
+      await clients.prisma.$disconnect();
     }
   });
 
