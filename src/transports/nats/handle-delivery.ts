@@ -2,6 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { AgentRequest } from "../../core/agent-request.ts";
 import { errorResponse, type AgentResponse } from "../../core/agent-response.ts";
 import { ModelbusError } from "../../core/modelbus-error.ts";
+import { lazyChildLogger } from "../../observability/lazy-child-logger.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import type { ProcessOptions, ProcessOutcome } from "../../pipeline/process-request.ts";
@@ -76,7 +77,7 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
   }
 
   const { request, form } = decoded;
-  const logger = dependencies.logger.child({ request_id: request.request_id });
+  const logger = lazyChildLogger(dependencies.logger, { request_id: request.request_id });
   const delivery = message.info.deliveryCount;
   if (delivery > 1) metrics.redeliveries.inc();
   if (delivery > 1 && dependencies.checkPublishedOnRedelivery) {
