@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { AgentRequest, ChatMessage } from "../core/agent-request.ts";
 import type { AgentResponse } from "../core/agent-response.ts";
 import type { BeginOutcome, InferenceTicket } from "../core/inference-store.ts";
@@ -11,6 +10,7 @@ import { planHistoryAppend } from "./plan-history-append.ts";
 import type { SqlPort } from "./sql-port.ts";
 import { placeholders, tuples } from "./sql-tuples.ts";
 import { parseSqlDateTime, parseSqlJson, sqlDateTime } from "./sql-values.ts";
+import { randomHex } from "./random-hex.ts";
 import { uuidV7 } from "./uuid-v7.ts";
 
 /** How a claimed request's messages will be written: to an existing session or a new one. */
@@ -163,7 +163,7 @@ async function loadClaims(sql: SqlPort, requestIds: readonly string[]): Promise<
  * live lease is busy.
  */
 export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readonly BeginItem[], now: () => number): Promise<BeginOutcome[]> {
-  const owners = items.map(() => randomUUID());
+  const owners = items.map(() => randomHex(16));
   const inferenceIds = items.map(() => uuidV7());
   const startedAt = now();
   const startedAtSql = sqlDateTime(new Date(startedAt));

@@ -1,9 +1,10 @@
-import { randomUUID } from "node:crypto";
+import { randomHex } from "./random-hex.ts";
 
 let lastMs = 0;
 let counter = 0;
 /** `xxxxxxxx-xxxx-7` for lastMs: made once per millisecond, not once per id. */
 let prefix = "";
+const variantDigits = ["8", "9", "a", "b"];
 
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit counter, then random
@@ -11,7 +12,7 @@ let prefix = "";
  * by age and an id alone is a stable pagination cursor, and InnoDB appends new rows at the
  * end of the primary key instead of splitting pages all over it (the store's hot path makes
  * four rows per request). The counter keeps ids made in the same millisecond increasing
- * within this process. The random bits and the variant come from randomUUID (pooled entropy).
+ * within this process. The 62 random bits come from randomHex (pooled CSPRNG bytes).
  */
 export function uuidV7(now: number = Date.now()): string {
   if (now > lastMs) {
@@ -21,8 +22,10 @@ export function uuidV7(now: number = Date.now()): string {
     setMillisecond(lastMs + 1);
     counter = 0;
   }
-  const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx, V the RFC variant
-  return prefix + (counter < 0x100 ? (counter < 0x10 ? "00" : "0") : "") + counter.toString(16) + random.slice(18);
+  const random = randomHex(8);
+  // The variant: 0b10 then two random bits, one of 8, 9, a, b.
+  const variant = variantDigits[Number.parseInt(random.charAt(0), 16) & 3] as string;
+  return `${prefix}${counter < 0x100 ? (counter < 0x10 ? "00" : "0") : ""}${counter.toString(16)}-${variant}${random.slice(1, 4)}-${random.slice(4)}`;
 }
 
 function setMillisecond(ms: number): void {
