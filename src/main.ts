@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LoadedConfig } from "./config/load-config.ts";
 import type { ModelbusConfig } from "./config/config-schema.ts";
+import { setHeapGrowingPercent } from "./runtime/set-heap-growing-percent.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import type { PipelineDependencies } from "./pipeline/handle-agent-request.ts";
@@ -100,6 +101,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, environment } = options;
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger({ level: config.service.log_level });
+  setHeapGrowingPercent(config.service.heap_growing_percent);
   // Before anything starts: a public address without a bearer key is refused (E_CONFIG_INVALID).
   const apiKey = resolveHttpApiKey(config.http, env, environment.httpHost);
   const throttles = createThrottles(config, env, logger);

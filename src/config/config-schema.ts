@@ -96,6 +96,7 @@ export const serviceSchema = z.strictObject({
   first_token_timeout: duration("60s"),
   shutdown_timeout: duration("25s"),
   log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  heap_growing_percent: nonNegativeInt.max(300).default(50),
 });
 
 export const storeSchema = z.strictObject({

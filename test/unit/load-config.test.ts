@@ -32,6 +32,7 @@ describe("config validation", () => {
     expect(config.nats.ack_wait).toBe(120_000);
     expect(config.nats.stream).toBe("AGENT");
     expect(config.service.timeout).toBe(110_000);
+    expect(config.service.heap_growing_percent).toBe(50);
     expect(config.model_registry.endpoints.a?.supports_tools).toBe(true);
     expect(Object.isFrozen(config.model_registry.endpoints.a)).toBe(true);
   });
@@ -46,6 +47,12 @@ describe("config validation", () => {
     expect(message).toContain("retry.initial_delay: invalid duration \"soon\"");
     expect(message).toContain("nats.concurrency");
     expect(message).toContain("model_registry.endpoints.a.model");
+  });
+
+  it("bounds service.heap_growing_percent to V8's range (0 = V8's own heuristic)", () => {
+    expect(parseConfig({ ...minimal, service: { heap_growing_percent: 0 } }, {}).service.heap_growing_percent).toBe(0);
+    expect(problemsOf({ ...minimal, service: { heap_growing_percent: 301 } })).toContain("service.heap_growing_percent");
+    expect(problemsOf({ ...minimal, service: { heap_growing_percent: 12.5 } })).toContain("service.heap_growing_percent");
   });
 
   it("rejects unknown keys so typos do not pass silently", () => {
