@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { ChatMessage } from "../core/agent-request.ts";
 import type { ResponseMessage } from "../core/agent-response.ts";
 import { canonicalJson } from "../core/canonical-json.ts";
@@ -18,10 +18,13 @@ export function messageHash(message: HashableMessage): string {
     "tool_call_id" in message ? (message.tool_call_id ?? "") : "",
     (message.tool_calls ?? []).map((call) => [call.id, call.name, call.arguments ?? {}]),
   ];
-  return createHash("sha256").update(canonicalJson(fields)).digest("hex");
+  return hash("sha256", canonicalJson(fields));
 }
 
-/** The hash of a history after one more message: h(n) = sha256(h(n-1) + hash(message n)). */
+/**
+ * The hash of a history after one more message: h(n) = sha256(h(n-1) + hash(message n)).
+ * One-shot `crypto.hash` (hex): a third of createHash's cost for inputs this small.
+ */
 export function extendHistoryHash(previous: string, message: HashableMessage): string {
-  return createHash("sha256").update(previous).update(messageHash(message)).digest("hex");
+  return hash("sha256", previous + messageHash(message));
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/core/agent-request.ts";
 import { extendHistoryHash, messageHash } from "../../src/store/history-hash.ts";
@@ -49,5 +50,13 @@ describe("planHistoryAppend", () => {
 
   it("treats an absent and an empty content alike (loops echo either)", () => {
     expect(messageHash({ role: "assistant" })).toBe(messageHash(assistant("")));
+  });
+
+  it("keeps the hashes sessions already store: sha256 hex of the canonical fields, chained", () => {
+    // Written out with createHash, the way the first rows were hashed.
+    const sha = (...parts: string[]) => parts.reduce((h, part) => h.update(part), createHash("sha256")).digest("hex");
+    const first = sha(JSON.stringify(["user", "a", "", "", []]));
+    expect(messageHash(user("a"))).toBe(first);
+    expect(hashOf([user("a"), assistant("b")])).toBe(sha(sha("", first), sha(JSON.stringify(["assistant", "b", "", "", []]))));
   });
 });
