@@ -24,6 +24,8 @@ export interface BenchOptions {
   readonly profileSut: "floor" | "modelbus";
   /** Profile at this open-loop rate instead of under the closed loop. */
   readonly profileRate: number | undefined;
+  /** `--profile-alloc`: also sample allocations (collected objects included) over the measured window. */
+  readonly profileAlloc: boolean;
   /** Also alternate a modelbus run with persistence off (diagnostic). */
   readonly withNostore: boolean;
   /**
@@ -72,6 +74,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     profileSut: argv.includes("--profile-floor") ? "floor" : "modelbus",
     withNostore: argv.includes("--with-nostore"),
     profileRate: numberFlag(argv, "--profile-rate"),
+    profileAlloc: argv.includes("--profile-alloc"),
     compiledChildren: !argv.includes("--tsx") && !profile,
     modelbusNodeFlags: stringFlag(argv, "--modelbus-node-flags")?.split(/\s+/).filter(Boolean) ?? [],
   };

@@ -22,13 +22,16 @@ export interface ChildUsage {
 
 export type ParentMessage =
   | { readonly type: "usage"; readonly id: number; readonly resetEventLoopDelay?: boolean }
-  | { readonly type: "stop"; readonly id: number };
+  | { readonly type: "stop"; readonly id: number }
+  /** Allocation sampling (V8's sampling heap profiler, collected objects included): start, or stop and write the profile to `file`. */
+  | { readonly type: "allocations"; readonly id: number; readonly action: "start" | "stop"; readonly file?: string };
 
 export type ChildMessage =
   | { readonly type: "ready"; readonly info: Readonly<Record<string, unknown>> }
   | { readonly type: "failed"; readonly error: string }
   | { readonly type: "usage"; readonly id: number; readonly usage: ChildUsage }
-  | { readonly type: "stopped"; readonly id: number; readonly usage: ChildUsage };
+  | { readonly type: "stopped"; readonly id: number; readonly usage: ChildUsage }
+  | { readonly type: "allocations"; readonly id: number; readonly error?: string };
 
 /** Options are handed to a child as JSON in this environment variable. */
 export const childOptionsEnv = "BENCH_CHILD_OPTIONS";

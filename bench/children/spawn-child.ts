@@ -84,7 +84,10 @@ export class BenchChild {
   }
 
   private request(
-    message: { readonly type: "usage"; readonly resetEventLoopDelay?: boolean } | { readonly type: "stop" },
+    message:
+      | { readonly type: "usage"; readonly resetEventLoopDelay?: boolean }
+      | { readonly type: "stop" }
+      | { readonly type: "allocations"; readonly action: "start" | "stop"; readonly file?: string },
     timeoutMs = 30_000,
   ): Promise<ChildMessage> {
     const id = this.nextId++;
@@ -102,6 +105,13 @@ export class BenchChild {
     const answer = await this.request({ type: "usage", resetEventLoopDelay });
     if (answer.type !== "usage") throw new Error(`unexpected answer ${answer.type}`);
     return answer.usage;
+  }
+
+  /** Starts allocation sampling in the child, or stops it and has the profile written to `file`. */
+  async allocations(action: "start" | "stop", file?: string): Promise<void> {
+    const answer = await this.request({ type: "allocations", action, ...(file === undefined ? {} : { file }) });
+    if (answer.type !== "allocations") throw new Error(`unexpected answer ${answer.type}`);
+    if (answer.error !== undefined) throw new Error(`${this.name}: allocation sampling: ${answer.error}`);
   }
 
   /** Graceful stop: the child stops its work, reports final usage and exits. */

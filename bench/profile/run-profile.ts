@@ -8,12 +8,15 @@ import { openLoop } from "../load/open-loop.ts";
 import { NatsTarget } from "../load/nats-target.ts";
 import type { RunContext } from "../phases/run-sut.ts";
 import { createBenchDatabase } from "../support/bench-database.ts";
+import { allocationMarkdown, summarizeAllocationProfileFile } from "./summarize-allocation-profile.ts";
 import { profileMarkdown, summarizeCpuProfileFile, type SampleWindow } from "./summarize-cpu-profile.ts";
 
 /**
  * `npm run bench -- --profile [--profile-floor] [--profile-seconds N]`: the system under test (modelbus by
  * default) runs with --cpu-prof under the closed loop for --profile-seconds; the profile
- * and its summary land in bench/results/profiles/.
+ * and its summary land in bench/results/profiles/. `--profile-alloc` also samples allocations
+ * over the same window (<kind>-<mode>-alloc-summary.md; the sampler's own cost is then in the
+ * CPU numbers too).
  */
 export async function runProfile(context: RunContext, kind: SutKind = "modelbus"): Promise<string> {
   const { options, log } = context;
@@ -31,10 +34,13 @@ export async function runProfile(context: RunContext, kind: SutKind = "modelbus"
   let sequence = 0;
   let window: SampleWindow | undefined;
   let header = "";
+  let requests = 0;
+  const allocationFile = join(runDir, `${kind}.heapprofile`);
   try {
     const load = options.profileRate === undefined ? `a closed loop of ${options.outstanding}` : `an open loop at ${options.profileRate} req/s`;
     log(`profile: ${kind} under ${load} for ${options.profileMs / 1_000} s (plus warm-up)`);
     await closedLoop(nats, { name: "warmup", outstanding: options.outstanding, durationMs: options.warmupMs, nextSequence: () => ++sequence });
+    if (options.profileAlloc) await child.allocations("start");
     const before = await child.usage(true);
     const recorder =
       options.profileRate === undefined
@@ -42,6 +48,8 @@ export async function runProfile(context: RunContext, kind: SutKind = "modelbus"
         : await openLoop(nats, { name: "profile", ratePerSecond: options.profileRate, durationMs: options.profileMs, nextSequence: () => ++sequence });
     const latency = recorder.latency();
     const after = await child.usage(true);
+    if (options.profileAlloc) await child.allocations("stop", allocationFile);
+    requests = recorder.ok;
     window = { fromUs: before.monotonicUs, toUs: after.monotonicUs };
     const cpuMsPerRequest = (after.cpuUserUs + after.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs) / 1_000 / recorder.ok;
     header =
@@ -74,5 +82,16 @@ export async function runProfile(context: RunContext, kind: SutKind = "modelbus"
   ].join("\n");
   writeFileSync(join(dir, `${kind}-${suffix}-summary.md`), markdown);
   log(markdown);
+  if (options.profileAlloc) {
+    const allocations = [
+      `# Allocations of ${kind} under ${options.profileRate === undefined ? `a closed loop of ${options.outstanding}` : `an open loop at ${options.profileRate} req/s`}`,
+      "",
+      `File: ${allocationFile.slice(repoRoot.length)}, the measured window of the CPU profile beside it (${requests} requests).`,
+      "",
+      allocationMarkdown(summarizeAllocationProfileFile(allocationFile, 40, requests)),
+    ].join("\n");
+    writeFileSync(join(dir, `${kind}-${suffix}-alloc-summary.md`), allocations);
+    log(allocations);
+  }
   return file;
 }
