@@ -104,4 +104,27 @@ describe("fault 7: SIGTERM with requests in flight, then a restart", () => {
     for (const response of responses.values()) expect(response.status).toBe("complete");
     await expectExactlyOnce(orchestrator, ids, 500);
   });
+
+  it("answers E_CANCELLED when shutdown cancels JetStream's last delivery, instead of a nak nothing would redeliver", { timeout: 30_000 }, async () => {
+    const names = uniqueNames();
+    const config = faultConfig(names, { service: { timeout: "20s", shutdown_timeout: "300ms" }, nats: { concurrency: 2, max_deliver: 1 } });
+    const service = await startFaultService(config);
+    defer(() => service.stop());
+    const orchestrator = await TestOrchestrator.connect(names);
+    defer(() => orchestrator.close());
+    (service.mockProvider as MockProviderServer).enqueue("main-model", { kind: "hang" as const }, { kind: "hang" as const });
+    const ids = await publishAll(orchestrator, [userRequest("last-0", "main", "last-0"), userRequest("last-1", "main", "last-1")]);
+    await expect.poll(() => (service.mockProvider as MockProviderServer).inFlight, { timeout: 5_000 }).toBe(2);
+
+    await service.stop();
+    const responses = await collectResponses(orchestrator, ids, 5_000);
+    for (const id of ids) {
+      expect(responses.get(id)).toMatchObject({ status: "error", error_code: "E_CANCELLED" });
+      expect(responses.get(id)?.error).toContain("on the last delivery (nats.max_deliver 1)");
+    }
+    expect(await metricValue(service, "modelbus_deliveries_total", { outcome: "ack", reason: "last_delivery" })).toBe(2);
+    expect(await metricValue(service, "modelbus_deliveries_total", { outcome: "nak", reason: "E_CANCELLED" })).toBe(0);
+    expect((await consumerBacklog(orchestrator, names)).ackPending).toBe(0);
+    await expectExactlyOnce(orchestrator, ids, 500);
+  });
 });

@@ -113,6 +113,10 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
   }
   switch (outcome.type) {
     case "abandoned":
+      // JetStream will not deliver it again: a nak would lose the request without a word.
+      if (delivery >= dependencies.maxDeliver) {
+        return answerLastDelivery(message, dependencies, { request, form, logger, error: outcome.error, reason: outcome.error.code });
+      }
       return abandon(message, dependencies, logger, outcome.error);
     case "retry_later":
       if (delivery >= dependencies.maxDeliver && outcome.reason !== "in_flight_elsewhere") {
@@ -135,8 +139,8 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
 
 /**
  * The last delivery could not be worked on (the store stayed unreachable through every
- * delivery): the orchestrator gets an `error` response saying so, without a model call,
- * instead of silence once JetStream stops redelivering.
+ * delivery, or shutdown cancelled it): the orchestrator gets an `error` response saying so,
+ * with the code of what stopped it, instead of silence once JetStream stops redelivering.
  */
 async function answerLastDelivery(
   message: JsMsg,
