@@ -7,9 +7,9 @@ import { setFlagsFromString } from "node:v8";
  * rather than what is alive (benchmark closed loop: 257–266 MB peak, 170–178 MB at 50 %, CPU
  * within the noise; bench/results/heap-growing-ab.md). Unlike `--max-old-space-size` this is
  * no cap: the heap still grows as far as live data needs.
- * 0 leaves V8's heuristic alone. V8 reads the flag at every GC, so setting it after start
- * works; it is process-wide.
+ * 0 (V8's own default for the flag) gives V8 its heuristic back. V8 reads the flag at every
+ * GC, so setting it after start works; it is process-wide.
  */
 export function setHeapGrowingPercent(percent: number): void {
-  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
