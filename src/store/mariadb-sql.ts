@@ -31,22 +31,12 @@ export class MariadbSql implements SqlPort {
   constructor(private readonly pool: () => Promise<Pool>) {}
 
   async execute(statement: SqlStatement): Promise<number> {
-    const connection = await this.connection();
-    try {
-      const result = await connection.query<UpsertResult>(statement.sql, statement.values);
-      return Number(result.affectedRows);
-    } finally {
-      await connection.release();
-    }
+    const result = await this.withConnection((connection) => connection.query<UpsertResult>(statement.sql, statement.values));
+    return Number(result.affectedRows);
   }
 
-  async query<Row>(statement: SqlStatement): Promise<Row[]> {
-    const connection = await this.connection();
-    try {
-      return await connection.query<Row[]>({ sql: statement.sql, dateStrings: true }, statement.values);
-    } finally {
-      await connection.release();
-    }
+  query<Row>(statement: SqlStatement): Promise<Row[]> {
+    return this.withConnection((connection) => connection.query<Row[]>({ sql: statement.sql, dateStrings: true }, statement.values));
   }
 
   async transaction(statements: readonly SqlStatement[]): Promise<void> {
@@ -68,6 +58,16 @@ export class MariadbSql implements SqlPort {
       // A connection whose rollback failed may still hold the transaction: never reuse it.
       if (reusable) await connection.release();
       else connection.destroy();
+    }
+  }
+
+  /** Runs one statement on a pooled connection, given back to the pool whatever happens. */
+  private async withConnection<T>(run: (connection: PoolConnection) => Promise<T>): Promise<T> {
+    const connection = await this.connection();
+    try {
+      return await run(connection);
+    } finally {
+      await connection.release();
     }
   }
 

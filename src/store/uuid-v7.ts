@@ -25,7 +25,7 @@ export function uuidV7(now: number = Date.now()): string {
   const random = randomHex(8);
   // The variant: 0b10 then two random bits, one of 8, 9, a, b.
   const variant = variantDigits[Number.parseInt(random.charAt(0), 16) & 3] as string;
-  return `${prefix}${counter < 0x100 ? (counter < 0x10 ? "00" : "0") : ""}${counter.toString(16)}-${variant}${random.slice(1, 4)}-${random.slice(4)}`;
+  return `${prefix}${counter.toString(16).padStart(3, "0")}-${variant}${random.slice(1, 4)}-${random.slice(4)}`;
 }
 
 function setMillisecond(ms: number): void {

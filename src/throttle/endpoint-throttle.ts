@@ -359,7 +359,6 @@ export class EndpointThrottle {
     this.onWait?.(waited);
   }
 
-
   private refusedError(error: unknown): ModelbusError {
     if (this.stopped) return throttleErrors.stopped(this.endpointName, error);
     if (error instanceof GateQueueFullError) {

@@ -79,6 +79,8 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
   const { request, form } = decoded;
   const logger = lazyChildLogger(dependencies.logger, { request_id: request.request_id });
   const delivery = message.info.deliveryCount;
+  // JetStream will not deliver it again: a nak would lose the request without a word.
+  const lastDelivery = delivery >= dependencies.maxDeliver;
   if (delivery > 1) metrics.redeliveries.inc();
   if (delivery > 1 && dependencies.checkPublishedOnRedelivery) {
     try {
@@ -101,7 +103,7 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
       signal,
       logger,
       wireForm: form,
-      finalAttempt: delivery >= dependencies.maxDeliver,
+      finalAttempt: lastDelivery,
       timing,
       onDelta: (delta) => {
         streamed = true;
@@ -113,14 +115,13 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
   }
   switch (outcome.type) {
     case "abandoned":
-      // JetStream will not deliver it again: a nak would lose the request without a word.
-      if (delivery >= dependencies.maxDeliver) {
+      if (lastDelivery) {
         return answerLastDelivery(message, dependencies, { request, form, logger, error: outcome.error, reason: outcome.error.code });
       }
       return abandon(message, dependencies, logger, outcome.error);
     case "retry_later":
-      if (delivery >= dependencies.maxDeliver && outcome.reason !== "in_flight_elsewhere") {
-        // JetStream will not deliver it again: a nak would lose the request without a word.
+      // Busy elsewhere: the holder answers it.
+      if (lastDelivery && outcome.reason !== "in_flight_elsewhere") {
         return answerLastDelivery(message, dependencies, { request, form, logger, error: outcome.error, reason: outcome.reason });
       }
       logger.warn({ reason: outcome.reason, err: outcome.error?.message, delay_ms: outcome.delayMs }, "delivery handed back for later");
