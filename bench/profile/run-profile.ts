@@ -35,9 +35,9 @@ export async function runProfile(context: RunContext, kind: SutKind = "modelbus"
   let window: SampleWindow | undefined;
   let header = "";
   let requests = 0;
+  const load = options.profileRate === undefined ? `a closed loop of ${options.outstanding}` : `an open loop at ${options.profileRate} req/s`;
   const allocationFile = join(runDir, `${kind}.heapprofile`);
   try {
-    const load = options.profileRate === undefined ? `a closed loop of ${options.outstanding}` : `an open loop at ${options.profileRate} req/s`;
     log(`profile: ${kind} under ${load} for ${options.profileMs / 1_000} s (plus warm-up)`);
     await closedLoop(nats, { name: "warmup", outstanding: options.outstanding, durationMs: options.warmupMs, nextSequence: () => ++sequence });
     if (options.profileAlloc) await child.allocations("start");
@@ -73,7 +73,7 @@ export async function runProfile(context: RunContext, kind: SutKind = "modelbus"
     .sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (!file) throw new Error(`no .cpuprofile written in ${runDir}`);
   const markdown = [
-    `# CPU profile of ${kind} under ${options.profileRate === undefined ? `a closed loop of ${options.outstanding}` : `an open loop at ${options.profileRate} req/s`}`,
+    `# CPU profile of ${kind} under ${load}`,
     "",
     `File: ${file.slice(repoRoot.length)} (main thread), samples of the measured window only (warm-up and start-up excluded).`,
     header,
@@ -84,7 +84,7 @@ export async function runProfile(context: RunContext, kind: SutKind = "modelbus"
   log(markdown);
   if (options.profileAlloc) {
     const allocations = [
-      `# Allocations of ${kind} under ${options.profileRate === undefined ? `a closed loop of ${options.outstanding}` : `an open loop at ${options.profileRate} req/s`}`,
+      `# Allocations of ${kind} under ${load}`,
       "",
       `File: ${allocationFile.slice(repoRoot.length)}, the measured window of the CPU profile beside it (${requests} requests).`,
       "",
