@@ -1,14 +1,14 @@
 /**
  * The persistence micro-benchmark's floor: the same statements PrismaInferenceStore runs for
- * a request with no session or agent (begin: INSERT IGNORE of the claim, SELECT of the claims;
- * complete: one transaction with the session upsert, the message rows and the inference
- * upsert), with the same GroupCommit (max_batch 200, and 1; 4 in flight) and the same history
+ * a request with no session or agent (begin: the INSERT … SELECT of the claims into the MEMORY
+ * table; complete: one transaction with the session upsert, the message rows and the inference
+ * row, then the claims' DELETE, which the store defers and batches), with the same GroupCommit (max_batch 200, and 1; 4 in flight) and the same history
  * hashing, sent as hand-written SQL with `?` placeholders two ways: through the `mariadb`
  * driver directly ("driver"), and through Prisma's $executeRawUnsafe / $queryRawUnsafe /
  * $transaction ("prisma_raw"). Against persistence.ts this splits what Prisma's query
  * building costs from what its raw-SQL path costs.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { hash, randomBytes, randomUUID } from "node:crypto";
 import mariadb from "mariadb";
 import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
 import { extendHistoryHash } from "../../src/store/history-hash.ts";
@@ -66,7 +66,7 @@ function prismaRawTransport(databaseUrl: string): SqlTransport {
 
 interface Claim {
   readonly requestId: string;
-  readonly id: string;
+  readonly key: string;
   readonly owner: string;
 }
 
@@ -81,18 +81,17 @@ async function measure(transport: SqlTransport, variant: string, maxBatch: numbe
     maxConcurrent: 4,
     onBatch,
     run: async (requestIds) => {
-      const now = new Date();
-      const rows = requestIds.map((requestId) => ({ requestId, id: randomUUID(), owner: randomUUID() }));
-      await transport.query(
-        `INSERT IGNORE INTO inferences (id, request_id, state, owner, lease_until, wire_form, created_at) VALUES ${tuples(rows.length, 7)}`,
-        rows.flatMap((row) => [row.id, row.requestId, "in_flight", row.owner, new Date(now.getTime() + 60_000), "bare", now]),
-      );
-      const claims = (await transport.query(
-        `SELECT id, request_id, state, owner, lease_until, response FROM inferences WHERE request_id IN (${requestIds.map(() => "?").join(",")})`,
-        [...requestIds],
-      )) as { id: string; request_id: string; owner: string }[];
-      const byRequest = new Map(claims.map((claim) => [claim.request_id, claim]));
-      return rows.map((row) => ({ requestId: row.requestId, id: byRequest.get(row.requestId)?.id ?? row.id, owner: row.owner }));
+      const leaseUntil = new Date(Date.now() + 60_000);
+      const rows = requestIds.map((requestId) => ({ requestId, key: hash("sha256", requestId), owner: randomUUID() }));
+      const derived = rows.map((_, index) => (index === 0 ? "SELECT ? AS request_id, UNHEX(?) AS claim_key, ? AS owner, ? AS lease_until" : "SELECT ?,UNHEX(?),?,?")).join(" UNION ALL ");
+      const inserted = (await transport.query(
+        `INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until) SELECT v.claim_key, v.owner, v.lease_until FROM (${derived}) AS v
+         WHERE NOT EXISTS (SELECT 1 FROM inferences WHERE inferences.request_id = v.request_id)`,
+        rows.flatMap((row) => [row.requestId, row.key, row.owner, leaseUntil]),
+      )) as { affectedRows?: number } | number;
+      const count = typeof inserted === "number" ? inserted : Number(inserted.affectedRows);
+      if (count !== rows.length) throw new Error(`claimed ${count} of ${rows.length}`);
+      return rows;
     },
   });
   const completions = new GroupCommit<{ claim: Claim; content: string }, void>({
@@ -120,21 +119,18 @@ async function measure(transport: SqlTransport, variant: string, maxBatch: numbe
           ]),
         ],
         [
-          `INSERT INTO inferences (id, request_id, session_id, state, owner, lease_until, endpoint, provider_model, status, finish_reason,
+          `INSERT INTO inferences (id, request_id, session_id, owner, endpoint, provider_model, status, finish_reason,
              prompt_tokens, completion_tokens, cost, retry_count, latency_ms, error_code, error_text, response, wire_form, created_at, completed_at)
-           VALUES ${tuples(writes.length, 21)}
-           ON DUPLICATE KEY UPDATE session_id = VALUES(session_id), state = 'completed', lease_until = NULL, endpoint = VALUES(endpoint),
-             provider_model = VALUES(provider_model), status = VALUES(status), finish_reason = VALUES(finish_reason),
-             prompt_tokens = VALUES(prompt_tokens), completion_tokens = VALUES(completion_tokens), cost = VALUES(cost),
-             retry_count = VALUES(retry_count), latency_ms = VALUES(latency_ms), error_code = VALUES(error_code),
-             error_text = VALUES(error_text), response = VALUES(response), wire_form = VALUES(wire_form), completed_at = VALUES(completed_at)`,
+           VALUES ${tuples(writes.length, 19)}`,
           writes.flatMap((write) => {
             const response = { request_id: write.claim.requestId, status: "complete", finish_reason: "stop", message: write.reply, token_usage: { prompt_tokens: 3, completion_tokens: 5 } };
-            return [write.claim.id, write.claim.requestId, write.sessionId, "completed", write.claim.owner, null, "bench", "bench-model", "complete", "stop",
+            return [randomUUID(), write.claim.requestId, write.sessionId, write.claim.owner, "bench", "bench-model", "complete", "stop",
               3, 5, 0, 0, 1, null, null, JSON.stringify(response), "bare", at, at];
           }),
         ],
       ]);
+      const keys = items.map(({ claim }) => claim.key);
+      await transport.query(`DELETE FROM inference_claims WHERE claim_key IN (${keys.map(() => "UNHEX(?)").join(",")})`, keys);
       return items.map(() => undefined);
     },
   });

@@ -82,7 +82,7 @@ try {
       one_at_a_time_cpu_ms_per_request: single.cpuMsPerRequest,
       speedup: Math.round((grouped.rate / single.rate) * 100) / 100,
     },
-    notes: `${concurrency} concurrent requests, 4 batches in flight, pool of 10; each request writes 1 inference (insert + upsert), 1 session, 2 messages`,
+    notes: `${concurrency} concurrent requests, 4 batches in flight, pool of 10; each request writes a claim (MEMORY table, deleted in bulk later), 1 inference, 1 session, 2 messages`,
   });
 } finally {
   await database.drop();

@@ -115,7 +115,7 @@ export async function runSut(
     if (kind !== "nostore") {
       storedRows = await countInDatabase(
         names.database,
-        kind === "floor" ? "SELECT COUNT(*) FROM floor_responses" : "SELECT COUNT(*) FROM inferences WHERE state = 'completed'",
+        kind === "floor" ? "SELECT COUNT(*) FROM floor_responses" : "SELECT COUNT(*) FROM inferences WHERE completed_at IS NOT NULL",
       );
       if (kind !== "http" && storedRows !== sentTotal) failures.push(`${storedRows} stored rows for ${sentTotal} requests`);
     }

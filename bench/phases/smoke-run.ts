@@ -48,7 +48,7 @@ export async function smokeRun(kind: SutKind, count: number, mockUrl: string): P
       if (stored !== count) failures.push(`the stream holds ${stored} responses for ${count} requests`);
       const rows = await countInDatabase(
         names.database,
-        kind === "floor" ? "SELECT COUNT(*) FROM floor_responses" : "SELECT COUNT(*) FROM inferences WHERE state = 'completed'",
+        kind === "floor" ? "SELECT COUNT(*) FROM floor_responses" : "SELECT COUNT(*) FROM inferences WHERE completed_at IS NOT NULL",
       );
       if (rows !== count) failures.push(`${rows} stored rows for ${count} requests`);
     }

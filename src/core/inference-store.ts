@@ -26,13 +26,25 @@ export interface CompleteInput {
   readonly costPerMillion: { readonly input: number; readonly output: number };
 }
 
+/** The answer the store holds for a request once its outcome is written. */
+export interface StoredAnswer {
+  readonly response: AgentResponse;
+  /**
+   * True when another process had answered the request first (possible only if the claims
+   * were lost, see README "Claims and idempotency"): `response` is that stored answer, not
+   * the one this process got from the model.
+   */
+  readonly answeredBefore: boolean;
+}
+
 /**
  * The port persistence offers the pipeline. Failures throw ModelbusError
  * E_STORE_UNAVAILABLE; the door then hands the delivery back for later.
  */
 export interface InferenceStore {
   begin(request: AgentRequest, options: { readonly leaseMs: number; readonly wireForm: string }): Promise<BeginOutcome>;
-  complete(input: CompleteInput): Promise<void>;
+  /** Writes the outcome; resolves with the answer to publish (see StoredAnswer). */
+  complete(input: CompleteInput): Promise<StoredAnswer>;
   /** Gives up a claim (shutdown) so another process may take the request at once. */
   release(ticket: InferenceTicket): Promise<void>;
   ping(): Promise<boolean>;

@@ -1,7 +1,7 @@
 import type { AgentRequest } from "../core/agent-request.ts";
 import type { AgentResponse } from "../core/agent-response.ts";
 import type { StreamDelta } from "../core/chat-provider.ts";
-import type { CompleteInput, InferenceStore } from "../core/inference-store.ts";
+import type { CompleteInput, InferenceStore, StoredAnswer } from "../core/inference-store.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import { parseDuration } from "../config/parse-duration.ts";
 import type { Logger } from "../observability/logger.ts";
@@ -76,15 +76,19 @@ export async function processRequest(dependencies: ProcessDependencies, request:
   const input = { ticket: begun.ticket, response, wireForm: options.wireForm, costPerMillion: prices(dependencies, response.endpoint) };
   // On a last attempt nothing would call the model again: answer at once instead of waiting.
   const retryUntil = options.finalAttempt ? 0 : leaseEndsAt;
-  const failure = await storeOutcome(dependencies, input, { retryUntil, signal: options.signal, logger });
-  if (failure !== undefined) {
-    const error = failure.error;
+  const stored = await storeOutcome(dependencies, input, { retryUntil, signal: options.signal, logger });
+  if ("error" in stored) {
+    const error = stored.error;
     if (options.finalAttempt) {
       logger.error({ err: (error as Error).message }, "last delivery: answering although the outcome could not be stored");
       pipeline.metrics.errors.inc({ code: "E_STORE_UNAVAILABLE" });
       return { type: "answer", response, source: "model", persisted: false };
     }
     return storeTrouble(dependencies, error, "store_write_failed");
+  }
+  if (stored.answeredBefore) {
+    logger.warn("answered by another process first; publishing its stored answer instead of this one");
+    return { type: "answer", response: stored.response, source: "store", persisted: true };
   }
   return { type: "answer", response, source: "model", persisted: true };
 }
@@ -93,21 +97,22 @@ export async function processRequest(dependencies: ProcessDependencies, request:
  * Writes the outcome. While the claim's lease holds (`retryUntil`), no other process may
  * take the request over, so a failed write is tried again every `retryDelayMs` instead of
  * handing the delivery back: that would throw the model's answer away and, once the lease
- * ran out, call the model a second time. Returns the last failure when the lease is
- * (nearly) over or the work is cancelled; the caller then hands the delivery back.
+ * ran out, call the model a second time. Resolves with the stored answer, or with the last
+ * failure when the lease is (nearly) over or the work is cancelled; the caller then hands
+ * the delivery back.
  */
 async function storeOutcome(
   dependencies: ProcessDependencies,
   input: CompleteInput,
   options: { readonly retryUntil: number; readonly signal: AbortSignal; readonly logger: Logger },
-): Promise<{ readonly error: unknown } | undefined> {
+): Promise<StoredAnswer | { readonly error: unknown }> {
   const { pipeline, retryDelayMs } = dependencies;
   const store = dependencies.store as InferenceStore;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await store.complete(input);
+      const stored = await store.complete(input);
       if (attempt > 1) options.logger.info({ attempt }, "outcome stored after the store came back");
-      return undefined;
+      return stored;
     } catch (error) {
       if (options.signal.aborted || pipeline.now() + retryDelayMs >= options.retryUntil) return { error };
       pipeline.metrics.errors.inc({ code: "E_STORE_UNAVAILABLE" });

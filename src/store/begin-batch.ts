@@ -8,7 +8,8 @@ import type { AgentCache } from "./agent-cache.ts";
 import { sessionSettingsFromRow } from "./agent-settings-from-row.ts";
 import { planHistoryAppend } from "./plan-history-append.ts";
 import type { SqlPort } from "./sql-port.ts";
-import { placeholders, tuples } from "./sql-tuples.ts";
+import { placeholders } from "./sql-tuples.ts";
+import { type AnswerRecord, type ClaimRecord, claimKeyOf, insertClaims, type NewClaim, selectAnswers, selectClaims, takeOverClaim } from "./claim-statements.ts";
 import { parseSqlDateTime, parseSqlJson, sqlDateTime } from "./sql-values.ts";
 import { randomHex } from "./random-hex.ts";
 import { uuidV7 } from "./uuid-v7.ts";
@@ -27,6 +28,7 @@ export interface SessionWrite {
 }
 
 export interface StoreTicket extends InferenceTicket {
+  readonly claimKey: string;
   readonly session: SessionWrite;
 }
 
@@ -121,85 +123,34 @@ function planSession(request: AgentRequest, existing: SessionRow | undefined, ag
   };
 }
 
-/** A claim as the raw SELECT returns it (snake_case; DATETIME as a UTC string, JSON as text or parsed). */
-interface ClaimRecord {
-  id: string;
-  request_id: string;
-  state: string;
-  owner: string | null;
-  lease_until: string | null;
-  response: unknown;
-}
-
-interface Claim {
-  readonly id: string;
-  readonly requestId: string;
-  readonly state: string;
-  readonly owner: string | null;
-  readonly leaseUntil: Date | null;
-  readonly response: JsonValue | null;
-}
-
-const insertClaims = "INSERT IGNORE INTO inferences (id, request_id, state, owner, lease_until, wire_form, created_at) VALUES ";
-const selectClaims = "SELECT id, request_id, state, owner, lease_until, response FROM inferences WHERE request_id IN ";
-
-async function loadClaims(sql: SqlPort, requestIds: readonly string[]): Promise<Claim[]> {
-  const records = await sql.query<ClaimRecord>({ sql: `${selectClaims}(${placeholders(requestIds.length)})`, values: requestIds });
-  return records.map((record) => ({
-    id: record.id,
-    requestId: record.request_id,
-    state: record.state,
-    owner: record.owner,
-    leaseUntil: parseSqlDateTime(record.lease_until),
-    response: parseSqlJson<JsonValue>(record.response),
-  }));
-}
-
 /**
- * Claims a batch of requests in two round trips (INSERT IGNORE of in-flight rows, then one
- * read of them all) while sessions and agents load in parallel. When the INSERT IGNORE
- * inserted a row for every item, every claim is new and ours, and the read is skipped.
- * A request already completed comes back with its stored response; one in flight under a
- * live lease is busy.
+ * Claims a batch of requests in one statement (claim-statements.ts: INSERT … SELECT into the
+ * MEMORY claims table, skipping requests already answered) while sessions and agents load in
+ * parallel. When every item was claimed, every claim is new and ours. Otherwise one more
+ * round trip reads the stored answers and the claims: a request answered before comes back
+ * with its stored response; one claimed elsewhere under a live lease is busy; an expired
+ * lease is taken over.
  */
 export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readonly BeginItem[], now: () => number): Promise<BeginOutcome[]> {
-  const owners = items.map(() => randomHex(16));
-  const inferenceIds = items.map(() => uuidV7());
   const startedAt = now();
-  const startedAtSql = sqlDateTime(new Date(startedAt));
-  const values: unknown[] = [];
-  for (const [index, item] of items.entries()) {
-    values.push(inferenceIds[index], item.request.request_id, "in_flight", owners[index], sqlDateTime(new Date(startedAt + item.leaseMs)), item.wireForm, startedAtSql);
-  }
-  const inserted = await sql.execute({ sql: insertClaims + tuples(items.length, 7), values });
-  // Every row inserted: every claim is new and ours, with the id and owner just written.
-  const allOurs = inserted === items.length;
+  const claims = items.map((item) => ({
+    requestId: item.request.request_id,
+    claimKey: claimKeyOf(item.request.request_id),
+    owner: randomHex(16),
+    leaseUntil: sqlDateTime(new Date(startedAt + item.leaseMs)),
+  }));
   const agentLookups = items.flatMap((item) => [item.request.agent, item.request.role].filter((name): name is string => Boolean(name)));
-  const [claims, sessions, agentsByName] = await Promise.all([
-    allOurs ? [] : loadClaims(sql, items.map((item) => item.request.request_id)),
-    loadSessions(sql, items),
-    agents.get(agentLookups),
-  ]);
-  const claimsByRequest = new Map(claims.map((claim) => [claim.requestId, claim]));
+  const [inserted, sessions, agentsByName] = await Promise.all([sql.execute(insertClaims(claims)), loadSessions(sql, items), agents.get(agentLookups)]);
+  const contested = inserted === items.length ? undefined : await loadContested(sql, claims);
 
   const outcomes: BeginOutcome[] = [];
   for (const [index, item] of items.entries()) {
     const { request } = item;
-    const claim = claimsByRequest.get(request.request_id);
-    if (claim?.state === "completed" && claim.response) {
-      outcomes.push({ kind: "completed", response: claim.response as unknown as AgentResponse });
+    const claim = claims[index] as NewClaim;
+    const outcome = contested ? await settleContested(sql, contested, claim, item.leaseMs, now) : undefined;
+    if (outcome) {
+      outcomes.push(outcome);
       continue;
-    }
-    const owner = owners[index] as string;
-    if (claim && claim.owner !== owner) {
-      const leaseLeft = (claim.leaseUntil?.getTime() ?? 0) - now();
-      const taken = leaseLeft <= 0 && (await takeOver(sql, claim.requestId, claim.owner, owner, item.leaseMs, now));
-      if (!taken) {
-        // Come back when the lease runs out: by then the holder has answered (the retry is
-        // answered from the store) or is gone (the retry takes over). One delivery used.
-        outcomes.push({ kind: "busy", retryAfterMs: Math.max(250, leaseLeft + 100) });
-        continue;
-      }
     }
     const existing = request.session_id ? sessions.byId.get(request.session_id) : request.loop_id ? sessions.byKey.get(request.loop_id) : undefined;
     const agent =
@@ -207,8 +158,9 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
     const session = planSession(request, existing, agent);
     const ticket: StoreTicket = {
       requestId: request.request_id,
-      inferenceId: claim?.id ?? (inferenceIds[index] as string),
-      owner,
+      claimKey: claim.claimKey,
+      inferenceId: uuidV7(),
+      owner: claim.owner,
       request,
       agentId: agent?.id ?? existing?.agentId ?? undefined,
       session,
@@ -219,10 +171,43 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
   return outcomes;
 }
 
-const takeOverClaim = "UPDATE inferences SET owner = ?, lease_until = ? WHERE request_id = ? AND owner <=> ? AND state = 'in_flight'";
-
-/** An expired lease is taken over with a compare-and-set on the previous owner. */
-async function takeOver(sql: SqlPort, requestId: string, previous: string | null, owner: string, leaseMs: number, now: () => number): Promise<boolean> {
-  const updated = await sql.execute({ sql: takeOverClaim, values: [owner, sqlDateTime(new Date(now() + leaseMs)), requestId, previous] });
-  return updated === 1;
+interface Contested {
+  readonly answers: ReadonlyMap<string, AgentResponse>;
+  readonly claims: ReadonlyMap<string, { readonly owner: string; readonly leaseUntil: Date }>;
 }
+
+/** The stored answers and the claims of a batch not wholly claimed: one round trip, two reads. */
+async function loadContested(sql: SqlPort, claims: readonly NewClaim[]): Promise<Contested> {
+  const [answers, records] = await Promise.all([
+    sql.query<AnswerRecord>(selectAnswers(claims.map((claim) => claim.requestId))),
+    sql.query<ClaimRecord>(selectClaims(claims.map((claim) => claim.claimKey))),
+  ]);
+  return {
+    answers: new Map(answers.map((record) => [record.request_id, parseSqlJson<AgentResponse>(record.response) as AgentResponse])),
+    claims: new Map(records.map((record) => [record.claim_key, { owner: record.owner, leaseUntil: parseSqlDateTime(record.lease_until) }])),
+  };
+}
+
+/**
+ * What a request of a contested batch gets: its stored answer, if it has one; nothing (it is
+ * ours) if the claim is ours; busy while another owner's lease runs; ours again after taking
+ * an expired lease over. A claim neither ours nor there was given up between the two reads:
+ * busy for a moment, then claimed afresh.
+ */
+async function settleContested(sql: SqlPort, contested: Contested, claim: NewClaim, leaseMs: number, now: () => number): Promise<BeginOutcome | undefined> {
+  const answer = contested.answers.get(claim.requestId);
+  if (answer) return { kind: "completed", response: answer };
+  const holder = contested.claims.get(claim.claimKey);
+  if (holder?.owner === claim.owner) return undefined;
+  if (!holder) return { kind: "busy", retryAfterMs: minimumRetryMs };
+  const leaseLeft = holder.leaseUntil.getTime() - now();
+  if (leaseLeft <= 0) {
+    const taken = await sql.execute(takeOverClaim(claim.claimKey, holder.owner, claim.owner, sqlDateTime(new Date(now() + leaseMs))));
+    if (taken === 1) return undefined;
+  }
+  // Come back when the lease runs out: by then the holder has answered (the retry is
+  // answered from the store) or is gone (the retry takes over). One delivery used.
+  return { kind: "busy", retryAfterMs: Math.max(minimumRetryMs, leaseLeft + 100) };
+}
+
+const minimumRetryMs = 250;

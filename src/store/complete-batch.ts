@@ -1,10 +1,12 @@
 import type { ChatMessage } from "../core/agent-request.ts";
-import type { CompleteInput } from "../core/inference-store.ts";
+import type { AgentResponse } from "../core/agent-response.ts";
+import type { CompleteInput, StoredAnswer } from "../core/inference-store.ts";
+import { type AnswerRecord, selectAnswers } from "./claim-statements.ts";
 import type { StoreTicket } from "./begin-batch.ts";
 import { extendHistoryHash } from "./history-hash.ts";
 import type { SqlPort, SqlStatement } from "./sql-port.ts";
 import { tuples } from "./sql-tuples.ts";
-import { sqlDateTime, sqlJson } from "./sql-values.ts";
+import { parseSqlJson, sqlDateTime, sqlJson } from "./sql-values.ts";
 import { uuidV7 } from "./uuid-v7.ts";
 
 export interface CompleteItem extends CompleteInput {
@@ -21,15 +23,8 @@ const upsertSessions = [
 const insertMessages = "INSERT INTO messages (id, session_id, position, role, content, name, tool_calls, tool_call_id, reasoning, model, metadata, created_at) VALUES ";
 const messageColumns = 12;
 
-const upsertInferences = [
-  `INSERT INTO inferences (id, request_id, session_id, state, owner, lease_until, endpoint, provider_model, status, finish_reason,
-      prompt_tokens, completion_tokens, cost, retry_count, latency_ms, error_code, error_text, response, wire_form, created_at, completed_at) VALUES `,
-  ` ON DUPLICATE KEY UPDATE session_id = VALUES(session_id), state = 'completed', lease_until = NULL, endpoint = VALUES(endpoint),
-      provider_model = VALUES(provider_model), status = VALUES(status), finish_reason = VALUES(finish_reason),
-      prompt_tokens = VALUES(prompt_tokens), completion_tokens = VALUES(completion_tokens), cost = VALUES(cost),
-      retry_count = VALUES(retry_count), latency_ms = VALUES(latency_ms), error_code = VALUES(error_code),
-      error_text = VALUES(error_text), response = VALUES(response), wire_form = VALUES(wire_form), completed_at = VALUES(completed_at)`,
-] as const;
+const insertInferences = `INSERT INTO inferences (id, request_id, session_id, owner, endpoint, provider_model, status, finish_reason,
+    prompt_tokens, completion_tokens, cost, retry_count, latency_ms, error_code, error_text, response, wire_form, created_at, completed_at) VALUES `;
 
 /** Appends one message row's 12 values (the `messages` columns, in order) to `values`. */
 function pushMessageRow(values: unknown[], sessionId: string, position: number, message: ChatMessage, model: string | null, createdAt: string): void {
@@ -77,9 +72,11 @@ function cost(item: CompleteItem): number {
  * Writes a batch of outcomes in one transaction of at most four statements, whatever the
  * batch size: conversations referenced by new sessions, session rows (new or advanced),
  * all messages, and every inference's outcome with the response exactly as published.
+ * Resolves, per item, with the answer the store holds for the request: the item's own, or
+ * the one stored before (storedAnswer).
  * Each statement is SQL text built from constants with `?` tuples; every value is bound.
  */
-export async function completeBatch(sql: SqlPort, items: readonly CompleteItem[], now: () => number): Promise<void[]> {
+export async function completeBatch(sql: SqlPort, items: readonly CompleteItem[], now: () => number): Promise<StoredAnswer[]> {
   const at = sqlDateTime(new Date(now()));
   const messageValues: unknown[] = [];
   const sessionValues: unknown[] = [];
@@ -106,9 +103,7 @@ export async function completeBatch(sql: SqlPort, items: readonly CompleteItem[]
       ticket.inferenceId,
       ticket.requestId,
       ticket.session.id,
-      "completed",
       ticket.owner,
-      null,
       response.endpoint ?? null,
       response.provider_model ?? null,
       response.status,
@@ -136,8 +131,33 @@ export async function completeBatch(sql: SqlPort, items: readonly CompleteItem[]
   if (messageValues.length > 0) {
     statements.push({ sql: insertMessages + tuples(messageValues.length / messageColumns, messageColumns), values: messageValues });
   }
-  statements.push({ sql: upsertInferences[0] + tuples(items.length, 21) + upsertInferences[1], values: inferenceValues });
+  statements.push({ sql: insertInferences + tuples(items.length, 19), values: inferenceValues });
 
-  await sql.transaction(statements);
-  return items.map(() => undefined);
+  try {
+    await sql.transaction(statements);
+  } catch (error) {
+    const stored = items.length === 1 && isDuplicateKey(error) ? await storedAnswer(sql, items[0] as CompleteItem) : undefined;
+    if (!stored) throw error;
+    return [stored];
+  }
+  return items.map((item) => ({ response: item.response, answeredBefore: false }));
+}
+
+/** ER_DUP_ENTRY: a row with that key exists. */
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { errno?: unknown } | null)?.errno === 1062;
+}
+
+/**
+ * An outcome that collided with a row already there: if the request has a stored answer, that
+ * is its answer — this process's own, written by an attempt whose reply was lost, or another
+ * process's, which claimed the request while this one held it (only if the claims table was
+ * emptied by a restart of the database). A batch fails whole and GroupCommit writes its items
+ * one by one, so this only looks at single items.
+ */
+async function storedAnswer(sql: SqlPort, item: CompleteItem): Promise<StoredAnswer | undefined> {
+  const [record] = await sql.query<AnswerRecord>(selectAnswers([item.ticket.requestId]));
+  if (!record) return undefined;
+  const response = parseSqlJson<AgentResponse>(record.response) as AgentResponse;
+  return { response, answeredBefore: record.id !== item.ticket.inferenceId };
 }

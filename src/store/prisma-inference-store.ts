@@ -1,14 +1,15 @@
 import type { AgentRequest } from "../core/agent-request.ts";
-import type { BeginOutcome, CompleteInput, InferenceStore, InferenceTicket } from "../core/inference-store.ts";
+import type { BeginOutcome, CompleteInput, InferenceStore, InferenceTicket, StoredAnswer } from "../core/inference-store.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { AgentCache } from "./agent-cache.ts";
 import { agentSettingsFromRow } from "./agent-settings-from-row.ts";
 import { beginBatch, type BeginItem, type StoreTicket } from "./begin-batch.ts";
+import { deleteClaim } from "./claim-statements.ts";
+import { ClaimSweeper } from "./claim-sweeper.ts";
 import { completeBatch, type CompleteItem } from "./complete-batch.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { isConnectionFailure } from "./is-connection-failure.ts";
 import type { SqlPort } from "./sql-port.ts";
-import { sqlDateTime } from "./sql-values.ts";
 import { storeUnavailable } from "./store-unavailable.ts";
 
 export interface PrismaInferenceStoreOptions {
@@ -17,20 +18,27 @@ export interface PrismaInferenceStoreOptions {
   readonly agentCacheTtlMs: number;
   readonly now?: () => number;
   readonly onBatch?: (operation: "begin" | "complete", size: number, durationMs: number) => void;
+  /** A failed DELETE of answered or expired claims (they stay until the next sweep). */
+  readonly onClaimSweepError?: (error: unknown) => void;
 }
 
-const releaseClaim = "UPDATE inferences SET lease_until = ? WHERE request_id = ? AND owner = ? AND state = 'in_flight'";
+/** Answered claims are deleted together after this long. */
+const claimSweepIntervalMs = 100;
+/** Claims whose lease ran out are deleted at most this often. */
+const expiredClaimSweepMs = 60_000;
 
 /**
  * Persistence in MySQL, with natural group commit on both hot-path operations so a busy
- * process pays a few round trips per batch rather than per request. The hot-path statements
+ * process pays a few round trips per batch rather than per request. Claims live in a MEMORY
+ * table (claim-statements.ts); an answered request's claim is deleted later, in bulk. The hot-path statements
  * go straight to the driver pool under Prisma (`sql`: Prisma's query building cost more CPU
  * than the rest of the request, see bench/results/profile-notes.md); agents load through Prisma.
  */
 export class PrismaInferenceStore implements InferenceStore {
   readonly agents: AgentCache;
   private readonly begins: GroupCommit<BeginItem, BeginOutcome>;
-  private readonly completions: GroupCommit<CompleteItem, void>;
+  private readonly completions: GroupCommit<CompleteItem, StoredAnswer>;
+  private readonly sweeper: ClaimSweeper;
   private pending: Promise<void> | undefined;
 
   constructor(
@@ -48,6 +56,12 @@ export class PrismaInferenceStore implements InferenceStore {
         ).map(agentSettingsFromRow),
       options.agentCacheTtlMs,
     );
+    this.sweeper = new ClaimSweeper(sql, {
+      intervalMs: claimSweepIntervalMs,
+      expiredEveryMs: expiredClaimSweepMs,
+      now,
+      onError: options.onClaimSweepError ?? (() => undefined),
+    });
     const batching = { maxBatch: options.maxBatch, maxConcurrent: options.maxConcurrentBatches, failsWholeBatch: isConnectionFailure };
     this.begins = new GroupCommit({
       ...batching,
@@ -85,18 +99,22 @@ export class PrismaInferenceStore implements InferenceStore {
     }
   }
 
-  async complete(input: CompleteInput): Promise<void> {
+  async complete(input: CompleteInput): Promise<StoredAnswer> {
     this.checkReady();
+    const ticket = input.ticket as StoreTicket;
+    let stored: StoredAnswer;
     try {
-      await this.completions.submit({ ...input, ticket: input.ticket as StoreTicket });
+      stored = await this.completions.submit({ ...input, ticket });
     } catch (error) {
       throw storeUnavailable(error, "complete");
     }
+    this.sweeper.answered(ticket.claimKey);
+    return stored;
   }
 
   async release(ticket: InferenceTicket): Promise<void> {
     try {
-      await this.sql.execute({ sql: releaseClaim, values: [sqlDateTime(new Date(0)), ticket.requestId, ticket.owner] });
+      await this.sql.execute(deleteClaim((ticket as StoreTicket).claimKey, ticket.owner));
     } catch (error) {
       throw storeUnavailable(error, "release");
     }
@@ -114,6 +132,7 @@ export class PrismaInferenceStore implements InferenceStore {
 
   async close(): Promise<void> {
     await Promise.all([this.begins.drain(), this.completions.drain()]);
+    await this.sweeper.flush();
     await this.prisma.$disconnect();
   }
 }

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from "vitest";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
-import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
 import {
   callsByRequest,
   collectResponses,
@@ -19,7 +18,7 @@ import {
   startFaultService,
 } from "../support/fault-kit.ts";
 import { ServiceProcess } from "../support/service-process.ts";
-import { createTestDatabase } from "../support/test-database.ts";
+import { createTestDatabase, storedStatuses } from "../support/test-database.ts";
 import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
 import { cleanupAfterEach } from "../support/cleanups.ts";
 
@@ -62,13 +61,7 @@ describe("fault 8: a replica SIGKILLed mid-run", () => {
     expect(await metricValue(survivor, "modelbus_deliveries_total", { outcome: "nak", reason: "in_flight_elsewhere" })).toBeGreaterThanOrEqual(inFlightAtVictim.length);
     expect(await metricValue(survivor, "modelbus_redeliveries_total")).toBeGreaterThanOrEqual(inFlightAtVictim.length);
 
-    const prisma = createPrismaClient(database.url);
-    try {
-      const rows = await prisma.inference.findMany({ where: { requestId: { in: ids } }, select: { state: true } });
-      expect(rows.map((row) => row.state)).toEqual(ids.map(() => "completed"));
-    } finally {
-      await prisma.$disconnect();
-    }
+    expect(await storedStatuses(database.url, ids)).toEqual(ids.map(() => "complete"));
     await expect.poll(async () => (await consumerBacklog(orchestrator, names)).ackPending, { timeout: 5_000 }).toBe(0);
   });
 });

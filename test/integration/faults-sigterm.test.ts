@@ -5,7 +5,6 @@
  * twice.
  */
 import { describe, expect, it } from "vitest";
-import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import {
   collectResponses,
@@ -19,7 +18,7 @@ import {
   startFaultService,
 } from "../support/fault-kit.ts";
 import { ServiceProcess } from "../support/service-process.ts";
-import { createTestDatabase } from "../support/test-database.ts";
+import { createTestDatabase, storedStatuses } from "../support/test-database.ts";
 import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
 import { cleanupAfterEach } from "../support/cleanups.ts";
 
@@ -69,13 +68,7 @@ describe("fault 7: SIGTERM with requests in flight, then a restart", () => {
     expect(calledSecond.filter((id) => calledFirst.has(id)).length).toBeGreaterThanOrEqual(2);
     await expectExactlyOnce(orchestrator, ids, 1_000);
 
-    const prisma = createPrismaClient(database.url);
-    try {
-      const rows = await prisma.inference.findMany({ where: { requestId: { in: ids } }, select: { state: true } });
-      expect(rows.map((row) => row.state)).toEqual(ids.map(() => "completed"));
-    } finally {
-      await prisma.$disconnect();
-    }
+    expect(await storedStatuses(database.url, ids)).toEqual(ids.map(() => "complete"));
     expect(await second.signal("SIGTERM")).toEqual({ code: 0, signal: null });
     expect((await consumerBacklog(orchestrator, names)).ackPending).toBe(0);
   });

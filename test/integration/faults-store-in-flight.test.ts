@@ -6,7 +6,6 @@
 import { describe, expect, it } from "vitest";
 import type { MockBehaviour } from "../../src/providers/mock/mock-behaviour.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
-import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
 import {
   callsByRequest,
   collectResponses,
@@ -19,7 +18,7 @@ import {
   type FaultOverrides,
 } from "../support/fault-kit.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
-import { createTestDatabase } from "../support/test-database.ts";
+import { createTestDatabase, storedStatuses } from "../support/test-database.ts";
 import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
 import { cleanupAfterEach } from "../support/cleanups.ts";
 
@@ -40,16 +39,6 @@ async function setUp(overrides: FaultOverrides) {
   const orchestrator = await TestOrchestrator.connect(names);
   defer(() => orchestrator.close());
   return { database, proxy, names, service, orchestrator, mock: service.mockProvider as MockProviderServer };
-}
-
-async function storedStates(databaseUrl: string, ids: readonly string[]) {
-  const prisma = createPrismaClient(databaseUrl);
-  try {
-    const rows = await prisma.inference.findMany({ where: { requestId: { in: [...ids] } }, select: { requestId: true, state: true } });
-    return rows.map((row) => row.state);
-  } finally {
-    await prisma.$disconnect();
-  }
 }
 
 /** Waits until a write has failed for want of the database (the pool gives up after 10s). */
@@ -81,7 +70,7 @@ describe("fault 6: MySQL unreachable while calls are in flight", () => {
     const responses = await collectResponses(orchestrator, ids, 20_000);
     for (const response of responses.values()) expect(response).toMatchObject({ status: "complete", message: { content: "answered during the outage" } });
     await expectExactlyOnce(orchestrator, ids, 500);
-    expect(await storedStates(database.url, ids)).toEqual(ids.map(() => "completed"));
+    expect(await storedStatuses(database.url, ids)).toEqual(ids.map(() => "complete"));
     for (const [id, calls] of callsByRequest(mock, "main-model")) expect(calls.length, id).toBe(1);
     expect(await metricValue(service, "modelbus_deliveries_total", { outcome: "nak" })).toBe(0); // held, never handed back
     await expect.poll(async () => (await consumerBacklog(orchestrator, names)).ackPending, { timeout: 5_000 }).toBe(0);
@@ -106,7 +95,7 @@ describe("fault 6: MySQL unreachable while calls are in flight", () => {
     const responses = await collectResponses(orchestrator, ids, 20_000);
     for (const response of responses.values()) expect(response).toMatchObject({ status: "complete", message: { content: expect.stringMatching(/^mock answer: expired-/) } });
     await expectExactlyOnce(orchestrator, ids, 500);
-    expect(await storedStates(database.url, ids)).toEqual(ids.map(() => "completed"));
+    expect(await storedStatuses(database.url, ids)).toEqual(ids.map(() => "complete"));
     for (const [id, calls] of callsByRequest(mock, "main-model")) expect(calls.length, id).toBe(2);
     await expect.poll(async () => (await consumerBacklog(orchestrator, names)).ackPending, { timeout: 5_000 }).toBe(0);
   });

@@ -26,7 +26,7 @@ import { localMigrationNames } from "../support/local-migration-names.ts";
 import type { MigrationRow } from "../../src/store/migrations/read-migration-records.ts";
 
 
-const modelTables = ["agents", "conversations", "inferences", "messages", "sessions"];
+const modelTables = ["agents", "conversations", "inference_claims", "inferences", "messages", "sessions"];
 
 async function withDatabase(test: (database: TestDatabase) => Promise<void>): Promise<void> {
   const database = await createTestDatabase();

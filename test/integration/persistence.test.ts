@@ -5,7 +5,8 @@ import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 import type { Service } from "../../src/main.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
-import { createTestDatabase } from "../support/test-database.ts";
+import { metricValue } from "../support/fault-kit.ts";
+import { createTestDatabase, queryTestDatabase } from "../support/test-database.ts";
 import { TestOrchestrator, startTestService, testConfig, uniqueNames, userRequest } from "../support/test-service.ts";
 
 const names = uniqueNames();
@@ -51,7 +52,8 @@ describe("persistence of the JetStream door", () => {
     const response = await orchestrator.send(userRequest("p-full", "main", "remember me", { loop_id: "loop-full" }));
     const inference = await prisma.inference.findUniqueOrThrow({ where: { requestId: "p-full" } });
     expect(inference).toMatchObject({
-      state: "completed",
+      owner: expect.stringMatching(/^[0-9a-f]{32}$/),
+      completedAt: expect.any(Date),
       endpoint: "main",
       providerModel: "main-model",
       status: "complete",
@@ -153,5 +155,27 @@ describe("persistence of the JetStream door", () => {
       .toMatch(/reason="answered_from_store"} 2/);
     expect(mock.requestsFor("main-model").length).toBe(before + 1);
     expect(await service.metrics.registry.getSingleMetricAsString("modelbus_deliveries_total")).toMatch(/outcome="nak",reason="in_flight_elsewhere"} [1-9]/);
+  });
+
+  it("answers once, with the stored answer, when the claims were lost while a request was in flight", async () => {
+    mock.enqueue("main-model", { kind: "text", content: "first, slow", delay_ms: 1_000 }, { kind: "text", content: "second, fast" });
+    const before = mock.requestsFor("main-model").length;
+    const fromStore = await metricValue(service, "modelbus_deliveries_total", { outcome: "ack", reason: "answered_from_store" });
+    const lost = userRequest("p-lost", "main", "hello", { timeout: "5s" });
+    await orchestrator.publish(lost);
+    await expect.poll(() => mock.inFlight, { timeout: 5_000 }).toBe(1);
+    // What a restart of MariaDB does to the MEMORY table of claims: the re-published request
+    // is claimed again and the model called a second time.
+    await queryTestDatabase(database.url, "DELETE FROM inference_claims");
+    await orchestrator.publish(lost);
+
+    expect((await orchestrator.response("p-lost")).message.content).toBe("second, fast");
+    // The slow call ends later, finds the answer stored, and publishes that one (a duplicate
+    // JetStream drops by its Nats-Msg-Id) instead of its own.
+    await expect.poll(() => metricValue(service, "modelbus_deliveries_total", { outcome: "ack", reason: "answered_from_store" }), { timeout: 5_000 }).toBe(fromStore + 1);
+    expect(mock.requestsFor("main-model").length).toBe(before + 2);
+    expect(await orchestrator.responseCount("p-lost")).toBe(1);
+    const stored = await prisma.inference.findUniqueOrThrow({ where: { requestId: "p-lost" } });
+    expect((stored.response as { message: { content: string } }).message.content).toBe("second, fast");
   });
 });

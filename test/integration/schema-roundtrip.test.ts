@@ -47,6 +47,7 @@ const scalarFieldCounts: Record<string, number> = {
   sessions: Object.keys(Prisma.SessionScalarFieldEnum).length,
   messages: Object.keys(Prisma.MessageScalarFieldEnum).length,
   inferences: Object.keys(Prisma.InferenceScalarFieldEnum).length,
+  inference_claims: Object.keys(Prisma.InferenceClaimScalarFieldEnum).length,
 };
 
 interface ColumnInfo {
@@ -147,9 +148,7 @@ function fullGraph() {
     id: randomUUID(),
     requestId: exactly(191, `req-${randomUUID()}-`),
     sessionId,
-    state: exactly(16, "completed"),
     owner: exactly(64, "worker-"),
-    leaseUntil: at("2026-01-06T01:02:03.004Z"),
     endpoint: exactly(191, "endpoint-"),
     providerModel: exactly(191, "provider-model-"),
     status: exactly(24, "ok"),
@@ -166,7 +165,12 @@ function fullGraph() {
     createdAt: at("2026-01-06T01:02:00.100Z"),
     completedAt: at("2026-01-06T01:02:09.990Z"),
   };
-  return { agent, conversation, session, messages, inference };
+  const claim = {
+    claimKey: new Uint8Array(createHash("sha256").update(inference.requestId).digest()),
+    owner: exactly(64, "owner-"),
+    leaseUntil: at("2026-01-06T01:02:03.004Z"),
+  };
+  return { agent, conversation, session, messages, inference, claim };
 }
 
 async function createGraph(graph: ReturnType<typeof fullGraph>): Promise<void> {
@@ -175,6 +179,7 @@ async function createGraph(graph: ReturnType<typeof fullGraph>): Promise<void> {
   await prisma.session.create({ data: graph.session });
   for (const message of graph.messages) await prisma.message.create({ data: message });
   await prisma.inference.create({ data: graph.inference });
+  await prisma.inferenceClaim.create({ data: graph.claim });
 }
 
 /** A graph with only what is required; every optional field explicitly null. */
@@ -228,10 +233,8 @@ async function createMinimalGraph() {
     data: {
       id: randomUUID(),
       requestId: `minimal-${randomUUID()}`,
-      state: "in_flight",
       sessionId: null,
       owner: null,
-      leaseUntil: null,
       endpoint: null,
       providerModel: null,
       status: null,
@@ -243,7 +246,10 @@ async function createMinimalGraph() {
       completedAt: null,
     },
   });
-  return { agents: agent, conversations: conversation, sessions: session, messages: message, inferences: inference };
+  const claim = await prisma.inferenceClaim.create({
+    data: { claimKey: new Uint8Array(createHash("sha256").update(inference.requestId).digest()), owner: "o", leaseUntil: new Date() },
+  });
+  return { agents: agent, conversations: conversation, sessions: session, messages: message, inferences: inference, inference_claims: claim };
 }
 
 describe("the migrated schema and the generated client", () => {
@@ -261,6 +267,7 @@ describe("the migrated schema and the generated client", () => {
     expect(Prisma.Decimal.isDecimal(inference.cost)).toBe(true);
     expect(inference.cost.toFixed(8)).toBe("123456.12345678");
     expect({ ...inference, cost: inference.cost.toFixed(8) }).toEqual({ ...graph.inference, cost: "123456.12345678" });
+    expect(await prisma.inferenceClaim.findUniqueOrThrow({ where: { claimKey: graph.claim.claimKey } })).toEqual(graph.claim);
 
     // The database itself holds the milliseconds and the 4-byte characters, not just the client.
     const [stored] = await queryTestDatabase<{ millis: string; bytes: number; characters: number }>(
@@ -310,7 +317,7 @@ describe("the migrated schema and the generated client", () => {
     expect(rows.sessions).toMatchObject({ status: "active", messageCount: 0, historyHash: "" });
     expect(rows.inferences).toMatchObject({ promptTokens: 0, completionTokens: 0, retryCount: 0, latencyMs: 0 });
     expect(rows.inferences.cost.toFixed(8)).toBe("0.00000000");
-    for (const row of Object.values(rows)) {
+    for (const row of Object.values(rows).filter((each) => "createdAt" in each)) {
       expect(row.createdAt.getTime()).toBeGreaterThanOrEqual(before - 5_000);
       expect(row.createdAt.getTime()).toBeLessThanOrEqual(Date.now() + 5_000);
     }
@@ -341,6 +348,7 @@ describe("the migrated schema and the generated client", () => {
       sessions: graph.session.id,
       messages: graph.messages[0]?.id ?? "",
       inferences: graph.inference.id,
+      inference_claims: Buffer.from(graph.claim.claimKey).toString("hex"),
     };
     const all = await columns();
 
@@ -349,7 +357,8 @@ describe("the migrated schema and the generated client", () => {
     for (const [table, id] of Object.entries(ids)) {
       const bounded = all.filter((column) => column.table === table && (column.dataType === "varchar" || column.dataType === "char"));
       const lengths = bounded.map((column) => `CHAR_LENGTH(\`${column.column}\`) AS \`${column.column}\``).join(", ");
-      const [stored] = await queryTestDatabase<Record<string, number>>(database.url, `SELECT ${lengths} FROM \`${table}\` WHERE id = ?`, [id]);
+      const key = table === "inference_claims" ? "claim_key = UNHEX(?)" : "id = ?";
+      const [stored] = await queryTestDatabase<Record<string, number>>(database.url, `SELECT ${lengths} FROM \`${table}\` WHERE ${key}`, [id]);
       for (const column of bounded) {
         expect(Number(stored?.[column.column]), `${table}.${column.column}`).toBe(column.maxLength);
       }
@@ -367,6 +376,7 @@ describe("the migrated schema and the generated client", () => {
     }
     for (const list of Object.values(census)) list.sort();
     expect(census).toEqual({
+      binary: ["inference_claims.claim_key"],
       char: ["sessions.history_hash"],
       text: ["agents.system_prompt", "inferences.error_text"],
       mediumtext: ["messages.content", "messages.reasoning"],
@@ -397,9 +407,9 @@ describe("the migrated schema and the generated client", () => {
         "agents.updated_at",
         "conversations.created_at",
         "conversations.updated_at",
+        "inference_claims.lease_until",
         "inferences.completed_at",
         "inferences.created_at",
-        "inferences.lease_until",
         "messages.created_at",
         "sessions.created_at",
         "sessions.updated_at",
@@ -418,7 +428,7 @@ describe("the migrated schema and the generated client", () => {
        INSERT INTO conversations (id, updated_at) VALUES (?, CURRENT_TIMESTAMP(3));
        INSERT INTO sessions (id, updated_at) VALUES (?, CURRENT_TIMESTAMP(3));
        INSERT INTO messages (id, session_id, position, role) VALUES (?, ?, 1, 'user');
-       INSERT INTO inferences (id, request_id, state) VALUES (?, ?, 'in_flight');`,
+       INSERT INTO inferences (id, request_id) VALUES (?, ?);`,
       [ids.agents, `raw-${ids.agents}`, ids.conversations, ids.sessions, ids.messages, session, ids.inferences, `raw-${ids.inferences}`],
     );
     const rawRows = {
@@ -518,6 +528,7 @@ describe("the migrated schema and the generated client", () => {
         "inferences.PRIMARY unique (id)",
         "inferences.inferences_request_id_key unique (request_id)",
         "inferences.inferences_session_id_created_at_idx (session_id,created_at)",
+        "inference_claims.PRIMARY unique (claim_key)",
       ].sort(),
     );
     const foreignKeys = await queryTestDatabase<Record<string, string>>(

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../../src/main.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
-import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
-import { createTestDatabase } from "../support/test-database.ts";
+import { createTestDatabase, storedStatuses } from "../support/test-database.ts";
 import { TestOrchestrator, startTestService, testConfig, uniqueNames, userRequest } from "../support/test-service.ts";
 
 const names = uniqueNames();
@@ -51,13 +50,7 @@ describe("MySQL outage", () => {
     for (const id of ids) expect((await orchestrator.response(id, 20_000)).status).toBe("complete");
     await expect.poll(async () => (await readiness()).status, { timeout: 10_000 }).toBe("ready");
 
-    const prisma = createPrismaClient(database.url);
-    try {
-      const stored = await prisma.inference.findMany({ where: { requestId: { in: ids } } });
-      expect(stored.map((row) => row.state)).toEqual(ids.map(() => "completed"));
-    } finally {
-      await prisma.$disconnect();
-    }
+    expect(await storedStatuses(database.url, ids)).toEqual(ids.map(() => "complete"));
     for (const id of ids) expect(await orchestrator.responseCount(id)).toBe(1);
     const mock = service.mockProvider as MockProviderServer;
     expect(mock.requests.length).toBe(6); // the model is not called for a request it could not claim

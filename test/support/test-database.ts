@@ -59,3 +59,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     drop: () => runOnServer(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`),
   };
 }
+
+/**
+ * Each request's stored outcome status (`complete`, `error`, …), in the order of `requestIds`;
+ * `missing` where no answer is stored. Claims leave no row: an `inferences` row is an answer.
+ */
+export async function storedStatuses(databaseUrl: string, requestIds: readonly string[]): Promise<string[]> {
+  if (requestIds.length === 0) return [];
+  const rows = await queryTestDatabase<{ request_id: string; status: string | null }>(
+    databaseUrl,
+    `SELECT request_id, status FROM inferences WHERE completed_at IS NOT NULL AND request_id IN (${requestIds.map(() => "?").join(",")})`,
+    requestIds,
+  );
+  const byRequest = new Map(rows.map((row) => [row.request_id, row.status ?? "null"]));
+  return requestIds.map((id) => byRequest.get(id) ?? "missing");
+}

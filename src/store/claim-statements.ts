@@ -1,0 +1,86 @@
+import { hash } from "node:crypto";
+import type { SqlStatement } from "./sql-port.ts";
+import { placeholders } from "./sql-tuples.ts";
+
+/**
+ * The statements on `inference_claims`, the MEMORY table of requests being worked on (see the
+ * migration 20261121130000_claims_in_memory). A claim's key is SHA-256 of its request_id,
+ * sent as hex and stored as 32 bytes.
+ */
+export function claimKeyOf(requestId: string): string {
+  return hash("sha256", requestId);
+}
+
+export interface NewClaim {
+  readonly requestId: string;
+  readonly claimKey: string;
+  readonly owner: string;
+  /** DATETIME(3) text (sqlDateTime). */
+  readonly leaseUntil: string;
+}
+
+const claimRow = "SELECT ? AS request_id, UNHEX(?) AS claim_key, ? AS owner, ? AS lease_until";
+const claimRowMore = " UNION ALL SELECT ?,UNHEX(?),?,?";
+
+/**
+ * One statement, one round trip, no redo-log flush: claims every request that is not claimed
+ * yet and has no stored answer. Affected rows = claims made; when that is every item, all are
+ * new and ours.
+ */
+export function insertClaims(claims: readonly NewClaim[]): SqlStatement {
+  const values: unknown[] = [];
+  for (const claim of claims) values.push(claim.requestId, claim.claimKey, claim.owner, claim.leaseUntil);
+  return {
+    sql:
+      "INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until) SELECT v.claim_key, v.owner, v.lease_until FROM (" +
+      claimRow +
+      claimRowMore.repeat(claims.length - 1) +
+      ") AS v WHERE NOT EXISTS (SELECT 1 FROM inferences WHERE inferences.request_id = v.request_id)",
+    values,
+  };
+}
+
+/** A claim as selectClaims returns it (DATETIME as a UTC string). */
+export interface ClaimRecord {
+  readonly claim_key: string;
+  readonly owner: string;
+  readonly lease_until: string;
+}
+
+export function selectClaims(claimKeys: readonly string[]): SqlStatement {
+  return {
+    sql: `SELECT LOWER(HEX(claim_key)) AS claim_key, owner, lease_until FROM inference_claims WHERE claim_key IN (${"UNHEX(?),".repeat(claimKeys.length - 1)}UNHEX(?))`,
+    values: claimKeys,
+  };
+}
+
+/** A stored answer as selectAnswers returns it (the response JSON as text or parsed). */
+export interface AnswerRecord {
+  readonly id: string;
+  readonly request_id: string;
+  readonly response: unknown;
+}
+
+export function selectAnswers(requestIds: readonly string[]): SqlStatement {
+  return { sql: `SELECT id, request_id, response FROM inferences WHERE request_id IN (${placeholders(requestIds.length)})`, values: requestIds };
+}
+
+/** An expired lease is taken over with a compare-and-set on the previous owner. */
+export function takeOverClaim(claimKey: string, previousOwner: string, owner: string, leaseUntil: string): SqlStatement {
+  return { sql: "UPDATE inference_claims SET owner = ?, lease_until = ? WHERE claim_key = UNHEX(?) AND owner = ?", values: [owner, leaseUntil, claimKey, previousOwner] };
+}
+
+/** Gives a claim up, if it is still this owner's. */
+export function deleteClaim(claimKey: string, owner: string): SqlStatement {
+  return { sql: "DELETE FROM inference_claims WHERE claim_key = UNHEX(?) AND owner = ?", values: [claimKey, owner] };
+}
+
+/** Claims of answered requests: the stored answer guards them now. */
+export function deleteClaims(claimKeys: readonly string[]): SqlStatement {
+  return { sql: `DELETE FROM inference_claims WHERE claim_key IN (${"UNHEX(?),".repeat(claimKeys.length - 1)}UNHEX(?))`, values: claimKeys };
+}
+
+/** Claims whose lease ran out (their owner is gone, or never came back to delete them). */
+export function deleteExpiredClaims(now: string): SqlStatement {
+  return { sql: "DELETE FROM inference_claims WHERE lease_until < ?", values: [now] };
+}

@@ -1,0 +1,207 @@
+/**
+ * Claims in the MEMORY table `inference_claims`, on the real MariaDB: what begin and complete
+ * do when a request is new, answered, busy elsewhere, abandoned by a dead owner, or claimed
+ * twice because the claims were lost (a restart of the database empties a MEMORY table).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentRequestSchema } from "../../src/core/agent-request.ts";
+import type { AgentResponse } from "../../src/core/agent-response.ts";
+import type { BeginOutcome, InferenceTicket } from "../../src/core/inference-store.ts";
+import { claimKeyOf } from "../../src/store/claim-statements.ts";
+import { ClaimSweeper } from "../../src/store/claim-sweeper.ts";
+import { MariadbSql } from "../../src/store/mariadb-sql.ts";
+import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
+import { createInferenceStore } from "../../src/store/open-store.ts";
+import type { PrismaInferenceStore } from "../../src/store/prisma-inference-store.ts";
+import { sqlDateTime } from "../../src/store/sql-values.ts";
+import { createPrismaClientWithPool } from "../../src/store/create-prisma-client.ts";
+import { createTestDatabase, queryTestDatabase, type TestDatabase } from "../support/test-database.ts";
+
+let database: TestDatabase;
+let clock = Date.now();
+const stores: PrismaInferenceStore[] = [];
+
+function openStore(): PrismaInferenceStore {
+  const store = createInferenceStore(database.url, 4, { maxBatch: 50, maxConcurrentBatches: 2, agentCacheTtlMs: 1_000, now: () => clock });
+  stores.push(store);
+  return store;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await applyMigrations({ databaseUrl: database.url });
+});
+
+afterAll(async () => {
+  await Promise.all(stores.map((store) => store.close()));
+  await database?.drop();
+});
+
+const request = (id: string) => agentRequestSchema.parse({ request_id: id, model: "m", messages: [{ role: "user", content: `hello ${id}` }] });
+
+function answer(id: string, content: string): AgentResponse {
+  return {
+    request_id: id,
+    status: "complete",
+    finish_reason: "stop",
+    message: { role: "assistant", content },
+    token_usage: { prompt_tokens: 1, completion_tokens: 1 },
+    endpoint: "main",
+    provider_model: "m",
+    latency_ms: 1,
+  };
+}
+
+const complete = (store: PrismaInferenceStore, ticket: InferenceTicket, content: string) =>
+  store.complete({ ticket, response: answer(ticket.requestId, content), wireForm: "bare", costPerMillion: { input: 0, output: 0 } });
+
+function ticketOf(outcome: BeginOutcome): InferenceTicket {
+  if (outcome.kind !== "claimed") throw new Error(`expected a claim, got ${outcome.kind}`);
+  return outcome.ticket;
+}
+
+async function claimRows(requestId: string) {
+  return queryTestDatabase<{ owner: string; lease_until: string }>(database.url, "SELECT owner, lease_until FROM inference_claims WHERE claim_key = UNHEX(?)", [
+    claimKeyOf(requestId),
+  ]);
+}
+
+async function storedRows(requestId: string) {
+  return queryTestDatabase<{ id: string; owner: string; response: string }>(database.url, "SELECT id, owner, response FROM inferences WHERE request_id = ?", [requestId]);
+}
+
+describe("claims in inference_claims", () => {
+  it("claims a new request without writing an inference row, stores the answer, then deletes the claim", async () => {
+    const store = openStore();
+    const ticket = ticketOf(await store.begin(request("c-new"), { leaseMs: 60_000, wireForm: "bare" }));
+    expect(await claimRows("c-new")).toEqual([{ owner: ticket.owner, lease_until: sqlDateTime(new Date(clock + 60_000)) }]);
+    expect(await storedRows("c-new")).toEqual([]);
+
+    expect(await complete(store, ticket, "first")).toEqual({ response: answer("c-new", "first"), answeredBefore: false });
+    const [row] = await storedRows("c-new");
+    expect(row).toMatchObject({ id: ticket.inferenceId, owner: ticket.owner });
+    // Answered claims are deleted together, off the request's path.
+    await expect.poll(async () => (await claimRows("c-new")).length, { timeout: 2_000 }).toBe(0);
+
+    // Answered now: a new begin finds the stored answer and claims nothing.
+    expect(await store.begin(request("c-new"), { leaseMs: 60_000, wireForm: "bare" })).toEqual({ kind: "completed", response: answer("c-new", "first") });
+    expect(await claimRows("c-new")).toEqual([]);
+  });
+
+  it("answers from the store while an answered request's claim is still there", async () => {
+    const store = openStore();
+    const ticket = ticketOf(await store.begin(request("c-early"), { leaseMs: 60_000, wireForm: "bare" }));
+    await complete(store, ticket, "stored");
+    // Straight away: the sweeper has not run yet, the claim is there and ours.
+    expect(await store.begin(request("c-early"), { leaseMs: 60_000, wireForm: "bare" })).toEqual({ kind: "completed", response: answer("c-early", "stored") });
+  });
+
+  it("reports a request busy while another owner's lease runs, then takes an expired lease over", async () => {
+    const first = openStore();
+    const second = openStore();
+    const held = ticketOf(await first.begin(request("c-busy"), { leaseMs: 5_000, wireForm: "bare" }));
+    const busy = await second.begin(request("c-busy"), { leaseMs: 5_000, wireForm: "bare" });
+    expect(busy).toEqual({ kind: "busy", retryAfterMs: 5_100 });
+
+    clock += 6_000;
+    const taken = ticketOf(await second.begin(request("c-busy"), { leaseMs: 5_000, wireForm: "bare" }));
+    expect(taken.owner).not.toBe(held.owner);
+    expect((await claimRows("c-busy")).map((row) => row.owner)).toEqual([taken.owner]);
+    // The old owner, back from the dead, cannot give away a claim that is no longer its own.
+    await first.release(held);
+    expect((await claimRows("c-busy")).map((row) => row.owner)).toEqual([taken.owner]);
+    await second.release(taken);
+    expect(await claimRows("c-busy")).toEqual([]);
+  });
+
+  it("claims a request published twice in one batch once", async () => {
+    const store = openStore();
+    const outcomes = await Promise.all([0, 1, 2].map(() => store.begin(request("c-twice"), { leaseMs: 60_000, wireForm: "bare" })));
+    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(["busy", "busy", "claimed"]);
+  });
+
+  it("publishes the first stored answer when the claims were lost and a second process answered too", async () => {
+    const first = openStore();
+    const second = openStore();
+    const early = ticketOf(await first.begin(request("c-lost"), { leaseMs: 60_000, wireForm: "bare" }));
+    // What a restart of the database does to a MEMORY table.
+    await queryTestDatabase(database.url, "DELETE FROM inference_claims");
+    const late = ticketOf(await second.begin(request("c-lost"), { leaseMs: 60_000, wireForm: "bare" }));
+
+    expect(await complete(second, late, "second")).toEqual({ response: answer("c-lost", "second"), answeredBefore: false });
+    expect(await complete(first, early, "first")).toEqual({ response: answer("c-lost", "second"), answeredBefore: true });
+    const rows = await storedRows("c-lost");
+    expect(rows.map((row) => row.id)).toEqual([late.inferenceId]);
+    // Neither outcome left half its rows: one session, two messages.
+    const [counts] = await queryTestDatabase<{ sessions: number; messages: number }>(
+      database.url,
+      "SELECT (SELECT COUNT(*) FROM sessions WHERE id IN (?, ?)) AS sessions, (SELECT COUNT(*) FROM messages WHERE session_id IN (?, ?)) AS messages",
+      [sessionOf(early), sessionOf(late), sessionOf(early), sessionOf(late)],
+    );
+    expect({ sessions: Number(counts?.sessions), messages: Number(counts?.messages) }).toEqual({ sessions: 1, messages: 2 });
+  });
+
+  it("treats an outcome written twice by its own claim (a lost reply) as stored", async () => {
+    const store = openStore();
+    const ticket = ticketOf(await store.begin(request("c-again"), { leaseMs: 60_000, wireForm: "bare" }));
+    await complete(store, ticket, "once");
+    expect(await complete(store, ticket, "once")).toEqual({ response: answer("c-again", "once"), answeredBefore: false });
+    expect(await storedRows("c-again")).toHaveLength(1);
+  });
+
+  it("fails begin, loudly, when the claims table is full", async () => {
+    const store = openStore();
+    // Shrink the table to what 16 KB hold (the smallest MEMORY table) and fill it.
+    await queryTestDatabase(
+      database.url,
+      `SET SESSION max_heap_table_size = 16384; ALTER TABLE inference_claims ENGINE=MEMORY;
+       INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until)
+         SELECT UNHEX(SHA2(seq, 256)), 'filler', '2999-01-01 00:00:00.000' FROM seq_1_to_100000`,
+    ).catch((error: unknown) => expect((error as { errno?: number }).errno).toBe(1114));
+    try {
+      await expect(store.begin(request("c-full"), { leaseMs: 60_000, wireForm: "bare" })).rejects.toMatchObject({
+        code: "E_STORE_UNAVAILABLE",
+        message: expect.stringMatching(/inference_claims' is full/),
+      });
+    } finally {
+      await queryTestDatabase(database.url, "DELETE FROM inference_claims; SET SESSION max_heap_table_size = @@GLOBAL.max_heap_table_size; ALTER TABLE inference_claims ENGINE=MEMORY");
+    }
+  });
+});
+
+function sessionOf(ticket: InferenceTicket): string {
+  return (ticket as InferenceTicket & { session: { id: string } }).session.id;
+}
+
+describe("ClaimSweeper", () => {
+  it("deletes answered claims in one go and, when due, every expired claim, and keeps live ones", async () => {
+    const { prisma, pool } = createPrismaClientWithPool(database.url, { connectionLimit: 2 });
+    const sql = new MariadbSql(pool);
+    let now = Date.parse("2030-01-01T00:00:00Z");
+    const errors: unknown[] = [];
+    const sweeper = new ClaimSweeper(sql, { intervalMs: 20, expiredEveryMs: 1_000, now: () => now, onError: (error) => errors.push(error) });
+    try {
+      const claim = (id: string, leaseUntil: number) =>
+        queryTestDatabase(database.url, "INSERT INTO inference_claims (claim_key, owner, lease_until) VALUES (UNHEX(?), 'o', ?)", [claimKeyOf(id), sqlDateTime(new Date(leaseUntil))]);
+      await claim("s-answered-1", now + 60_000);
+      await claim("s-answered-2", now + 60_000);
+      await claim("s-live", now + 60_000);
+      await claim("s-expired", now + 500);
+
+      sweeper.answered(claimKeyOf("s-answered-1"));
+      sweeper.answered(claimKeyOf("s-answered-2"));
+      await expect.poll(async () => (await claimRows("s-answered-2")).length, { timeout: 2_000 }).toBe(0);
+      expect(await claimRows("s-answered-1")).toEqual([]);
+      expect(await claimRows("s-expired")).toHaveLength(1); // not due yet
+
+      now += 1_000;
+      sweeper.answered(claimKeyOf("s-none"));
+      await sweeper.flush();
+      expect(await claimRows("s-expired")).toEqual([]);
+      expect(await claimRows("s-live")).toHaveLength(1);
+      expect(errors).toEqual([]);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+});
