@@ -19,23 +19,19 @@ export interface NewClaim {
   readonly leaseUntil: string;
 }
 
-const claimRow = "SELECT ? AS request_id, UNHEX(?) AS claim_key, ? AS owner, ? AS lease_until";
-const claimRowMore = " UNION ALL SELECT ?,UNHEX(?),?,?";
+const claimRow = "SELECT UNHEX(?), ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM inferences WHERE request_id = ?)";
 
 /**
  * One statement, one round trip, no redo-log flush: claims every request that is not claimed
  * yet and has no stored answer. Affected rows = claims made; when that is every item, all are
- * new and ours.
+ * new and ours. One SELECT per row, joined by UNION ALL: a derived table of the rows, joined
+ * once, cost MariaDB a temporary table per statement (0.05–0.2 ms more for one row).
  */
 export function insertClaims(claims: readonly NewClaim[]): SqlStatement {
   const values: unknown[] = [];
-  for (const claim of claims) values.push(claim.requestId, claim.claimKey, claim.owner, claim.leaseUntil);
+  for (const claim of claims) values.push(claim.claimKey, claim.owner, claim.leaseUntil, claim.requestId);
   return {
-    sql:
-      "INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until) SELECT v.claim_key, v.owner, v.lease_until FROM (" +
-      claimRow +
-      claimRowMore.repeat(claims.length - 1) +
-      ") AS v WHERE NOT EXISTS (SELECT 1 FROM inferences WHERE inferences.request_id = v.request_id)",
+    sql: "INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until) " + claimRow + ` UNION ALL ${claimRow}`.repeat(claims.length - 1),
     values,
   };
 }
