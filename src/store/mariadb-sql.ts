@@ -10,6 +10,15 @@ import type { SqlPort, SqlStatement } from "./sql-port.ts";
 export const keepBackslashEscapes =
   "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
 
+/**
+ * The store's sessions read committed data without locking it. Under REPEATABLE READ the
+ * claim's `INSERT … SELECT … WHERE NOT EXISTS (stored answer)` took shared gap locks on
+ * `inferences`, so a multi-row claim and a multi-row outcome inserting into those gaps could
+ * deadlock; the store's statements need no repeatable snapshot (single reads, insert-only
+ * transactions).
+ */
+export const readCommitted = "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED";
+
 /** SERVER_STATUS_NO_BACKSLASH_ESCAPES: set in every status the server sends while the session has the mode. */
 const noBackslashEscapesStatus = 1 << 9;
 
@@ -23,11 +32,18 @@ const noBackslashEscapesStatus = 1 << 9;
  * write to the database cost ~45 µs of CPU here; the pipelined BEGIN, statements and COMMIT
  * were six of them.) Needs the pool opened with `multipleStatements` (createPrismaClientWithPool);
  * every value is still a bound `?` the driver escapes, and the SQL text is built from constants.
- * Before a connection's first statement here, its last status from the server says whether
- * the session escapes with backslashes; if not, keepBackslashEscapes runs first (once per
- * connection, in practice: only where the server's or account's sql_mode has the mode).
+ * Before a connection's first statement here, its session is set to READ COMMITTED
+ * (readCommitted), and whenever its last status from the server says the session does not
+ * escape with backslashes, keepBackslashEscapes runs first (once per connection, in practice:
+ * only where the server's or account's sql_mode has the mode).
  */
 export class MariadbSql implements SqlPort {
+  /**
+   * Sessions set to READ COMMITTED, by their connection's `info` (the pool wraps a connection
+   * in a new object on every checkout; its info object lives as long as the connection).
+   */
+  private readonly prepared = new WeakSet<object>();
+
   constructor(private readonly pool: () => Promise<Pool>) {}
 
   async execute(statement: SqlStatement): Promise<number> {
@@ -71,12 +87,17 @@ export class MariadbSql implements SqlPort {
     }
   }
 
-  /** A pooled connection whose session escapes with backslashes. */
+  /** A pooled connection whose session reads committed data and escapes with backslashes. */
   private async connection(): Promise<PoolConnection> {
     const connection = await (await this.pool()).getConnection();
-    if (((connection.info?.status ?? 0) & noBackslashEscapesStatus) === 0) return connection;
+    const session = connection.info;
+    const escapes = ((session?.status ?? 0) & noBackslashEscapesStatus) === 0;
+    const prepared = session !== null && this.prepared.has(session);
+    if (escapes && prepared) return connection;
     try {
-      await connection.query(keepBackslashEscapes);
+      if (!prepared) await connection.query(readCommitted);
+      if (!escapes) await connection.query(keepBackslashEscapes);
+      if (session !== null) this.prepared.add(session);
       return connection;
     } catch (error) {
       connection.destroy();

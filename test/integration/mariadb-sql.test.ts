@@ -135,6 +135,22 @@ describe("MariadbSql", () => {
     }
   });
 
+  it("runs its statements in READ COMMITTED sessions, set once per connection", async () => {
+    const clients = createPrismaClientWithPool(database.url, { connectionLimit: 1 });
+    const single = new MariadbSql(clients.pool);
+    try {
+      const level = async () => (await single.query<{ level: string }>({ sql: "SELECT @@SESSION.tx_isolation AS level", values: [] }))[0]?.level;
+      expect(await level()).toBe("READ-COMMITTED");
+      // Not set again: a session changed behind its back keeps the change (one SET per connection).
+      const connection = await (await clients.pool()).getConnection();
+      await connection.query("SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+      await connection.release();
+      expect(await level()).toBe("SERIALIZABLE");
+    } finally {
+      await clients.prisma.$disconnect();
+    }
+  });
+
   it("stores quotes, backslashes and statement separators in values exactly", async () => {
     const title = `a\\b'c"d; DROP TABLE conversations; -- \\'`;
     await sql.transaction([{ sql: insertConversation, values: ["c-escape", at, at] }, { sql: "UPDATE conversations SET title = ? WHERE id = ?", values: [title, "c-escape"] }]);
