@@ -83,11 +83,10 @@ async function measure(transport: SqlTransport, variant: string, maxBatch: numbe
     run: async (requestIds) => {
       const leaseUntil = new Date(Date.now() + 60_000);
       const rows = requestIds.map((requestId) => ({ requestId, key: hash("sha256", requestId), owner: randomUUID() }));
-      const derived = rows.map((_, index) => (index === 0 ? "SELECT ? AS request_id, UNHEX(?) AS claim_key, ? AS owner, ? AS lease_until" : "SELECT ?,UNHEX(?),?,?")).join(" UNION ALL ");
+      const select = "SELECT UNHEX(?), ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM inferences WHERE request_id = ?)";
       const inserted = (await transport.query(
-        `INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until) SELECT v.claim_key, v.owner, v.lease_until FROM (${derived}) AS v
-         WHERE NOT EXISTS (SELECT 1 FROM inferences WHERE inferences.request_id = v.request_id)`,
-        rows.flatMap((row) => [row.requestId, row.key, row.owner, leaseUntil]),
+        `INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until) ${rows.map(() => select).join(" UNION ALL ")}`,
+        rows.flatMap((row) => [row.key, row.owner, leaseUntil, row.requestId]),
       )) as { affectedRows?: number } | number;
       const count = typeof inserted === "number" ? inserted : Number(inserted.affectedRows);
       if (count !== rows.length) throw new Error(`claimed ${count} of ${rows.length}`);

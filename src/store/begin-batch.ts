@@ -9,9 +9,8 @@ import { sessionSettingsFromRow } from "./agent-settings-from-row.ts";
 import { planHistoryAppend } from "./plan-history-append.ts";
 import type { SqlPort } from "./sql-port.ts";
 import { placeholders } from "./sql-tuples.ts";
-import { type AnswerRecord, type ClaimRecord, claimKeyOf, insertClaims, type NewClaim, selectAnswers, selectClaims, takeOverClaim } from "./claim-statements.ts";
+import { type AnswerRecord, type ClaimRecord, insertClaims, type NewClaim, selectAnswers, selectClaims, takeOverClaim } from "./claim-statements.ts";
 import { parseSqlDateTime, parseSqlJson, sqlDateTime } from "./sql-values.ts";
-import { randomHex } from "./random-hex.ts";
 import { uuidV7 } from "./uuid-v7.ts";
 
 /** How a claimed request's messages will be written: to an existing session or a new one. */
@@ -29,6 +28,8 @@ export interface SessionWrite {
 
 export interface StoreTicket extends InferenceTicket {
   readonly claimKey: string;
+  /** When the request was claimed (DATETIME(3) text): the inference row's created_at. */
+  readonly claimedAt: string;
   readonly session: SessionWrite;
 }
 
@@ -36,6 +37,13 @@ export interface BeginItem {
   readonly request: AgentRequest;
   readonly leaseMs: number;
   readonly wireForm: string;
+  /** SHA-256 of the request_id (claimKeyOf). */
+  readonly claimKey: string;
+  /**
+   * The claim's owner, made once per begin: when a batch fails after some of its claims were
+   * inserted (a MEMORY table has no rollback), the item's retry recognises its own claim.
+   */
+  readonly owner: string;
 }
 
 type SessionRow = Pick<
@@ -133,10 +141,11 @@ function planSession(request: AgentRequest, existing: SessionRow | undefined, ag
  */
 export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readonly BeginItem[], now: () => number): Promise<BeginOutcome[]> {
   const startedAt = now();
+  const claimedAt = sqlDateTime(new Date(startedAt));
   const claims = items.map((item) => ({
     requestId: item.request.request_id,
-    claimKey: claimKeyOf(item.request.request_id),
-    owner: randomHex(16),
+    claimKey: item.claimKey,
+    owner: item.owner,
     leaseUntil: sqlDateTime(new Date(startedAt + item.leaseMs)),
   }));
   const agentLookups = items.flatMap((item) => [item.request.agent, item.request.role].filter((name): name is string => Boolean(name)));
@@ -159,6 +168,7 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
     const ticket: StoreTicket = {
       requestId: request.request_id,
       claimKey: claim.claimKey,
+      claimedAt,
       inferenceId: uuidV7(),
       owner: claim.owner,
       request,

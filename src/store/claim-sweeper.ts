@@ -5,60 +5,84 @@ import { sqlDateTime } from "./sql-values.ts";
 export interface ClaimSweeperOptions {
   /** How long answered claims wait to be deleted together. */
   readonly intervalMs: number;
-  /** How often expired claims (of processes that died) are deleted too. */
+  /** How often claims whose lease ran out are deleted. */
   readonly expiredEveryMs: number;
   readonly now: () => number;
   readonly onError: (error: unknown) => void;
 }
 
 const maxKeysPerDelete = 1_000;
+/** Answered keys kept for another try after failed DELETEs; beyond, the oldest are left to expire. */
+const maxQueuedKeys = 100_000;
+/** An expired sweep asked for out of turn (the table is full) runs at most this often. */
+const minExpiredGapMs = 1_000;
 
 /**
- * Deletes the claims of answered requests, off the request's path: the stored answer guards a
- * request once written, so its claim only takes room in the claims table (MEMORY, bounded by
- * the server's max_heap_table_size). Keys gather for `intervalMs` and go in one DELETE; now
- * and then the claims whose lease ran out go too. A key lost to a crash or a failed DELETE
- * stays until its lease runs out.
+ * Keeps the claims table (MEMORY, bounded by the server's max_heap_table_size) small, off the
+ * request's path. The claims of answered requests (their stored answer guards them now) gather
+ * for `intervalMs` and go in one DELETE; a failed DELETE puts them back for the next sweep.
+ * Every `expiredEveryMs`, and at once when a claim found the table full, the claims whose lease
+ * ran out go too: those of processes that died, or of requests abandoned without an answer.
  */
 export class ClaimSweeper {
   private keys: string[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private lastExpiredSweep: number;
-  private running: Promise<void> | undefined;
+  private readonly expiredTimer: NodeJS.Timeout;
+  private lastExpiredSweep = Number.NEGATIVE_INFINITY;
+  private running: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly sql: SqlPort,
     private readonly options: ClaimSweeperOptions,
   ) {
-    this.lastExpiredSweep = options.now();
+    this.expiredTimer = setInterval(() => this.sweepExpired(), options.expiredEveryMs).unref();
   }
 
   answered(claimKey: string): void {
     this.keys.push(claimKey);
-    this.timer ??= setTimeout(() => void this.sweep(), this.options.intervalMs).unref();
+    this.timer ??= setTimeout(() => this.sweepAnswered(), this.options.intervalMs).unref();
   }
 
-  /** Deletes what is queued now (shutdown). */
-  async flush(): Promise<void> {
+  /** The claims table is full: delete the expired claims now rather than at the next interval. */
+  tableFull(): void {
+    if (this.options.now() - this.lastExpiredSweep >= minExpiredGapMs) this.sweepExpired();
+  }
+
+  /** Stops the timers and deletes what is queued (shutdown). */
+  async close(): Promise<void> {
+    clearInterval(this.expiredTimer);
+    this.sweepAnswered();
     await this.running;
-    await this.sweep();
   }
 
-  private sweep(): Promise<void> {
+  private sweepAnswered(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     const keys = this.keys.splice(0);
-    const now = this.options.now();
-    const expired = now - this.lastExpiredSweep >= this.options.expiredEveryMs;
-    if (expired) this.lastExpiredSweep = now;
-    const run = async () => {
+    if (keys.length === 0) return;
+    this.enqueue(async () => {
       for (let start = 0; start < keys.length; start += maxKeysPerDelete) {
-        await this.sql.execute(deleteClaims(keys.slice(start, start + maxKeysPerDelete)));
+        const chunk = keys.slice(start, start + maxKeysPerDelete);
+        try {
+          await this.sql.execute(deleteClaims(chunk));
+        } catch (error) {
+          this.keys.unshift(...keys.slice(start, start + maxQueuedKeys - this.keys.length));
+          throw error;
+        }
       }
-      if (expired) await this.sql.execute(deleteExpiredClaims(sqlDateTime(new Date(now))));
-    };
-    const running = run().catch(this.options.onError);
-    this.running = running;
-    return running;
+    });
+  }
+
+  private sweepExpired(): void {
+    const now = this.options.now();
+    this.lastExpiredSweep = now;
+    this.enqueue(async () => {
+      await this.sql.execute(deleteExpiredClaims(sqlDateTime(new Date(now))));
+    });
+  }
+
+  /** One sweep at a time, in order; a failure is reported, never thrown. */
+  private enqueue(run: () => Promise<void>): void {
+    this.running = this.running.then(run).catch(this.options.onError);
   }
 }

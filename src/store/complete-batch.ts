@@ -117,7 +117,7 @@ export async function completeBatch(sql: SqlPort, items: readonly CompleteItem[]
       response.error ?? null,
       sqlJson(response),
       item.wireForm,
-      at,
+      ticket.claimedAt,
       at,
     );
   }

@@ -4,11 +4,12 @@ import type { PrismaClient } from "../generated/prisma/client.ts";
 import { AgentCache } from "./agent-cache.ts";
 import { agentSettingsFromRow } from "./agent-settings-from-row.ts";
 import { beginBatch, type BeginItem, type StoreTicket } from "./begin-batch.ts";
-import { deleteClaim } from "./claim-statements.ts";
+import { claimKeyOf, deleteClaim } from "./claim-statements.ts";
 import { ClaimSweeper } from "./claim-sweeper.ts";
 import { completeBatch, type CompleteItem } from "./complete-batch.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { isConnectionFailure } from "./is-connection-failure.ts";
+import { randomHex } from "./random-hex.ts";
 import type { SqlPort } from "./sql-port.ts";
 import { storeUnavailable } from "./store-unavailable.ts";
 
@@ -92,9 +93,15 @@ export class PrismaInferenceStore implements InferenceStore {
 
   async begin(request: AgentRequest, options: { leaseMs: number; wireForm: string }): Promise<BeginOutcome> {
     this.checkReady();
+    const item = { request, leaseMs: options.leaseMs, wireForm: options.wireForm, claimKey: claimKeyOf(request.request_id), owner: randomHex(16) };
     try {
-      return await this.begins.submit({ request, leaseMs: options.leaseMs, wireForm: options.wireForm });
+      return await this.begins.submit(item);
     } catch (error) {
+      // The claim may have been written before the batch failed (MEMORY has no rollback):
+      // give it up, so the delivery's retry is not told the request is busy for a whole lease.
+      // Not when the database is unreachable: that DELETE would only queue for the pool.
+      if (!isConnectionFailure(error)) this.sql.execute(deleteClaim(item.claimKey, item.owner)).catch(() => undefined);
+      if (isTableFull(error)) this.sweeper.tableFull();
       throw storeUnavailable(error, "begin");
     }
   }
@@ -132,7 +139,12 @@ export class PrismaInferenceStore implements InferenceStore {
 
   async close(): Promise<void> {
     await Promise.all([this.begins.drain(), this.completions.drain()]);
-    await this.sweeper.flush();
+    await this.sweeper.close();
     await this.prisma.$disconnect();
   }
+}
+
+/** ER_RECORD_FILE_FULL: the MEMORY claims table reached max_heap_table_size. */
+function isTableFull(error: unknown): boolean {
+  return (error as { errno?: unknown } | null)?.errno === 1114;
 }

@@ -9,10 +9,12 @@ import type { AgentResponse } from "../../src/core/agent-response.ts";
 import type { BeginOutcome, InferenceTicket } from "../../src/core/inference-store.ts";
 import { claimKeyOf } from "../../src/store/claim-statements.ts";
 import { ClaimSweeper } from "../../src/store/claim-sweeper.ts";
+import { AgentCache } from "../../src/store/agent-cache.ts";
+import { beginBatch } from "../../src/store/begin-batch.ts";
 import { MariadbSql } from "../../src/store/mariadb-sql.ts";
 import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
 import { createInferenceStore } from "../../src/store/open-store.ts";
-import type { PrismaInferenceStore } from "../../src/store/prisma-inference-store.ts";
+import { PrismaInferenceStore } from "../../src/store/prisma-inference-store.ts";
 import { sqlDateTime } from "../../src/store/sql-values.ts";
 import { createPrismaClientWithPool } from "../../src/store/create-prisma-client.ts";
 import { createTestDatabase, queryTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -93,6 +95,7 @@ describe("claims in inference_claims", () => {
     const ticket = ticketOf(await store.begin(request("c-early"), { leaseMs: 60_000, wireForm: "bare" }));
     await complete(store, ticket, "stored");
     // Straight away: the sweeper has not run yet, the claim is there and ours.
+    expect((await claimRows("c-early")).map((row) => row.owner)).toEqual([ticket.owner]);
     expect(await store.begin(request("c-early"), { leaseMs: 60_000, wireForm: "bare" })).toEqual({ kind: "completed", response: answer("c-early", "stored") });
   });
 
@@ -114,10 +117,63 @@ describe("claims in inference_claims", () => {
     expect(await claimRows("c-busy")).toEqual([]);
   });
 
-  it("claims a request published twice in one batch once", async () => {
+  it("claims a request that comes twice in one batch (one statement) once", async () => {
+    await withSql(async (sql) => {
+      const items = ["o1", "o2", "o3"].map((owner) => ({ request: request("c-twice"), leaseMs: 60_000, wireForm: "bare", claimKey: claimKeyOf("c-twice"), owner }));
+      const outcomes = await beginBatch(sql, new AgentCache(async () => [], 1_000), items, () => clock);
+      expect(outcomes.map((outcome) => outcome.kind)).toEqual(["claimed", "busy", "busy"]);
+      expect((await claimRows("c-twice")).map((row) => row.owner)).toEqual(["o1"]);
+    });
+  });
+
+  it("recognises its own claim when a batch is tried again", async () => {
+    await withSql(async (sql) => {
+      const item = { request: request("c-retry"), leaseMs: 60_000, wireForm: "bare", claimKey: claimKeyOf("c-retry"), owner: "mine" };
+      const agents = new AgentCache(async () => [], 1_000);
+      expect((await beginBatch(sql, agents, [item], () => clock))[0]?.kind).toBe("claimed");
+      // The batch failed after its INSERT (say, a session read): the retry finds the claim it wrote.
+      expect((await beginBatch(sql, agents, [item], () => clock))[0]?.kind).toBe("claimed");
+      expect((await beginBatch(sql, agents, [{ ...item, owner: "other" }], () => clock))[0]?.kind).toBe("busy");
+    });
+  });
+
+  it("gives its claim up when begin fails after writing it", async () => {
+    await withSql(async (sql) => {
+      const { prisma } = createPrismaClientWithPool(database.url, { connectionLimit: 1 });
+      const failingSessions = {
+        execute: sql.execute.bind(sql),
+        transaction: sql.transaction.bind(sql),
+        query: <Row>(statement: { sql: string; values: readonly unknown[] }): Promise<Row[]> =>
+          statement.sql.includes("FROM sessions") ? Promise.reject(new Error("session read failed")) : sql.query<Row>(statement),
+      };
+      const store = new PrismaInferenceStore(prisma, failingSessions, { maxBatch: 10, maxConcurrentBatches: 1, agentCacheTtlMs: 1_000, now: () => clock });
+      try {
+        const looped = agentRequestSchema.parse({ request_id: "c-fails", loop_id: "loop-c-fails", model: "m", messages: [{ role: "user", content: "x" }] });
+        await expect(store.begin(looped, { leaseMs: 60_000, wireForm: "bare" })).rejects.toMatchObject({ code: "E_STORE_UNAVAILABLE" });
+        await expect.poll(async () => (await claimRows("c-fails")).length, { timeout: 2_000 }).toBe(0);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  it("lets one of two processes take an expired lease over", async () => {
+    const first = openStore();
+    ticketOf(await first.begin(request("c-race"), { leaseMs: 1_000, wireForm: "bare" }));
+    clock += 2_000;
+    const [a, b] = await Promise.all([openStore(), openStore()].map((store) => store.begin(request("c-race"), { leaseMs: 1_000, wireForm: "bare" })));
+    expect([a?.kind, b?.kind].sort()).toEqual(["busy", "claimed"]);
+    const winner = a?.kind === "claimed" ? a : b;
+    expect((await claimRows("c-race")).map((row) => row.owner)).toEqual([ticketOf(winner as BeginOutcome).owner]);
+  });
+
+  it("tells request ids apart byte for byte: case and trailing spaces make another request", async () => {
     const store = openStore();
-    const outcomes = await Promise.all([0, 1, 2].map(() => store.begin(request("c-twice"), { leaseMs: 60_000, wireForm: "bare" })));
-    expect(outcomes.map((outcome) => outcome.kind).sort()).toEqual(["busy", "busy", "claimed"]);
+    for (const id of ["Case-Id", "case-id", "case-id "]) {
+      const ticket = ticketOf(await store.begin(request(id), { leaseMs: 60_000, wireForm: "bare" }));
+      expect(await complete(store, ticket, `answer to ${JSON.stringify(id)}`)).toEqual({ response: answer(id, `answer to ${JSON.stringify(id)}`), answeredBefore: false });
+    }
+    expect(await store.begin(request("case-id"), { leaseMs: 60_000, wireForm: "bare" })).toEqual({ kind: "completed", response: answer("case-id", 'answer to "case-id"') });
   });
 
   it("publishes the first stored answer when the claims were lost and a second process answered too", async () => {
@@ -169,39 +225,96 @@ describe("claims in inference_claims", () => {
   });
 });
 
+async function withSql(run: (sql: MariadbSql) => Promise<void>): Promise<void> {
+  const { prisma, pool } = createPrismaClientWithPool(database.url, { connectionLimit: 2 });
+  try {
+    await run(new MariadbSql(pool));
+  } finally {
+    await prisma.$disconnect();
+  }
+}
 function sessionOf(ticket: InferenceTicket): string {
   return (ticket as InferenceTicket & { session: { id: string } }).session.id;
 }
 
 describe("ClaimSweeper", () => {
-  it("deletes answered claims in one go and, when due, every expired claim, and keeps live ones", async () => {
-    const { prisma, pool } = createPrismaClientWithPool(database.url, { connectionLimit: 2 });
-    const sql = new MariadbSql(pool);
-    let now = Date.parse("2030-01-01T00:00:00Z");
-    const errors: unknown[] = [];
-    const sweeper = new ClaimSweeper(sql, { intervalMs: 20, expiredEveryMs: 1_000, now: () => now, onError: (error) => errors.push(error) });
-    try {
-      const claim = (id: string, leaseUntil: number) =>
-        queryTestDatabase(database.url, "INSERT INTO inference_claims (claim_key, owner, lease_until) VALUES (UNHEX(?), 'o', ?)", [claimKeyOf(id), sqlDateTime(new Date(leaseUntil))]);
-      await claim("s-answered-1", now + 60_000);
-      await claim("s-answered-2", now + 60_000);
-      await claim("s-live", now + 60_000);
-      await claim("s-expired", now + 500);
+  const claim = (id: string, leaseUntil: number) =>
+    queryTestDatabase(database.url, "INSERT INTO inference_claims (claim_key, owner, lease_until) VALUES (UNHEX(?), 'o', ?)", [claimKeyOf(id), sqlDateTime(new Date(leaseUntil))]);
 
-      sweeper.answered(claimKeyOf("s-answered-1"));
-      sweeper.answered(claimKeyOf("s-answered-2"));
-      await expect.poll(async () => (await claimRows("s-answered-2")).length, { timeout: 2_000 }).toBe(0);
-      expect(await claimRows("s-answered-1")).toEqual([]);
-      expect(await claimRows("s-expired")).toHaveLength(1); // not due yet
 
-      now += 1_000;
-      sweeper.answered(claimKeyOf("s-none"));
-      await sweeper.flush();
-      expect(await claimRows("s-expired")).toEqual([]);
-      expect(await claimRows("s-live")).toHaveLength(1);
-      expect(errors).toEqual([]);
-    } finally {
-      await prisma.$disconnect();
-    }
+
+  it("deletes answered claims together, expired ones on its own interval, and keeps live ones", async () => {
+    await withSql(async (sql) => {
+      let now = Date.parse("2030-01-01T00:00:00Z");
+      const errors: unknown[] = [];
+      const sweeper = new ClaimSweeper(sql, { intervalMs: 20, expiredEveryMs: 200, now: () => now, onError: (error) => errors.push(error) });
+      try {
+        await claim("s-answered-1", now + 60_000);
+        await claim("s-answered-2", now + 60_000);
+        await claim("s-live", now + 60_000);
+        await claim("s-expired", now + 500);
+
+        sweeper.answered(claimKeyOf("s-answered-1"));
+        sweeper.answered(claimKeyOf("s-answered-2"));
+        await expect.poll(async () => (await claimRows("s-answered-2")).length, { timeout: 2_000 }).toBe(0);
+        expect(await claimRows("s-answered-1")).toEqual([]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await claimRows("s-expired")).toHaveLength(1); // its lease still runs
+
+        // No answers from here on: the interval alone deletes what expired.
+        now += 1_000;
+        await expect.poll(async () => (await claimRows("s-expired")).length, { timeout: 2_000 }).toBe(0);
+        expect(await claimRows("s-live")).toHaveLength(1);
+        expect(errors).toEqual([]);
+      } finally {
+        await sweeper.close();
+      }
+    });
+  });
+
+  it("sweeps expired claims at once when the table is full, and tries a failed DELETE again", async () => {
+    await withSql(async (sql) => {
+      const now = Date.parse("2030-02-01T00:00:00Z");
+      const errors: unknown[] = [];
+      let failNext = true;
+      const flaky = {
+        ...sql,
+        query: sql.query.bind(sql),
+        transaction: sql.transaction.bind(sql),
+        execute: (statement: Parameters<MariadbSql["execute"]>[0]) => {
+          if (failNext && statement.sql.startsWith("DELETE FROM inference_claims WHERE claim_key IN")) {
+            failNext = false;
+            return Promise.reject(new Error("connection lost"));
+          }
+          return sql.execute(statement);
+        },
+      };
+      const sweeper = new ClaimSweeper(flaky, { intervalMs: 20, expiredEveryMs: 3_600_000, now: () => now, onError: (error) => errors.push(error) });
+      try {
+        await claim("f-expired", now - 1);
+        sweeper.tableFull();
+        await expect.poll(async () => (await claimRows("f-expired")).length, { timeout: 2_000 }).toBe(0);
+
+        await claim("f-answered-1", now + 60_000);
+        await claim("f-answered-2", now + 60_000);
+        sweeper.answered(claimKeyOf("f-answered-1"));
+        await expect.poll(() => errors.length, { timeout: 2_000 }).toBe(1);
+        expect(await claimRows("f-answered-1")).toHaveLength(1); // the DELETE failed
+        sweeper.answered(claimKeyOf("f-answered-2"));
+        await expect.poll(async () => (await claimRows("f-answered-1")).length + (await claimRows("f-answered-2")).length, { timeout: 2_000 }).toBe(0);
+      } finally {
+        await sweeper.close();
+      }
+    });
+  });
+
+  it("deletes what is queued when it closes", async () => {
+    await withSql(async (sql) => {
+      const sweeper = new ClaimSweeper(sql, { intervalMs: 60_000, expiredEveryMs: 3_600_000, now: Date.now, onError: () => undefined });
+      await claim("q-answered", Date.now() + 60_000);
+      sweeper.answered(claimKeyOf("q-answered"));
+      await sweeper.close();
+      expect(await claimRows("q-answered")).toEqual([]);
+    });
   });
 });
