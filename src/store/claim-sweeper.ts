@@ -9,6 +9,8 @@ export interface ClaimSweeperOptions {
   readonly expiredEveryMs: number;
   readonly now: () => number;
   readonly onError: (error: unknown) => void;
+  /** How long close() waits for the last DELETE (a database that does not answer must not hold shutdown). */
+  readonly closeWaitMs?: number;
 }
 
 const maxKeysPerDelete = 1_000;
@@ -48,11 +50,17 @@ export class ClaimSweeper {
     if (this.options.now() - this.lastExpiredSweep >= minExpiredGapMs) this.sweepExpired();
   }
 
-  /** Stops the timers and deletes what is queued (shutdown). */
+  /**
+   * Stops the timers and deletes what is queued (shutdown), waiting at most `closeWaitMs`
+   * (2 s by default): claims not deleted by then expire with their lease.
+   */
   async close(): Promise<void> {
     clearInterval(this.expiredTimer);
     this.sweepAnswered();
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.closeWaitMs ?? 2_000)));
+    await Promise.race([this.running, waited]);
+    clearTimeout(timer);
   }
 
   private sweepAnswered(): void {
