@@ -49,7 +49,7 @@ async function measure(databaseUrl: string, variant: string, maxBatch: number) {
   let sequence = 0;
   const one = async () => {
     const id = `${variant}-${tag}-${++sequence}`;
-    const begun = await store.begin(request(id), { leaseMs: 60_000, wireForm: "bare" });
+    const begun = await store.begin(request(id), { leaseMs: 60_000 });
     if (begun.kind !== "claimed") throw new Error(`${id}: ${begun.kind}`);
     await store.complete({ ticket: begun.ticket, response: response(id), wireForm: "bare", costPerMillion: { input: 0, output: 0 } });
   };

@@ -42,7 +42,7 @@ export interface StoredAnswer {
  * E_STORE_UNAVAILABLE; the door then hands the delivery back for later.
  */
 export interface InferenceStore {
-  begin(request: AgentRequest, options: { readonly leaseMs: number; readonly wireForm: string }): Promise<BeginOutcome>;
+  begin(request: AgentRequest, options: { readonly leaseMs: number }): Promise<BeginOutcome>;
   /** Writes the outcome; resolves with the answer to publish (see StoredAnswer). */
   complete(input: CompleteInput): Promise<StoredAnswer>;
   /** Gives up a claim (shutdown) so another process may take the request at once. */

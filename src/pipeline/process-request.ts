@@ -59,7 +59,7 @@ export async function processRequest(dependencies: ProcessDependencies, request:
   const leaseEndsAt = pipeline.now() + leaseMs;
   let begun;
   try {
-    begun = await store.begin(request, { leaseMs, wireForm: options.wireForm });
+    begun = await store.begin(request, { leaseMs });
   } catch (error) {
     return storeTrouble(dependencies, error, "store_unavailable");
   }

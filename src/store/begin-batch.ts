@@ -36,7 +36,6 @@ export interface StoreTicket extends InferenceTicket {
 export interface BeginItem {
   readonly request: AgentRequest;
   readonly leaseMs: number;
-  readonly wireForm: string;
   /** SHA-256 of the request_id (claimKeyOf). */
   readonly claimKey: string;
   /**

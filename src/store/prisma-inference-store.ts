@@ -91,9 +91,9 @@ export class PrismaInferenceStore implements InferenceStore {
     if (this.pending) throw storeUnavailable(new Error("migrations have not been applied yet"), "open");
   }
 
-  async begin(request: AgentRequest, options: { leaseMs: number; wireForm: string }): Promise<BeginOutcome> {
+  async begin(request: AgentRequest, options: { leaseMs: number }): Promise<BeginOutcome> {
     this.checkReady();
-    const item = { request, leaseMs: options.leaseMs, wireForm: options.wireForm, claimKey: claimKeyOf(request.request_id), owner: randomHex(16) };
+    const item = { request, leaseMs: options.leaseMs, claimKey: claimKeyOf(request.request_id), owner: randomHex(16) };
     try {
       return await this.begins.submit(item);
     } catch (error) {

@@ -75,7 +75,7 @@ async function storedRows(requestId: string) {
 describe("claims in inference_claims", () => {
   it("claims a new request without writing an inference row, stores the answer, then deletes the claim", async () => {
     const store = openStore();
-    const ticket = ticketOf(await store.begin(request("c-new"), { leaseMs: 60_000, wireForm: "bare" }));
+    const ticket = ticketOf(await store.begin(request("c-new"), { leaseMs: 60_000 }));
     expect(await claimRows("c-new")).toEqual([{ owner: ticket.owner, lease_until: sqlDateTime(new Date(clock + 60_000)) }]);
     expect(await storedRows("c-new")).toEqual([]);
 
@@ -86,28 +86,28 @@ describe("claims in inference_claims", () => {
     await expect.poll(async () => (await claimRows("c-new")).length, { timeout: 2_000 }).toBe(0);
 
     // Answered now: a new begin finds the stored answer and claims nothing.
-    expect(await store.begin(request("c-new"), { leaseMs: 60_000, wireForm: "bare" })).toEqual({ kind: "completed", response: answer("c-new", "first") });
+    expect(await store.begin(request("c-new"), { leaseMs: 60_000 })).toEqual({ kind: "completed", response: answer("c-new", "first") });
     expect(await claimRows("c-new")).toEqual([]);
   });
 
   it("answers from the store while an answered request's claim is still there", async () => {
     const store = openStore();
-    const ticket = ticketOf(await store.begin(request("c-early"), { leaseMs: 60_000, wireForm: "bare" }));
+    const ticket = ticketOf(await store.begin(request("c-early"), { leaseMs: 60_000 }));
     await complete(store, ticket, "stored");
     // Straight away: the sweeper has not run yet, the claim is there and ours.
     expect((await claimRows("c-early")).map((row) => row.owner)).toEqual([ticket.owner]);
-    expect(await store.begin(request("c-early"), { leaseMs: 60_000, wireForm: "bare" })).toEqual({ kind: "completed", response: answer("c-early", "stored") });
+    expect(await store.begin(request("c-early"), { leaseMs: 60_000 })).toEqual({ kind: "completed", response: answer("c-early", "stored") });
   });
 
   it("reports a request busy while another owner's lease runs, then takes an expired lease over", async () => {
     const first = openStore();
     const second = openStore();
-    const held = ticketOf(await first.begin(request("c-busy"), { leaseMs: 5_000, wireForm: "bare" }));
-    const busy = await second.begin(request("c-busy"), { leaseMs: 5_000, wireForm: "bare" });
+    const held = ticketOf(await first.begin(request("c-busy"), { leaseMs: 5_000 }));
+    const busy = await second.begin(request("c-busy"), { leaseMs: 5_000 });
     expect(busy).toEqual({ kind: "busy", retryAfterMs: 5_100 });
 
     clock += 6_000;
-    const taken = ticketOf(await second.begin(request("c-busy"), { leaseMs: 5_000, wireForm: "bare" }));
+    const taken = ticketOf(await second.begin(request("c-busy"), { leaseMs: 5_000 }));
     expect(taken.owner).not.toBe(held.owner);
     expect((await claimRows("c-busy")).map((row) => row.owner)).toEqual([taken.owner]);
     // The old owner, back from the dead, cannot give away a claim that is no longer its own.
@@ -119,7 +119,7 @@ describe("claims in inference_claims", () => {
 
   it("claims a request that comes twice in one batch (one statement) once", async () => {
     await withSql(async (sql) => {
-      const items = ["o1", "o2", "o3"].map((owner) => ({ request: request("c-twice"), leaseMs: 60_000, wireForm: "bare", claimKey: claimKeyOf("c-twice"), owner }));
+      const items = ["o1", "o2", "o3"].map((owner) => ({ request: request("c-twice"), leaseMs: 60_000, claimKey: claimKeyOf("c-twice"), owner }));
       const outcomes = await beginBatch(sql, new AgentCache(async () => [], 1_000), items, () => clock);
       expect(outcomes.map((outcome) => outcome.kind)).toEqual(["claimed", "busy", "busy"]);
       expect((await claimRows("c-twice")).map((row) => row.owner)).toEqual(["o1"]);
@@ -128,7 +128,7 @@ describe("claims in inference_claims", () => {
 
   it("recognises its own claim when a batch is tried again", async () => {
     await withSql(async (sql) => {
-      const item = { request: request("c-retry"), leaseMs: 60_000, wireForm: "bare", claimKey: claimKeyOf("c-retry"), owner: "mine" };
+      const item = { request: request("c-retry"), leaseMs: 60_000, claimKey: claimKeyOf("c-retry"), owner: "mine" };
       const agents = new AgentCache(async () => [], 1_000);
       expect((await beginBatch(sql, agents, [item], () => clock))[0]?.kind).toBe("claimed");
       // The batch failed after its INSERT (say, a session read): the retry finds the claim it wrote.
@@ -149,7 +149,7 @@ describe("claims in inference_claims", () => {
       const store = new PrismaInferenceStore(prisma, failingSessions, { maxBatch: 10, maxConcurrentBatches: 1, agentCacheTtlMs: 1_000, now: () => clock });
       try {
         const looped = agentRequestSchema.parse({ request_id: "c-fails", loop_id: "loop-c-fails", model: "m", messages: [{ role: "user", content: "x" }] });
-        await expect(store.begin(looped, { leaseMs: 60_000, wireForm: "bare" })).rejects.toMatchObject({ code: "E_STORE_UNAVAILABLE" });
+        await expect(store.begin(looped, { leaseMs: 60_000 })).rejects.toMatchObject({ code: "E_STORE_UNAVAILABLE" });
         await expect.poll(async () => (await claimRows("c-fails")).length, { timeout: 2_000 }).toBe(0);
       } finally {
         await store.close();
@@ -159,9 +159,9 @@ describe("claims in inference_claims", () => {
 
   it("lets one of two processes take an expired lease over", async () => {
     const first = openStore();
-    ticketOf(await first.begin(request("c-race"), { leaseMs: 1_000, wireForm: "bare" }));
+    ticketOf(await first.begin(request("c-race"), { leaseMs: 1_000 }));
     clock += 2_000;
-    const [a, b] = await Promise.all([openStore(), openStore()].map((store) => store.begin(request("c-race"), { leaseMs: 1_000, wireForm: "bare" })));
+    const [a, b] = await Promise.all([openStore(), openStore()].map((store) => store.begin(request("c-race"), { leaseMs: 1_000 })));
     expect([a?.kind, b?.kind].sort()).toEqual(["busy", "claimed"]);
     const winner = a?.kind === "claimed" ? a : b;
     expect((await claimRows("c-race")).map((row) => row.owner)).toEqual([ticketOf(winner as BeginOutcome).owner]);
@@ -170,19 +170,19 @@ describe("claims in inference_claims", () => {
   it("tells request ids apart byte for byte: case and trailing spaces make another request", async () => {
     const store = openStore();
     for (const id of ["Case-Id", "case-id", "case-id "]) {
-      const ticket = ticketOf(await store.begin(request(id), { leaseMs: 60_000, wireForm: "bare" }));
+      const ticket = ticketOf(await store.begin(request(id), { leaseMs: 60_000 }));
       expect(await complete(store, ticket, `answer to ${JSON.stringify(id)}`)).toEqual({ response: answer(id, `answer to ${JSON.stringify(id)}`), answeredBefore: false });
     }
-    expect(await store.begin(request("case-id"), { leaseMs: 60_000, wireForm: "bare" })).toEqual({ kind: "completed", response: answer("case-id", 'answer to "case-id"') });
+    expect(await store.begin(request("case-id"), { leaseMs: 60_000 })).toEqual({ kind: "completed", response: answer("case-id", 'answer to "case-id"') });
   });
 
   it("publishes the first stored answer when the claims were lost and a second process answered too", async () => {
     const first = openStore();
     const second = openStore();
-    const early = ticketOf(await first.begin(request("c-lost"), { leaseMs: 60_000, wireForm: "bare" }));
+    const early = ticketOf(await first.begin(request("c-lost"), { leaseMs: 60_000 }));
     // What a restart of the database does to a MEMORY table.
     await queryTestDatabase(database.url, "DELETE FROM inference_claims");
-    const late = ticketOf(await second.begin(request("c-lost"), { leaseMs: 60_000, wireForm: "bare" }));
+    const late = ticketOf(await second.begin(request("c-lost"), { leaseMs: 60_000 }));
 
     expect(await complete(second, late, "second")).toEqual({ response: answer("c-lost", "second"), answeredBefore: false });
     expect(await complete(first, early, "first")).toEqual({ response: answer("c-lost", "second"), answeredBefore: true });
@@ -199,7 +199,7 @@ describe("claims in inference_claims", () => {
 
   it("treats an outcome written twice by its own claim (a lost reply) as stored", async () => {
     const store = openStore();
-    const ticket = ticketOf(await store.begin(request("c-again"), { leaseMs: 60_000, wireForm: "bare" }));
+    const ticket = ticketOf(await store.begin(request("c-again"), { leaseMs: 60_000 }));
     await complete(store, ticket, "once");
     expect(await complete(store, ticket, "once")).toEqual({ response: answer("c-again", "once"), answeredBefore: false });
     expect(await storedRows("c-again")).toHaveLength(1);
@@ -215,7 +215,7 @@ describe("claims in inference_claims", () => {
          SELECT UNHEX(SHA2(seq, 256)), 'filler', '2999-01-01 00:00:00.000' FROM seq_1_to_100000`,
     ).catch((error: unknown) => expect((error as { errno?: number }).errno).toBe(1114));
     try {
-      await expect(store.begin(request("c-full"), { leaseMs: 60_000, wireForm: "bare" })).rejects.toMatchObject({
+      await expect(store.begin(request("c-full"), { leaseMs: 60_000 })).rejects.toMatchObject({
         code: "E_STORE_UNAVAILABLE",
         message: expect.stringMatching(/inference_claims' is full/),
       });
