@@ -9,7 +9,7 @@ import { sessionSettingsFromRow } from "./agent-settings-from-row.ts";
 import { planHistoryAppend } from "./plan-history-append.ts";
 import type { SqlPort } from "./sql-port.ts";
 import { placeholders } from "./sql-tuples.ts";
-import { type AnswerRecord, type ClaimRecord, insertClaims, type NewClaim, selectAnswers, selectClaims, takeOverClaim } from "./claim-statements.ts";
+import { answerOf, type AnswerRecord, type ClaimRecord, insertClaims, type NewClaim, selectAnswers, selectClaims, takeOverClaim } from "./claim-statements.ts";
 import { parseSqlDateTime, parseSqlJson, sqlDateTime } from "./sql-values.ts";
 import { uuidV7 } from "./uuid-v7.ts";
 
@@ -192,7 +192,7 @@ async function loadContested(sql: SqlPort, claims: readonly NewClaim[]): Promise
     sql.query<ClaimRecord>(selectClaims(claims.map((claim) => claim.claimKey))),
   ]);
   return {
-    answers: new Map(answers.map((record) => [record.request_id, parseSqlJson<AgentResponse>(record.response) as AgentResponse])),
+    answers: new Map(answers.map((record) => [record.request_id, answerOf(record)])),
     claims: new Map(records.map((record) => [record.claim_key, { owner: record.owner, leaseUntil: parseSqlDateTime(record.lease_until) }])),
   };
 }

@@ -1,6 +1,8 @@
 import { hash } from "node:crypto";
+import type { AgentResponse } from "../core/agent-response.ts";
 import type { SqlStatement } from "./sql-port.ts";
 import { placeholders } from "./sql-tuples.ts";
+import { parseSqlJson } from "./sql-values.ts";
 
 /**
  * The statements on `inference_claims`, the MEMORY table of requests being worked on (see the
@@ -43,9 +45,14 @@ export interface ClaimRecord {
   readonly lease_until: string;
 }
 
+/** `UNHEX(?),…` — an `IN (…)` list of `count` hex keys. */
+function keyPlaceholders(count: number): string {
+  return `${"UNHEX(?),".repeat(count - 1)}UNHEX(?)`;
+}
+
 export function selectClaims(claimKeys: readonly string[]): SqlStatement {
   return {
-    sql: `SELECT LOWER(HEX(claim_key)) AS claim_key, owner, lease_until FROM inference_claims WHERE claim_key IN (${"UNHEX(?),".repeat(claimKeys.length - 1)}UNHEX(?))`,
+    sql: `SELECT LOWER(HEX(claim_key)) AS claim_key, owner, lease_until FROM inference_claims WHERE claim_key IN (${keyPlaceholders(claimKeys.length)})`,
     values: claimKeys,
   };
 }
@@ -55,6 +62,11 @@ export interface AnswerRecord {
   readonly id: string;
   readonly request_id: string;
   readonly response: unknown;
+}
+
+/** The response a stored answer holds. */
+export function answerOf(record: AnswerRecord): AgentResponse {
+  return parseSqlJson<AgentResponse>(record.response) as AgentResponse;
 }
 
 export function selectAnswers(requestIds: readonly string[]): SqlStatement {
@@ -73,7 +85,7 @@ export function deleteClaim(claimKey: string, owner: string): SqlStatement {
 
 /** Claims of answered requests: the stored answer guards them now. */
 export function deleteClaims(claimKeys: readonly string[]): SqlStatement {
-  return { sql: `DELETE FROM inference_claims WHERE claim_key IN (${"UNHEX(?),".repeat(claimKeys.length - 1)}UNHEX(?))`, values: claimKeys };
+  return { sql: `DELETE FROM inference_claims WHERE claim_key IN (${keyPlaceholders(claimKeys.length)})`, values: claimKeys };
 }
 
 /** Claims whose lease ran out (their owner is gone, or never came back to delete them). */

@@ -1,12 +1,11 @@
 import type { ChatMessage } from "../core/agent-request.ts";
-import type { AgentResponse } from "../core/agent-response.ts";
 import type { CompleteInput, StoredAnswer } from "../core/inference-store.ts";
-import { type AnswerRecord, selectAnswers } from "./claim-statements.ts";
+import { answerOf, type AnswerRecord, selectAnswers } from "./claim-statements.ts";
 import type { StoreTicket } from "./begin-batch.ts";
 import { extendHistoryHash } from "./history-hash.ts";
 import type { SqlPort, SqlStatement } from "./sql-port.ts";
 import { tuples } from "./sql-tuples.ts";
-import { parseSqlJson, sqlDateTime, sqlJson } from "./sql-values.ts";
+import { sqlDateTime, sqlJson } from "./sql-values.ts";
 import { uuidV7 } from "./uuid-v7.ts";
 
 export interface CompleteItem extends CompleteInput {
@@ -158,6 +157,5 @@ function isDuplicateKey(error: unknown): boolean {
 async function storedAnswer(sql: SqlPort, item: CompleteItem): Promise<StoredAnswer | undefined> {
   const [record] = await sql.query<AnswerRecord>(selectAnswers([item.ticket.requestId]));
   if (!record) return undefined;
-  const response = parseSqlJson<AgentResponse>(record.response) as AgentResponse;
-  return { response, answeredBefore: record.id !== item.ticket.inferenceId };
+  return { response: answerOf(record), answeredBefore: record.id !== item.ticket.inferenceId };
 }

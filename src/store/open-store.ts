@@ -24,7 +24,7 @@ export async function openStore(
     maxBatch: config.max_batch,
     maxConcurrentBatches: config.max_concurrent_batches,
     agentCacheTtlMs: config.agent_cache_ttl,
-    onClaimSweepError: (error) => logger.warn({ err: (error as Error).message }, "could not delete answered or expired claims; they go once their lease runs out"),
+    onClaimSweepError: (error) => logger.warn({ err: (error as Error).message }, "could not delete answered or expired claims; trying again at the next sweep"),
     ...(onBatch ? { onBatch } : {}),
   });
   if (!config.migrate_on_start) return store;

@@ -31,8 +31,8 @@ const expiredClaimSweepMs = 60_000;
 /**
  * Persistence in MySQL, with natural group commit on both hot-path operations so a busy
  * process pays a few round trips per batch rather than per request. Claims live in a MEMORY
- * table (claim-statements.ts); an answered request's claim is deleted later, in bulk. The hot-path statements
- * go straight to the driver pool under Prisma (`sql`: Prisma's query building cost more CPU
+ * table (claim-statements.ts); an answered request's claim is deleted later, in bulk. The
+ * hot-path statements go straight to the driver pool under Prisma (`sql`: Prisma's query building cost more CPU
  * than the rest of the request, see bench/results/profile-notes.md); agents load through Prisma.
  */
 export class PrismaInferenceStore implements InferenceStore {
