@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly profileAlloc: boolean;
   /** Also alternate a modelbus run with persistence off (diagnostic). */
   readonly withNostore: boolean;
+  /** Also alternate the floor's loop writing through modelbus's store (diagnostic). */
+  readonly withFloorstore: boolean;
   /**
    * Floor and modelbus run compiled (dist/, built at the start) with plain node, as production does;
    * `--tsx` runs their sources under tsx instead. `--profile` keeps tsx: its summary attributes
@@ -73,6 +75,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     profileMs: seconds("--profile-seconds", 20, 8),
     profileSut: argv.includes("--profile-floor") ? "floor" : "modelbus",
     withNostore: argv.includes("--with-nostore"),
+    withFloorstore: argv.includes("--with-floorstore"),
     profileRate: numberFlag(argv, "--profile-rate"),
     profileAlloc: argv.includes("--profile-alloc"),
     compiledChildren: !argv.includes("--tsx") && !profile,

@@ -48,6 +48,7 @@ async function main(): Promise<number> {
         "modelbus",
         ...(httpStatus?.available ? (["http"] as const) : []),
         ...(options.withNostore ? (["nostore"] as const) : []),
+        ...(options.withFloorstore ? (["floorstore"] as const) : []),
       ];
       for (const kind of order) {
         const { result, httpProbe } = await runSut(context, kind, repeat, { probeHttp: kind === "modelbus" && httpStatus === undefined });

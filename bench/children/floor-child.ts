@@ -2,8 +2,12 @@
 import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, nanos } from "@nats-io/transport-node";
 import mariadb from "mariadb";
+import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
+import { createInferenceStore } from "../../src/store/open-store.ts";
 import { FloorBatcher, floorTableDdl } from "../floor/floor-batcher.ts";
 import { FloorLoop } from "../floor/floor-loop.ts";
+import type { FloorStorage } from "../floor/floor-storage.ts";
+import { ModelbusStoreStorage } from "../floor/modelbus-store-storage.ts";
 import { readChildOptions, serveChild } from "./child-runtime.ts";
 
 export interface FloorChildOptions {
@@ -18,6 +22,28 @@ export interface FloorChildOptions {
   readonly maxBatch: number;
   readonly maxConcurrentBatches: number;
   readonly connectionLimit: number;
+  /**
+   * "modelbus-store": modelbus's own store (migrated database at `databaseUrl`) instead of the
+   * floor's one-row batched insert — the "floorstore" diagnostic (--with-floorstore).
+   */
+  readonly storage: "batched-insert" | "modelbus-store";
+  readonly databaseUrl: string;
+}
+
+async function openStorage(options: FloorChildOptions): Promise<{ storage: FloorStorage; counters: () => Record<string, number>; close: () => Promise<void> }> {
+  if (options.storage === "modelbus-store") {
+    await applyMigrations({ databaseUrl: options.databaseUrl });
+    const store = createInferenceStore(options.databaseUrl, options.connectionLimit, {
+      maxBatch: options.maxBatch,
+      maxConcurrentBatches: options.maxConcurrentBatches,
+      agentCacheTtlMs: 30_000,
+    });
+    return { storage: new ModelbusStoreStorage(store, "bench"), counters: () => ({}), close: () => store.close() };
+  }
+  const pool = mariadb.createPool({ ...options.database, connectionLimit: options.connectionLimit });
+  await pool.query(floorTableDdl);
+  const batcher = new FloorBatcher(pool, options.maxBatch, options.maxConcurrentBatches);
+  return { storage: batcher, counters: () => ({ batches: batcher.batches, rows: batcher.rows }), close: () => pool.end() };
 }
 
 serveChild(async () => {
@@ -44,9 +70,7 @@ serveChild(async () => {
     max_deliver: 5,
     max_ack_pending: 1_000,
   });
-  const pool = mariadb.createPool({ ...options.database, connectionLimit: options.connectionLimit });
-  await pool.query(floorTableDdl);
-  const batcher = new FloorBatcher(pool, options.maxBatch, options.maxConcurrentBatches);
+  const storage = await openStorage(options);
   const loop = new FloorLoop({
     nats,
     consumer: await jetstream(nats).consumers.get(options.stream, options.consumer),
@@ -54,16 +78,16 @@ serveChild(async () => {
     concurrency: options.concurrency,
     chatUrl: `${options.mockUrl.replace(/\/+$/, "")}/chat/completions`,
     model: options.model,
-    batcher,
+    storage: storage.storage,
   });
   await loop.start();
   return {
     info: { stream: options.stream },
-    counters: () => ({ batches: batcher.batches, rows: batcher.rows, failures: loop.failures }),
+    counters: () => ({ ...storage.counters(), failures: loop.failures }),
     stop: async () => {
       await loop.stop();
       await nats.drain();
-      await pool.end();
+      await storage.close();
     },
   };
 });

@@ -6,8 +6,12 @@ import type { FloorChildOptions } from "./floor-child.ts";
 import type { ModelbusChildOptions } from "./modelbus-child.ts";
 import { BenchChild } from "./spawn-child.ts";
 
-/** "nostore" is modelbus with persistence off: a diagnostic run (--with-nostore) that splits the store's cost from the rest. */
-export type SutKind = "floor" | "modelbus" | "http" | "nostore";
+/**
+ * Two diagnostic runs bracket the store's share of modelbus's cost: "nostore" is modelbus with
+ * persistence off (--with-nostore); "floorstore" is the floor's loop writing through modelbus's
+ * own store instead of its one-row insert (--with-floorstore).
+ */
+export type SutKind = "floor" | "modelbus" | "http" | "nostore" | "floorstore";
 
 export const benchApiKey = "bench-api-key";
 
@@ -27,7 +31,7 @@ export async function startSut(
   nodeFlags: readonly string[] = [],
 ): Promise<{ child: BenchChild; info: Record<string, unknown> }> {
   const compiled = options.compiledChildren ?? false;
-  if (kind === "floor") {
+  if (kind === "floor" || kind === "floorstore") {
     const floor: FloorChildOptions = {
       natsUrl,
       database: { ...serverParts(), database: names.database },
@@ -38,6 +42,8 @@ export async function startSut(
       mockUrl,
       model: providerModel,
       ...batching,
+      storage: kind === "floorstore" ? "modelbus-store" : "batched-insert",
+      databaseUrl,
     };
     return BenchChild.start({ script: "floor-child.ts", options: floor, nodeFlags, compiled });
   }

@@ -1,4 +1,5 @@
 import type { Pool } from "mariadb";
+import type { FloorAnswer, FloorRequest, FloorStorage } from "./floor-storage.ts";
 
 /** One row of the floor's single table. */
 export type FloorRow = readonly [requestId: string, status: string, content: string, response: string, createdAt: Date];
@@ -16,13 +17,17 @@ export const floorTableDdl = `CREATE TABLE IF NOT EXISTS floor_responses (
  * multi-row INSERTs run; each INSERT takes up to `maxBatch` queued rows (one autocommit
  * statement, so one fsync, per batch) — the same shape as modelbus's store, none of its logic.
  */
-export class FloorBatcher {
+export class FloorBatcher implements FloorStorage {
   private readonly queue: { row: FloorRow; done: (error?: unknown) => void }[] = [];
   private running = 0;
   batches = 0;
   rows = 0;
 
   constructor(private readonly pool: Pool, private readonly maxBatch: number, private readonly maxConcurrent: number) {}
+
+  save(request: FloorRequest, answer: FloorAnswer): Promise<void> {
+    return this.insert([request.request_id, "complete", answer.content, answer.published, new Date()]);
+  }
 
   insert(row: FloorRow): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { FloorBatcher } from "./floor-batcher.ts";
+import type { FloorAnswer, FloorRequest, FloorStorage } from "./floor-storage.ts";
 
 export interface FloorLoopOptions {
   readonly nats: NatsConnection;
@@ -10,7 +10,8 @@ export interface FloorLoopOptions {
   readonly concurrency: number;
   readonly chatUrl: string;
   readonly model: string;
-  readonly batcher: FloorBatcher;
+  /** The batched insert (FloorBatcher), or modelbus's own store for the diagnostic "floorstore" run. */
+  readonly storage: FloorStorage;
 }
 
 const decoder = new TextDecoder();
@@ -18,6 +19,7 @@ const decoder = new TextDecoder();
 /**
  * The floor: the same I/O as modelbus's JetStream door with none of its logic.
  * consume → POST to the endpoint (keep-alive node:http) → batched INSERT → publish (PubAck) → ack.
+ * With modelbus's store as its storage (the "floorstore" diagnostic) it also claims before the POST.
  */
 export class FloorLoop {
   private inFlight = 0;
@@ -55,21 +57,28 @@ export class FloorLoop {
 
   private async handle(message: JsMsg): Promise<void> {
     try {
-      const request = JSON.parse(decoder.decode(message.data)) as { request_id: string; messages: unknown[] };
+      const request = JSON.parse(decoder.decode(message.data)) as FloorRequest;
+      const { storage } = this.options;
+      const claim = storage.claim ? await storage.claim(request) : undefined;
       const completion = (await this.post(JSON.stringify({ model: this.options.model, messages: request.messages }))) as {
         choices: { message: { content: string }; finish_reason: string }[];
         usage?: { prompt_tokens: number; completion_tokens: number };
       };
       const choice = completion.choices[0];
-      const response = JSON.stringify({
+      const content = choice?.message.content ?? "";
+      const finishReason = choice?.finish_reason ?? "stop";
+      const promptTokens = completion.usage?.prompt_tokens ?? 0;
+      const completionTokens = completion.usage?.completion_tokens ?? 0;
+      const published = JSON.stringify({
         request_id: request.request_id,
         status: "complete",
-        finish_reason: choice?.finish_reason ?? "stop",
-        message: { role: "assistant", content: choice?.message.content ?? "" },
-        token_usage: { prompt_tokens: completion.usage?.prompt_tokens ?? 0, completion_tokens: completion.usage?.completion_tokens ?? 0 },
+        finish_reason: finishReason,
+        message: { role: "assistant", content },
+        token_usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens },
       });
-      await this.options.batcher.insert([request.request_id, "complete", choice?.message.content ?? "", response, new Date()]);
-      await this.js.publish(`${this.options.prefix}.response.${request.request_id}`, response, { msgID: `${request.request_id}:response` });
+      const answer: FloorAnswer = { content, finishReason, promptTokens, completionTokens, published };
+      await storage.save(request, answer, claim);
+      await this.js.publish(`${this.options.prefix}.response.${request.request_id}`, published, { msgID: `${request.request_id}:response` });
       message.ack();
     } catch {
       this.failures += 1;

@@ -161,13 +161,13 @@ export function summarize(input: {
 }): BenchSummary {
   const { options, runs, soak } = input;
   const summary: Partial<Record<SutKind, SutSummary>> = {};
-  for (const kind of ["floor", "modelbus", "http", "nostore"] as const) {
+  for (const kind of ["floor", "modelbus", "http", "nostore", "floorstore"] as const) {
     const ofKind = runs.filter((run) => run.sut === kind);
     if (ofKind.length > 0) summary[kind] = summarizeSut(ofKind, options.openRates);
   }
   const ratios: Record<string, Record<string, number>> = {};
   const ratiosPerRepeat: Record<string, Record<string, number[]>> = {};
-  for (const [name, kind] of [["modelbus_vs_floor", "modelbus"], ["http_vs_floor", "http"], ["nostore_vs_floor", "nostore"]] as const) {
+  for (const [name, kind] of [["modelbus_vs_floor", "modelbus"], ["http_vs_floor", "http"], ["nostore_vs_floor", "nostore"], ["floorstore_vs_floor", "floorstore"]] as const) {
     if (kind !== "modelbus" && summary[kind] === undefined) continue;
     const paired = pairedRatios(runs, kind, options.openRates);
     ratios[name] = paired.medians;

@@ -6,10 +6,12 @@ const titles: Record<SutKind, string> = {
   modelbus: "modelbus (JetStream)",
   http: "modelbus (HTTP)",
   nostore: "modelbus, store off (diagnostic)",
+  floorstore: "floor, modelbus's store (diagnostic)",
 };
 
 function columnsOf(summary: BenchSummary): SutKind[] {
-  return ["floor", "modelbus", "http", ...(summary.summary.nostore ? (["nostore"] as const) : [])];
+  const diagnostics = (["nostore", "floorstore"] as const).filter((kind) => summary.summary[kind] !== undefined);
+  return ["floor", "modelbus", "http", ...diagnostics];
 }
 
 function cell(value: number | undefined, digits = 1): string {

@@ -34,6 +34,12 @@ describe("bench smoke (correctness only)", () => {
     expect(outcome.ok).toBe(300);
   });
 
+  it("the floorstore diagnostic (the floor's loop through modelbus's store) answers 300 requests and stores an inference for each", { timeout: 60_000 }, async () => {
+    const outcome = await smokeRun("floorstore", 300, mockUrl);
+    expect(outcome.failures).toEqual([]);
+    expect(outcome.ok).toBe(300);
+  });
+
   it("modelbus's HTTP door answers 100 requests correctly, or is reported as not built yet (404)", { timeout: 60_000 }, async () => {
     const outcome = await smokeRun("http", 100, mockUrl);
     expect(outcome.failures).toEqual([]);
