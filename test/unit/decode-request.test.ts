@@ -24,6 +24,14 @@ describe("decodeRequest", () => {
     expect(decoded.request.messages.map((m) => m.reasoning_content)).toEqual(["alias", "canon"]);
   });
 
+  it("leaves absent fields out of a message, null content and tool_calls included", () => {
+    const decoded = decodeRequest(bytes({ ...request, messages: [{ role: "assistant", content: null, tool_calls: null, reasoning_content: "r" }] }), 1_000_000);
+    if (decoded.kind !== "request") throw new Error("expected a request");
+    const [message] = decoded.request.messages;
+    expect(Object.keys(message ?? {})).toEqual(["role", "reasoning_content"]);
+    expect(message).toStrictEqual({ role: "assistant", reasoning_content: "r" });
+  });
+
   it("rejects non-JSON, keeping a request_id it can scrape", () => {
     const decoded = decodeRequest(bytes('{"request_id":"r9", "messages": [oops'), 1_000_000);
     expect(decoded).toMatchObject({ kind: "invalid", requestId: "r9", error: { code: "E_PAYLOAD_INVALID" } });
