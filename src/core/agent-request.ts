@@ -53,39 +53,41 @@ export interface ChatMessage {
   reasoning_records?: ReasoningRecord[];
 }
 
+/** A message as it arrives, before normalizeMessage. */
+const wireMessageSchema = z.object({
+  role: z.enum(chatRoles, { message: `role must be one of: ${chatRoles.join(", ")}` }),
+  content: z.string().nullish(),
+  name: z.string().optional(),
+  reasoning_content: z.string().optional(),
+  reasoning: z.string().optional(),
+  tool_calls: z.array(toolCallSchema).nullish(),
+  tool_call_id: z.string().optional(),
+  is_error: z.boolean().optional(),
+  reasoning_records: z.array(reasoningRecordSchema).optional(),
+});
+
 /**
- * A copy without the keys whose value is undefined (exactOptionalPropertyTypes keeps them
- * apart). Copied rather than `delete`d: an object that lost a property drops to V8's slow
- * dictionary mode, and every later read of the message (hashing, storing, the provider
- * call) pays for it.
+ * The message as modelbus holds it: null content and tool_calls left out, Ollama's `reasoning`
+ * read as an alias of reasoning_content (the canonical field wins when both are present).
+ * Built field by field, never with `undefined` values: no rest/spread copies, and no
+ * `delete`, which drops an object to V8's slow dictionary mode for every later read of the
+ * message (hashing, storing, the provider call).
  */
-function compact<T extends object>(value: T): T {
-  const copy: Record<string, unknown> = {};
-  for (const key in value) if (value[key] !== undefined) copy[key] = value[key];
-  return copy as T;
+function normalizeMessage(input: z.output<typeof wireMessageSchema>): ChatMessage {
+  const message: ChatMessage = { role: input.role };
+  if (input.content !== null && input.content !== undefined) message.content = input.content;
+  if (input.name !== undefined) message.name = input.name;
+  const reasoning = input.reasoning_content || input.reasoning;
+  if (reasoning) message.reasoning_content = reasoning;
+  if (input.tool_calls !== null && input.tool_calls !== undefined) message.tool_calls = input.tool_calls;
+  if (input.tool_call_id !== undefined) message.tool_call_id = input.tool_call_id;
+  if (input.is_error !== undefined) message.is_error = input.is_error;
+  if (input.reasoning_records !== undefined) message.reasoning_records = input.reasoning_records;
+  return message;
 }
 
-export const chatMessageSchema = z
-  .object({
-    role: z.enum(chatRoles, { message: `role must be one of: ${chatRoles.join(", ")}` }),
-    content: z.string().nullish(),
-    name: z.string().optional(),
-    reasoning_content: z.string().optional(),
-    reasoning: z.string().optional(),
-    tool_calls: z.array(toolCallSchema).nullish(),
-    tool_call_id: z.string().optional(),
-    is_error: z.boolean().optional(),
-    reasoning_records: z.array(reasoningRecordSchema).optional(),
-  })
-  .transform(({ reasoning, content, tool_calls, ...rest }): ChatMessage =>
-    compact({
-      ...rest,
-      content: content ?? undefined,
-      tool_calls: tool_calls ?? undefined,
-      // Ollama's `reasoning` is an alias; the canonical field wins when both are present.
-      reasoning_content: rest.reasoning_content || reasoning || undefined,
-    } as ChatMessage),
-  )
+export const chatMessageSchema = wireMessageSchema
+  .transform(normalizeMessage)
   .superRefine((message, context) => {
     if (message.role === "tool" && !message.tool_call_id) {
       context.addIssue({ code: "custom", path: ["tool_call_id"], message: "tool messages need tool_call_id" });
