@@ -5,7 +5,8 @@ import type { ModelbusConfig } from "./config/config-schema.ts";
 import { setHeapGrowingPercent } from "./runtime/set-heap-growing-percent.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
-import type { PipelineDependencies } from "./pipeline/handle-agent-request.ts";
+import { pipelineDependencies } from "./pipeline/pipeline-dependencies.ts";
+import { deliveryDependencies } from "./transports/nats/handle-delivery.ts";
 import { processRequest, type ProcessDependencies } from "./pipeline/process-request.ts";
 import { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
 import { OpenAIChatProvider, type ProviderEndpoint } from "./providers/openai-chat-provider.ts";
@@ -13,9 +14,7 @@ import { BreakerRegistry } from "./registry/breaker-registry.ts";
 import type { BreakerState } from "./registry/circuit-breaker.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
 import type { PrismaInferenceStore } from "./store/prisma-inference-store.ts";
-import { sleepWithSignal } from "./retry/sleep-with-signal.ts";
 import { openStore } from "./store/open-store.ts";
-import { retryPolicyFromConfig } from "./retry/retry-policy-from-config.ts";
 import { ThrottleRegistry } from "./throttle/throttle-registry.ts";
 import { throttleLimitsFromConfig } from "./throttle/throttle-limits-from-config.ts";
 import { openCatalogStore } from "./store/catalog-store.ts";
@@ -111,19 +110,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
   const registry = new ModelRegistry(config.model_registry);
   const breakers = breakerRegistry(config, metrics, performance.now.bind(performance));
-  const pipeline: PipelineDependencies = {
+  const pipeline = pipelineDependencies(config, {
     registry,
     provider: new OpenAIChatProvider(providerEndpoints(config, mockProvider, env)),
     throttles,
     breakers,
-    retryPolicy: retryPolicyFromConfig(config.retry),
-    serviceTimeoutMs: config.service.timeout,
-    firstTokenTimeoutMs: config.service.first_token_timeout,
     metrics,
     logger,
-    sleep: sleepWithSignal,
-    now: () => performance.now(),
-  };
+  });
 
   const store = config.store.enabled
     ? await openStore(config.store, environment.databaseUrl, logger, (operation, size, durationMs) => {
@@ -153,18 +147,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     consumer: await client.consumers.get(stream.name, config.nats.consumer),
     concurrency: config.nats.concurrency,
     logger,
-    delivery: {
+    delivery: deliveryDependencies(config.nats, {
       publisher,
       chunks: new ChunkPublisher(nats, subjects),
       metrics,
       logger,
-      maxPayloadBytes: config.nats.max_payload_bytes,
-      heartbeatMs: config.nats.heartbeat_interval,
-      nakDelayMs: config.nats.nak_delay,
-      maxDeliver: config.nats.max_deliver,
       checkPublishedOnRedelivery: store === undefined,
       process: (request, processOptions) => processRequest(processing, request, processOptions),
-    },
+    }),
   });
   // Limited endpoints refuse calls until Redis answers; say so rather than fail the start.
   await throttles.ready().catch((error: Error) => logger.error({ err: error.message }, "throttle Redis not ready; limited endpoints refuse calls until it is"));

@@ -1,3 +1,4 @@
+import type { ModelbusConfig } from "../config/config-schema.ts";
 import type { AgentResponse } from "../core/agent-response.ts";
 import type { ChatProvider } from "../core/chat-provider.ts";
 import type { ModelbusError } from "../core/modelbus-error.ts";
@@ -6,6 +7,8 @@ import type { Metrics } from "../observability/metrics.ts";
 import type { BreakerRegistry } from "../registry/breaker-registry.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { RetryPolicy } from "../retry/retry-policy.ts";
+import { retryPolicyFromConfig } from "../retry/retry-policy-from-config.ts";
+import { sleepWithSignal } from "../retry/sleep-with-signal.ts";
 import type { ThrottleRegistry } from "../throttle/throttle-registry.ts";
 
 export interface PipelineDependencies {
@@ -20,6 +23,21 @@ export interface PipelineDependencies {
   readonly logger: Logger;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly now: () => number;
+}
+
+/** The pipeline's dependencies: the given parts, with retry policy, timeouts, sleep and clock from the config. */
+export function pipelineDependencies(
+  config: ModelbusConfig,
+  parts: Pick<PipelineDependencies, "registry" | "provider" | "throttles" | "breakers" | "metrics" | "logger">,
+): PipelineDependencies {
+  return {
+    ...parts,
+    retryPolicy: retryPolicyFromConfig(config.retry),
+    serviceTimeoutMs: config.service.timeout,
+    firstTokenTimeoutMs: config.service.first_token_timeout,
+    sleep: sleepWithSignal,
+    now: () => performance.now(),
+  };
 }
 
 /** The pipeline's answer: a response to publish, or work to hand back (shutdown, bug). */

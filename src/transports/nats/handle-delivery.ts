@@ -1,4 +1,5 @@
 import type { JsMsg } from "@nats-io/jetstream";
+import type { NatsConfig } from "../../config/config-schema.ts";
 import type { AgentRequest } from "../../core/agent-request.ts";
 import { errorResponse, type AgentResponse } from "../../core/agent-response.ts";
 import { ModelbusError } from "../../core/modelbus-error.ts";
@@ -23,6 +24,20 @@ export interface DeliveryDependencies {
   /** Without a store, a redelivery is checked against the response stream instead. */
   readonly checkPublishedOnRedelivery: boolean;
   readonly process: (request: AgentRequest, options: ProcessOptions) => Promise<ProcessOutcome>;
+}
+
+/** The delivery's dependencies: the given parts, with payload limit, heartbeat, nak delay and max_deliver from the NATS config. */
+export function deliveryDependencies(
+  nats: NatsConfig,
+  parts: Pick<DeliveryDependencies, "publisher" | "chunks" | "metrics" | "logger" | "checkPublishedOnRedelivery" | "process">,
+): DeliveryDependencies {
+  return {
+    ...parts,
+    maxPayloadBytes: nats.max_payload_bytes,
+    heartbeatMs: nats.heartbeat_interval,
+    nakDelayMs: nats.nak_delay,
+    maxDeliver: nats.max_deliver,
+  };
 }
 
 type Settlement = "ack" | "nak" | "term";
