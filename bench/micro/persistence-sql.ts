@@ -1,19 +1,23 @@
 /**
  * The persistence micro-benchmark's floor: the same statements PrismaInferenceStore runs for
  * a request with no session or agent (begin: the INSERT … SELECT of the claims into the MEMORY
- * table; complete: one transaction with the session upsert, the message rows and the inference
- * row, then the claims' DELETE, which the store defers and batches), with the same GroupCommit (max_batch 200, and 1; 4 in flight) and the same history
+ * table, built by the store's own claim-statements.ts; complete: one transaction with the
+ * session upsert, the message rows and the inference row, then the claims' DELETE, which the
+ * store defers and batches), with the same GroupCommit (max_batch 200, and 1; 4 in flight) and the same history
  * hashing, sent as hand-written SQL with `?` placeholders two ways: through the `mariadb`
  * driver directly ("driver"), and through Prisma's $executeRawUnsafe / $queryRawUnsafe /
  * $transaction ("prisma_raw"). Against persistence.ts this splits what Prisma's query
  * building costs from what its raw-SQL path costs.
  */
-import { hash, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import mariadb from "mariadb";
+import { claimKeyOf, deleteClaims, insertClaims, type NewClaim } from "../../src/store/claim-statements.ts";
 import { createPrismaClient } from "../../src/store/create-prisma-client.ts";
 import { extendHistoryHash } from "../../src/store/history-hash.ts";
 import { GroupCommit } from "../../src/store/group-commit.ts";
 import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
+import { tuples } from "../../src/store/sql-tuples.ts";
+import { sqlDateTime } from "../../src/store/sql-values.ts";
 import { createBenchDatabase, serverParts } from "../support/bench-database.ts";
 import { closedLoop } from "./closed-loop.ts";
 import { printMicroResult } from "./micro-output.ts";
@@ -21,12 +25,10 @@ import { printMicroResult } from "./micro-output.ts";
 const concurrency = 256;
 const durationMs = Number(process.env.MICRO_PERSIST_MS ?? 3_000);
 const tag = randomBytes(3).toString("hex");
-const tuple = (columns: number) => `(${Array.from({ length: columns }, () => "?").join(",")})`;
-const tuples = (rows: number, columns: number) => Array.from({ length: rows }, () => tuple(columns)).join(",");
 
 /** How the statements reach MariaDB. */
 interface SqlTransport {
-  query(sql: string, values: unknown[]): Promise<unknown>;
+  query(sql: string, values: readonly unknown[]): Promise<unknown>;
   /** Runs the statements in one transaction, in order. */
   transaction(statements: readonly (readonly [string, unknown[]])[]): Promise<void>;
   close(): Promise<void>;
@@ -64,36 +66,27 @@ function prismaRawTransport(databaseUrl: string): SqlTransport {
   };
 }
 
-interface Claim {
-  readonly requestId: string;
-  readonly key: string;
-  readonly owner: string;
-}
-
 async function measure(transport: SqlTransport, variant: string, maxBatch: number) {
   const batches = { count: 0, items: 0 };
   const onBatch = (size: number) => {
     batches.count += 1;
     batches.items += size;
   };
-  const begins = new GroupCommit<string, Claim>({
+  const begins = new GroupCommit<string, NewClaim>({
     maxBatch,
     maxConcurrent: 4,
     onBatch,
     run: async (requestIds) => {
-      const leaseUntil = new Date(Date.now() + 60_000);
-      const rows = requestIds.map((requestId) => ({ requestId, key: hash("sha256", requestId), owner: randomUUID() }));
-      const select = "SELECT UNHEX(?), ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM inferences WHERE request_id = ?)";
-      const inserted = (await transport.query(
-        `INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until) ${rows.map(() => select).join(" UNION ALL ")}`,
-        rows.flatMap((row) => [row.key, row.owner, leaseUntil, row.requestId]),
-      )) as { affectedRows?: number } | number;
+      const leaseUntil = sqlDateTime(new Date(Date.now() + 60_000));
+      const rows = requestIds.map((requestId) => ({ requestId, claimKey: claimKeyOf(requestId), owner: randomUUID(), leaseUntil }));
+      const claim = insertClaims(rows);
+      const inserted = (await transport.query(claim.sql, claim.values)) as { affectedRows?: number } | number;
       const count = typeof inserted === "number" ? inserted : Number(inserted.affectedRows);
       if (count !== rows.length) throw new Error(`claimed ${count} of ${rows.length}`);
       return rows;
     },
   });
-  const completions = new GroupCommit<{ claim: Claim; content: string }, void>({
+  const completions = new GroupCommit<{ claim: NewClaim; content: string }, void>({
     maxBatch,
     maxConcurrent: 4,
     onBatch,
@@ -128,8 +121,8 @@ async function measure(transport: SqlTransport, variant: string, maxBatch: numbe
           }),
         ],
       ]);
-      const keys = items.map(({ claim }) => claim.key);
-      await transport.query(`DELETE FROM inference_claims WHERE claim_key IN (${keys.map(() => "UNHEX(?)").join(",")})`, keys);
+      const answered = deleteClaims(items.map(({ claim }) => claim.claimKey));
+      await transport.query(answered.sql, answered.values);
       return items.map(() => undefined);
     },
   });
