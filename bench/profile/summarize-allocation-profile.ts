@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { moduleOf } from "./summarize-cpu-profile.ts";
+import { frameName, moduleOf } from "./summarize-cpu-profile.ts";
 
 interface AllocationNode {
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
@@ -45,9 +45,8 @@ export function summarizeAllocationProfile(head: AllocationNode, top = 30, reque
   const add = (map: Map<string, number>, key: string, bytes: number) => map.set(key, (map.get(key) ?? 0) + bytes);
   // Returns the subtree's bytes; a src/ function counts once per stack however often it recurs.
   const walk = (node: AllocationNode, onStack: ReadonlySet<string>): number => {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const module = moduleOf(url, functionName);
-    const name = `${functionName || "(anonymous)"} ${module}${url ? `:${lineNumber + 1}` : ""}`;
+    const module = moduleOf(node.callFrame.url, node.callFrame.functionName);
+    const name = frameName(node.callFrame);
     total += node.selfSize;
     add(byFunction, name, node.selfSize);
     add(byModule, module, node.selfSize);

@@ -54,6 +54,12 @@ export function moduleOf(url: string, functionName: string): string {
   return path;
 }
 
+/** A frame as the summaries name it: `function module:line` (line 1-based; no line for V8's pseudo-frames). */
+export function frameName(callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number }): string {
+  const { functionName, url, lineNumber } = callFrame;
+  return `${functionName || "(anonymous)"} ${moduleOf(url, functionName)}${url ? `:${lineNumber + 1}` : ""}`;
+}
+
 function rank(map: Map<string, number>, total: number, top: number): Ranked[] {
   return [...map.entries()]
     .sort((a, b) => b[1] - a[1])
@@ -92,11 +98,11 @@ export function summarizeCpuProfile(profile: CpuProfile, top = 30, window?: Samp
     const node = byId.get(id);
     if (!node) continue;
     total += us;
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url } = node.callFrame;
     if (functionName === "(idle)") idle += us;
     if (functionName === "(garbage collector)") gc += us;
     const module = moduleOf(url, functionName);
-    const fn = `${functionName || "(anonymous)"} ${module}${url ? `:${lineNumber + 1}` : ""}`;
+    const fn = frameName(node.callFrame);
     byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
     byModule.set(module, (byModule.get(module) ?? 0) + us);
     const seen = new Set<string>();
@@ -105,7 +111,7 @@ export function summarizeCpuProfile(profile: CpuProfile, top = 30, window?: Samp
       if (!frame) continue;
       const owner = moduleOf(frame.url, frame.functionName);
       if (owner.startsWith("src/")) {
-        const key = `${frame.functionName || "(anonymous)"} ${owner}:${frame.lineNumber + 1}`;
+        const key = frameName(frame);
         if (!seen.has(key)) {
           seen.add(key);
           srcFunctionInclusive.set(key, (srcFunctionInclusive.get(key) ?? 0) + us);
