@@ -24,3 +24,13 @@ export async function closedLoop(concurrency: number, ms: number, call: () => Pr
   const cpu = process.cpuUsage(cpuBefore);
   return { rate: done / ((performance.now() - startedAt) / 1_000), done, cpuMsPerCall: (cpu.user + cpu.system) / 1_000 / done };
 }
+
+/**
+ * A 500 ms warm-up (connections, query plans, JIT), then `afterWarmUp` (to reset counters the
+ * warm-up moved), then the measured closed loop of `ms`.
+ */
+export async function warmedClosedLoop(concurrency: number, ms: number, call: () => Promise<unknown>, afterWarmUp?: () => void): Promise<ClosedLoopResult> {
+  await closedLoop(concurrency, 500, call);
+  afterWarmUp?.();
+  return closedLoop(concurrency, ms, call);
+}

@@ -19,7 +19,7 @@ import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts"
 import { tuples } from "../../src/store/sql-tuples.ts";
 import { sqlDateTime } from "../../src/store/sql-values.ts";
 import { createBenchDatabase, serverParts } from "../support/bench-database.ts";
-import { closedLoop } from "./closed-loop.ts";
+import { warmedClosedLoop } from "./closed-loop.ts";
 import { printMicroResult } from "./micro-output.ts";
 
 const concurrency = 256;
@@ -132,10 +132,10 @@ async function measure(transport: SqlTransport, variant: string, maxBatch: numbe
     const claim = await begins.submit(requestId);
     await completions.submit({ claim, content: `mock answer: hello ${requestId}` });
   };
-  await closedLoop(concurrency, 500, one);
-  batches.count = 0;
-  batches.items = 0;
-  const { rate, cpuMsPerCall } = await closedLoop(concurrency, durationMs, one);
+  const { rate, cpuMsPerCall } = await warmedClosedLoop(concurrency, durationMs, one, () => {
+    batches.count = 0;
+    batches.items = 0;
+  });
   await Promise.all([begins.drain(), completions.drain()]);
   await transport.close();
   return {

@@ -11,7 +11,7 @@ import type { AgentResponse } from "../../src/core/agent-response.ts";
 import { createInferenceStore } from "../../src/store/open-store.ts";
 import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
 import { createBenchDatabase } from "../support/bench-database.ts";
-import { closedLoop } from "./closed-loop.ts";
+import { warmedClosedLoop } from "./closed-loop.ts";
 import { printMicroResult } from "./micro-output.ts";
 
 const concurrency = 256;
@@ -53,10 +53,10 @@ async function measure(databaseUrl: string, variant: string, maxBatch: number) {
     if (begun.kind !== "claimed") throw new Error(`${id}: ${begun.kind}`);
     await store.complete({ ticket: begun.ticket, response: response(id), wireForm: "bare", costPerMillion: { input: 0, output: 0 } });
   };
-  await closedLoop(concurrency, 500, one); // warm-up: connections, query plans, JIT
-  batches.count = 0;
-  batches.items = 0;
-  const { rate, cpuMsPerCall } = await closedLoop(concurrency, durationMs, one);
+  const { rate, cpuMsPerCall } = await warmedClosedLoop(concurrency, durationMs, one, () => {
+    batches.count = 0;
+    batches.items = 0;
+  });
   await store.close();
   return {
     rate: Math.round(rate),

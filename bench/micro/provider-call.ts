@@ -10,7 +10,7 @@ import { parseConfig } from "../../src/config/load-config.ts";
 import { agentRequestSchema } from "../../src/core/agent-request.ts";
 import { OpenAIChatProvider } from "../../src/providers/openai-chat-provider.ts";
 import { BenchChild } from "../children/spawn-child.ts";
-import { closedLoop } from "./closed-loop.ts";
+import { warmedClosedLoop } from "./closed-loop.ts";
 import { printMicroResult } from "./micro-output.ts";
 
 const inFlight = 64;
@@ -19,8 +19,7 @@ const durationMs = Number(process.env.MICRO_ROUND_MS ?? 1_000) * 3;
 async function measure(call: (sequence: number) => Promise<unknown>) {
   let sequence = 0;
   const next = () => call(++sequence);
-  await closedLoop(inFlight, 500, next);
-  const { rate, cpuMsPerCall } = await closedLoop(inFlight, durationMs, next);
+  const { rate, cpuMsPerCall } = await warmedClosedLoop(inFlight, durationMs, next);
   return { rate: Math.round(rate), cpuMs: Math.round(cpuMsPerCall * 1_000) / 1_000 };
 }
 
