@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { openMigrationConnection } from "../../src/store/migrations/open-migration-connection.ts";
 import { parseDatabaseUrl } from "../../src/store/migrations/parse-database-url.ts";
 import { quoteIdentifier } from "../../src/store/migrations/quote-identifier.ts";
+import { placeholders } from "../../src/store/sql-tuples.ts";
 
 /** The server, without a database: `mysql://user[:password]@host:port`. */
 export const baseDatabaseUrl = process.env.TEST_DATABASE_URL ?? "mysql://root@127.0.0.1:3306";
@@ -68,7 +69,7 @@ export async function storedStatuses(databaseUrl: string, requestIds: readonly s
   if (requestIds.length === 0) return [];
   const rows = await queryTestDatabase<{ request_id: string; status: string | null }>(
     databaseUrl,
-    `SELECT request_id, status FROM inferences WHERE completed_at IS NOT NULL AND request_id IN (${requestIds.map(() => "?").join(",")})`,
+    `SELECT request_id, status FROM inferences WHERE completed_at IS NOT NULL AND request_id IN (${placeholders(requestIds.length)})`,
     requestIds,
   );
   const byRequest = new Map(rows.map((row) => [row.request_id, row.status ?? "null"]));
