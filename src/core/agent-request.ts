@@ -1,9 +1,16 @@
 import { z } from "zod";
+import { reasoningRecordSchema, type ReasoningRecord } from "./reasoning-record.ts";
+
+export { reasoningRecordSchema, type ReasoningRecord } from "./reasoning-record.ts";
 
 /**
- * The semstreams AgentRequest wire format (reference-semstreams.md §1.2-1.8), parsed at the
- * NATS boundary. Unknown fields are ignored, as Go's JSON decoder does, so newer
- * orchestrators keep working; our extensions are optional fields.
+ * The semstreams AgentRequest wire format (agentic/types.go, agentic/tools.go), parsed at the
+ * NATS boundary. It takes what semstreams' agentic-model takes: Go decodes without
+ * validating, and the processor forwards message contents as they are, so unknown fields are
+ * ignored, a missing string is "", and nothing about a message's role, content or tool calls
+ * is refused here (the provider decides). Only what modelbus cannot answer or store is: no
+ * request_id, no messages, an over-long id or role. The HTTP door adds OpenAI's own message
+ * rules (`openAIAgentRequestSchema`). Our extensions are optional fields.
  */
 const jsonObject = z.record(z.string(), z.unknown());
 
@@ -19,31 +26,32 @@ const toolArguments = z.union([jsonObject, z.string(), z.null()]).optional().tra
   }
 });
 
+/**
+ * A tool call as the loop sends it back in history. An empty name is kept: Gemini sometimes
+ * emits such calls, the loop keeps them and answers each with a synthetic tool message.
+ */
 export const toolCallSchema = z.object({
-  id: z.string().min(1, "tool call id required"),
-  name: z.string().min(1, "tool call name required"),
+  id: z.string().default(""),
+  name: z.string().default(""),
   arguments: toolArguments,
   metadata: jsonObject.optional(),
 });
 
-export const reasoningRecordSchema = z.object({
-  provider: z.string(),
-  item_id: z.string().optional(),
-  summary_text: z.string().optional(),
-  opaque: z.string().optional(),
-  carrier_kind: z.string(),
-  tool_call_id: z.string().optional(),
-});
-
 export const chatRoles = ["system", "user", "assistant", "tool"] as const;
+
+/** The message table's role column holds this many characters. */
+const maxRoleLength = 16;
 
 export type ChatRole = (typeof chatRoles)[number];
 export type ToolCall = z.output<typeof toolCallSchema>;
-export type ReasoningRecord = z.output<typeof reasoningRecordSchema>;
 
-/** A chat message as modelbus holds it: absent fields are absent, never `undefined`. */
+/**
+ * A chat message as modelbus holds it: absent fields are absent, never `undefined`. `role`
+ * is one of `chatRoles` for every message the loop builds; any other role is forwarded to the
+ * provider as it came (OpenAI itself knows `developer`, for one).
+ */
 export interface ChatMessage {
-  role: ChatRole;
+  role: ChatRole | (string & {});
   content?: string;
   name?: string;
   reasoning_content?: string;
@@ -55,7 +63,7 @@ export interface ChatMessage {
 
 /** A message as it arrives, before normalizeMessage. */
 const wireMessageSchema = z.object({
-  role: z.enum(chatRoles, { message: `role must be one of: ${chatRoles.join(", ")}` }),
+  role: z.string().max(maxRoleLength, `role longer than ${maxRoleLength} characters`).default(""),
   content: z.string().nullish(),
   name: z.string().optional(),
   reasoning_content: z.string().optional(),
@@ -86,20 +94,10 @@ function normalizeMessage(input: z.output<typeof wireMessageSchema>): ChatMessag
   return message;
 }
 
-export const chatMessageSchema = wireMessageSchema
-  .transform(normalizeMessage)
-  .superRefine((message, context) => {
-    if (message.role === "tool" && !message.tool_call_id) {
-      context.addIssue({ code: "custom", path: ["tool_call_id"], message: "tool messages need tool_call_id" });
-    }
-    const hasBody = Boolean(message.content) || Boolean(message.reasoning_content) || (message.tool_calls?.length ?? 0) > 0;
-    if (!hasBody && message.role !== "assistant") {
-      context.addIssue({ code: "custom", path: ["content"], message: "message needs content, reasoning_content or tool_calls" });
-    }
-  });
+export const chatMessageSchema = wireMessageSchema.transform(normalizeMessage);
 
 export const toolDefinitionSchema = z.object({
-  name: z.string().min(1, "tool name required"),
+  name: z.string().default(""),
   description: z.string().default(""),
   parameters: jsonObject.nullable().default(null),
   strict: z.boolean().optional(),
@@ -128,8 +126,9 @@ export const agentRequestSchema = z.object({
   role: z.string().optional(),
   model: z.string().default(""),
   messages: z.array(chatMessageSchema).min(1, "messages cannot be empty"),
-  max_tokens: z.number().int().min(0).optional(),
-  temperature: z.number().min(0).max(2).optional(),
+  // Go's int and float64: any value decodes; only a positive one is sent to the provider.
+  max_tokens: z.number().int().optional(),
+  temperature: z.number().optional(),
   tools: z.array(toolDefinitionSchema).optional(),
   tool_choice: toolChoiceSchema.optional(),
   response_format: responseFormatSchema.optional(),
@@ -146,3 +145,34 @@ export type AgentRequest = z.output<typeof agentRequestSchema>;
 export type ToolDefinition = z.output<typeof toolDefinitionSchema>;
 export type ToolChoice = z.output<typeof toolChoiceSchema>;
 export type ResponseFormat = z.output<typeof responseFormatSchema>;
+
+/** OpenAI's rules for one message, which its API enforces and the HTTP door mirrors. */
+function checkOpenAIMessage(message: ChatMessage, path: (string | number)[], context: z.RefinementCtx): void {
+  const issue = (field: (string | number)[], text: string) => context.addIssue({ code: "custom", path: [...path, ...field], message: text });
+  if (!(chatRoles as readonly string[]).includes(message.role)) issue(["role"], `role must be one of: ${chatRoles.join(", ")}`);
+  if (message.role === "tool" && !message.tool_call_id) issue(["tool_call_id"], "tool messages need tool_call_id");
+  const hasBody = Boolean(message.content) || Boolean(message.reasoning_content) || (message.tool_calls?.length ?? 0) > 0;
+  if (!hasBody && message.role !== "assistant") issue(["content"], "message needs content, reasoning_content or tool_calls");
+  message.tool_calls?.forEach((call, index) => {
+    if (!call.id) issue(["tool_calls", index, "id"], "tool call id required");
+    if (!call.name) issue(["tool_calls", index, "name"], "tool call name required");
+  });
+}
+
+/**
+ * The AgentRequest of an OpenAI-style HTTP request: the NATS rules plus what OpenAI's API
+ * itself refuses, so a client of the HTTP door gets a 400 naming the field instead of a
+ * provider error.
+ */
+export const openAIAgentRequestSchema = agentRequestSchema.superRefine((request, context) => {
+  request.messages.forEach((message, index) => checkOpenAIMessage(message, ["messages", index], context));
+  request.tools?.forEach((tool, index) => {
+    if (!tool.name) context.addIssue({ code: "custom", path: ["tools", index, "name"], message: "tool name required" });
+  });
+  if (request.temperature !== undefined && (request.temperature < 0 || request.temperature > 2)) {
+    context.addIssue({ code: "custom", path: ["temperature"], message: "temperature must be between 0 and 2" });
+  }
+  if (request.max_tokens !== undefined && request.max_tokens < 0) {
+    context.addIssue({ code: "custom", path: ["max_tokens"], message: "max_tokens must not be negative" });
+  }
+});

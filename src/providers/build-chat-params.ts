@@ -31,6 +31,9 @@ function toMessageParam(message: ChatMessage): ChatCompletionMessageParam {
         ? { role: "assistant", content: message.content ?? null, tool_calls: toolCalls }
         : { role: "assistant", content };
     }
+    default:
+      // A role the loop does not build (e.g. OpenAI's "developer"): forwarded as it came, as semstreams does.
+      return { role: message.role, content } as unknown as ChatCompletionMessageParam;
   }
 }
 

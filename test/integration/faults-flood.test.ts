@@ -44,7 +44,7 @@ function badMessages(): FloodMessage[] {
         ? { body: JSON.stringify({ ...userRequest(`huge-${index}`, "main"), padding: "x".repeat(twoMegabytes) }), expect: { id: `huge-${index}`, code: "E_PAYLOAD_INVALID" }, counted: "E_PAYLOAD_INVALID" }
         : { body: JSON.stringify({ padding: "y".repeat(twoMegabytes), request_id: `hidden-${index}` }), counted: "E_PAYLOAD_INVALID" },
       { body: JSON.stringify(userRequest(`no-messages-${index}`, "main", "", { messages: [] })), expect: { id: `no-messages-${index}`, code: "E_REQUEST_INVALID" }, counted: "E_REQUEST_INVALID" },
-      { body: JSON.stringify({ request_id: `bad-role-${index}`, messages: [{ role: "wizard", content: "hi" }] }), expect: { id: `bad-role-${index}`, code: "E_REQUEST_INVALID" }, counted: "E_REQUEST_INVALID" },
+      { body: JSON.stringify({ request_id: `bad-role-${index}`, messages: [{ role: "r".repeat(17), content: "hi" }] }), expect: { id: `bad-role-${index}`, code: "E_REQUEST_INVALID" }, counted: "E_REQUEST_INVALID" },
       { body: envelopeOf({ request_id: `bad-env-${index}`, messages: "hello" }), expect: { id: `bad-env-${index}`, code: "E_REQUEST_INVALID" }, counted: "E_REQUEST_INVALID" },
     );
   }

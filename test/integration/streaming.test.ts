@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentResponse } from "../../src/core/agent-response.ts";
 import type { Service } from "../../src/main.ts";
 import { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
+import { mockThoughtSignature } from "../../src/providers/mock/build-mock-reply.ts";
 import type { StreamChunk } from "../../src/transports/nats/chunk-publisher.ts";
 import { TestOrchestrator, startTestService, testConfig, uniqueNames, userRequest } from "../support/test-service.ts";
 
@@ -116,8 +117,8 @@ describe("streaming", () => {
     const sent = mock.requestsFor("gemini-model").at(-1)?.body as { messages: Array<Record<string, unknown>> };
     const assistant = sent.messages.find((message) => message.role === "assistant") as { tool_calls: Array<Record<string, unknown>>; content: string };
     expect(assistant.tool_calls.map((call) => (call.extra_content as { google: { thought_signature: string } }).google.thought_signature)).toEqual([
-      Buffer.from("sig-call-a").toString("base64"),
-      Buffer.from("sig-call-b").toString("base64"),
+      mockThoughtSignature("call-a"),
+      mockThoughtSignature("call-b"),
     ]);
     expect(assistant.content).toBe(" ");
     expect(sent.messages.filter((message) => message.role === "tool").map((message) => message.name)).toEqual(["unknown_tool", "unknown_tool"]);

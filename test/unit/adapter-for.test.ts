@@ -27,6 +27,7 @@ describe("Gemini carriers never reach other providers", () => {
     chatMessageSchema.parse({
       role: "assistant",
       tool_calls: [{ id: "call-1", name: "get_weather", arguments: { city: "London" } }],
+      // opaque = base64 of the signature text "sig-abc", as Go writes a []byte.
       reasoning_records: [{ provider: "google", opaque: "c2lnLWFiYw==", carrier_kind: "tool_call", tool_call_id: "call-1" }],
     }),
     chatMessageSchema.parse({ role: "tool", tool_call_id: "call-1", name: "get_weather", content: "12 °C" }),
@@ -52,10 +53,11 @@ describe("Gemini carriers never reach other providers", () => {
     expect(body).not.toContain("extra_content");
     expect(body).not.toContain("thought_signature");
     expect(body).not.toContain("c2lnLWFiYw==");
+    expect(body).not.toContain("sig-abc");
   });
 
   it("gemini gets the signature back", () => {
     const body = JSON.stringify(toProviderMessages(history, adapterFor("gemini"), toParam));
-    expect(body).toContain('"extra_content":{"google":{"thought_signature":"c2lnLWFiYw=="}}');
+    expect(body).toContain('"extra_content":{"google":{"thought_signature":"sig-abc"}}');
   });
 });

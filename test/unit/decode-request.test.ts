@@ -45,10 +45,9 @@ describe("decodeRequest", () => {
   it.each([
     [{ ...request, request_id: "" }, "request_id"],
     [{ ...request, messages: [] }, "messages cannot be empty"],
-    [{ ...request, messages: [{ role: "wizard", content: "x" }] }, "role must be one of"],
-    [{ ...request, messages: [{ role: "tool", content: "42" }] }, "tool_call_id"],
-    [{ ...request, messages: [{ role: "user" }] }, "needs content"],
+    [{ ...request, messages: [{ role: "x".repeat(17), content: "x" }] }, "role longer than 16 characters"],
     [{ ...request, temperature: "hot" }, "temperature"],
+    [{ ...request, max_tokens: 1.5 }, "max_tokens"],
     [{ ...request, tool_choice: { mode: "function" } }, "function_name"],
   ])("rejects %j with a message naming the problem", (payload, fragment) => {
     const decoded = decodeRequest(bytes(payload), 1_000_000);
@@ -56,6 +55,65 @@ describe("decodeRequest", () => {
     if (decoded.kind !== "invalid") return;
     expect(decoded.error.code).toBe("E_REQUEST_INVALID");
     expect(decoded.error.message).toContain(fragment);
+  });
+
+  it("takes message contents as semstreams' agentic-model does: forwarded, not judged", () => {
+    const decoded = decodeRequest(
+      bytes({
+        ...request,
+        temperature: -1,
+        max_tokens: -5,
+        messages: [
+          { role: "developer", content: "be brief" },
+          { role: "user" },
+          { role: "assistant", tool_calls: [{ id: "call-1", name: "", arguments: {} }] },
+          { role: "tool", name: "invalid_tool_call", content: "Tool error: tool call had empty function name", is_error: true },
+          { content: "no role at all" },
+        ],
+        tools: [{ name: "", parameters: null }],
+      }),
+      1_000_000,
+    );
+    if (decoded.kind !== "request") throw new Error(`expected a request, got ${JSON.stringify(decoded)}`);
+    expect(decoded.request.messages.map((message) => message.role)).toEqual(["developer", "user", "assistant", "tool", ""]);
+    expect(decoded.request.messages[2]?.tool_calls).toEqual([{ id: "call-1", name: "", arguments: {} }]);
+    expect(decoded.request.messages[3]).not.toHaveProperty("tool_call_id");
+  });
+
+  it("matches keys case-insensitively, as Go's encoding/json does, and reads null as absent", () => {
+    const oldEnvelope = {
+      ID: "e1",
+      Type: { Domain: "agentic", Category: "request", Version: "v1" },
+      Payload: {
+        Request_ID: "r-old",
+        MODEL: "fast",
+        Messages: [{ Role: "user", CONTENT: "hi", Tool_Calls: null, \u017fomething: 1 }],
+        TOOL_CHOICE: null,
+        response_format: null,
+        "max_to\u212Aens": 12,
+      },
+      Meta: { created_at: 1760000000000, source: "agentic-loop" },
+    };
+    const decoded = decodeRequest(bytes(JSON.stringify(oldEnvelope).replace("\\u017f", "\u017f")), 1_000_000);
+    expect(decoded).toMatchObject({ kind: "request", form: "envelope", request: { request_id: "r-old", model: "fast", max_tokens: 12 } });
+    if (decoded.kind !== "request") return;
+    expect(decoded.request.messages).toStrictEqual([{ role: "user", content: "hi" }]);
+    expect(decoded.request).not.toHaveProperty("tool_choice");
+  });
+
+  it("keeps the keys of map-typed fields (arguments, schema, metadata) exactly as sent", () => {
+    const decoded = decodeRequest(
+      bytes({ ...request, metadata: { Trace: 1 }, messages: [{ role: "assistant", tool_calls: [{ ID: "c", Name: "f", Arguments: { City: "Oslo" } }] }] }),
+      1_000_000,
+    );
+    if (decoded.kind !== "request") throw new Error("expected a request");
+    expect(decoded.request.metadata).toEqual({ Trace: 1 });
+    expect(decoded.request.messages[0]?.tool_calls).toEqual([{ id: "c", name: "f", arguments: { City: "Oslo" } }]);
+  });
+
+  it("reads the request_id of an envelope with an unsupported type, whatever its keys' case", () => {
+    const envelope = { TYPE: { DOMAIN: "agentic", CATEGORY: "task", VERSION: "v1" }, PAYLOAD: { REQUEST_ID: "r-task" } };
+    expect(decodeRequest(bytes(envelope), 1_000_000)).toMatchObject({ kind: "invalid", form: "envelope", requestId: "r-task", error: { code: "E_PAYLOAD_INVALID" } });
   });
 
   it("rejects oversized payloads before parsing them", () => {

@@ -177,7 +177,7 @@ describe("StreamAccumulator", () => {
     );
     const result = resultOf(outcome);
     expect(result.message.tool_calls?.map((call) => [call.name, call.arguments])).toEqual([["f", { a: 1 }], ["f", { a: 2 }], ["g", {}]]);
-    expect(result.message.reasoning_records).toEqual([{ provider: "google", opaque: "U0lHMQ==", carrier_kind: "tool_call", tool_call_id: "x1" }]);
+    expect(result.message.reasoning_records).toEqual([{ provider: "google", opaque: Buffer.from("U0lHMQ==").toString("base64"), carrier_kind: "tool_call", tool_call_id: "x1" }]);
     expect(result.status).toBe("tool_call");
   });
 

@@ -81,19 +81,19 @@ const cases: FixtureCase[] = [
           reasoning_records: [
             {
               provider: "google",
-              opaque: "CsMCAdHtim9Nq0XvO1cX2bQm8e3RkP4ZWk5GdVJpUzNqTmxhR1Z6WkdGMFlTQnZaaUJzYjI1a2IyNA==",
+              opaque: Buffer.from("CsMCAdHtim9Nq0XvO1cX2bQm8e3RkP4ZWk5GdVJpUzNqTmxhR1Z6WkdGMFlTQnZaaUJzYjI1a2IyNA==").toString("base64"),
               carrier_kind: "tool_call",
               tool_call_id: "function-call-9284710345127734901",
             },
             {
               provider: "google",
-              opaque: "EpQBAdHtim8yT3pLq0wZc1VbR2FyYVhOcGRtVnNlU0JwYmlCd1lYSnBjdz09",
+              opaque: Buffer.from("EpQBAdHtim8yT3pLq0wZc1VbR2FyYVhOcGRtVnNlU0JwYmlCd1lYSnBjdz09").toString("base64"),
               carrier_kind: "tool_call",
               tool_call_id: "function-call-9284710345127734902",
             },
             {
               provider: "google",
-              opaque: "Ep0BAdHtim+aZ9VdXJjYUhOcGJtY2dkR2x0WlNCcGJpQjFkR009",
+              opaque: Buffer.from("Ep0BAdHtim+aZ9VdXJjYUhOcGJtY2dkR2x0WlNCcGJpQjFkR009").toString("base64"),
               carrier_kind: "tool_call",
               tool_call_id: "function-call-9284710345127734903",
             },

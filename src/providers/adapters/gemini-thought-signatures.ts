@@ -1,6 +1,7 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import type { ChatMessage } from "../../core/agent-request.ts";
 import type { ProviderResult } from "../../core/chat-provider.ts";
+import { opaqueFromText, opaqueText } from "../../core/reasoning-record.ts";
 import type { RawToolCall, ReasoningRecord } from "./provider-adapter.ts";
 
 /** Gemini 3's per-call carrier: `tool_calls[].extra_content.google.thought_signature`. */
@@ -14,9 +15,9 @@ export function readThoughtSignature(extraContent: unknown): string | undefined 
 
 /**
  * Response side: each signature becomes a reasoning record keyed by its tool call id, so the
- * orchestrator can hand it back next turn (Gemini answers 400 without it). The signature is
- * already base64 on the wire, which is what `opaque` holds. Calls dropped from the result
- * (e.g. truncated by length) take their signatures with them.
+ * orchestrator can hand it back next turn (Gemini answers 400 without it). `opaque` holds the
+ * signature's bytes as semstreams does (base64 of the signature text, itself base64). Calls
+ * dropped from the result (e.g. truncated by length) take their signatures with them.
  */
 export function captureThoughtSignatures(result: ProviderResult, rawToolCalls: readonly RawToolCall[]): ProviderResult {
   const kept = new Set(result.message.tool_calls?.map((call) => call.id));
@@ -24,7 +25,7 @@ export function captureThoughtSignatures(result: ProviderResult, rawToolCalls: r
   for (const call of rawToolCalls) {
     const signature = readThoughtSignature(call.extra_content);
     if (signature === undefined || !kept.has(call.id)) continue;
-    records.push({ provider: "google", opaque: signature, carrier_kind: "tool_call", tool_call_id: call.id });
+    records.push({ provider: "google", opaque: opaqueFromText(signature), carrier_kind: "tool_call", tool_call_id: call.id });
   }
   if (records.length === 0) return result;
   const existing = result.message.reasoning_records ?? [];
@@ -32,15 +33,16 @@ export function captureThoughtSignatures(result: ProviderResult, rawToolCalls: r
 }
 
 /**
- * Request side: puts each stored signature back on the assistant's tool call with the same id
- * — on every matching call, not only the first (semstreams gh#188).
+ * Request side: puts each stored signature back, exactly as Gemini sent it, on the assistant's
+ * tool call with the same id — on every matching call, not only the first (semstreams gh#188).
+ * The record's provider is not checked, as in semstreams: a tool-call carrier is Gemini's.
  */
 export function attachThoughtSignatures(param: ChatCompletionMessageParam, source: ChatMessage): ChatCompletionMessageParam {
   if (param.role !== "assistant" || !param.tool_calls || !source.reasoning_records) return param;
   const signatures = new Map<string, string>();
   for (const record of source.reasoning_records) {
     if (record.carrier_kind !== "tool_call" || !record.tool_call_id || !record.opaque) continue;
-    if (!signatures.has(record.tool_call_id)) signatures.set(record.tool_call_id, record.opaque);
+    signatures.set(record.tool_call_id, opaqueText(record.opaque));
   }
   if (signatures.size === 0) return param;
   const toolCalls = param.tool_calls.map((call) => {

@@ -3,6 +3,7 @@
  * mock sends: content, reasoning, tool calls, finish_reason and deterministic usage. The
  * JSON body and the SSE stream are both rendered from this one value.
  */
+import { createHash } from "node:crypto";
 import { defaultMockAnswer } from "./choose-mock-behaviour.ts";
 import type { MockStreamCutBehaviour, MockTextBehaviour, MockToolCallBehaviour } from "./mock-behaviour.ts";
 import { estimatePromptTokens, type MockChatRequest, type MockChatTool } from "./parse-mock-chat-request.ts";
@@ -80,7 +81,7 @@ export function buildMockReply(
   if (behaviour.kind === "tool_call") {
     const gemini = behaviour.style === "gemini";
     const toolCalls = buildToolCalls(request, behaviour, meta.callIdPrefix).map((call) =>
-      gemini ? { ...call, thoughtSignature: Buffer.from(`sig-${call.id}`).toString("base64") } : call,
+      gemini ? { ...call, thoughtSignature: mockThoughtSignature(call.id) } : call,
     );
     const content = behaviour.content ?? null;
     const chars = toolCalls.reduce((sum, call) => sum + call.arguments.length, content?.length ?? 0);
@@ -102,4 +103,12 @@ export function buildMockReply(
     finishReason: behaviour.kind === "text" ? (behaviour.finish_reason ?? "stop") : "stop",
     usage: estimateUsage(request, content.length + (reasoning?.length ?? 0), behaviour.kind === "text" ? behaviour.usage : undefined),
   };
+}
+
+/**
+ * A thought signature shaped like Gemini's: base64 of binary bytes (a protobuf blob there, a
+ * tagged SHA-256 of the call id here), deterministic so tests can name it.
+ */
+export function mockThoughtSignature(callId: string): string {
+  return Buffer.concat([Buffer.from([0x0a, 0x20]), createHash("sha256").update(callId).digest()]).toString("base64");
 }

@@ -1,4 +1,4 @@
-import { agentRequestSchema, type AgentRequest } from "../../core/agent-request.ts";
+import { openAIAgentRequestSchema, type AgentRequest } from "../../core/agent-request.ts";
 import type { OpenAIChatMessage, OpenAIChatRequest } from "./openai-chat-request-schema.ts";
 import { parseOrThrow } from "./request-invalid.ts";
 import { withoutUndefined } from "./without-undefined.ts";
@@ -34,8 +34,8 @@ function responseFormatOf(format: OpenAIChatRequest["response_format"]) {
 
 /**
  * An OpenAI chat request as the AgentRequest every door hands the pipeline. The result is
- * parsed with the AgentRequest schema, so its rules (tool results need tool_call_id, …)
- * hold here as on NATS, and a 400 names the same field path the client sent.
+ * parsed with the AgentRequest schema and OpenAI's message rules (tool results need
+ * tool_call_id, …), so a 400 names the same field path the client sent.
  */
 export function toAgentRequest(body: OpenAIChatRequest, requestId: string, stream: boolean): AgentRequest {
   const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? undefined;
@@ -51,5 +51,5 @@ export function toAgentRequest(body: OpenAIChatRequest, requestId: string, strea
     metadata: body.metadata ?? undefined,
     stream: stream || undefined,
   });
-  return parseOrThrow(agentRequestSchema, raw, "body");
+  return parseOrThrow(openAIAgentRequestSchema, raw, "body");
 }

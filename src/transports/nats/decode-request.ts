@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { agentRequestSchema, type AgentRequest } from "../../core/agent-request.ts";
 import { envelopeSchema, isRequestType, looksLikeEnvelope, type Envelope } from "../../core/envelope.ts";
+import { foldLikeGo, keyShapeOf } from "../../core/go-json-keys.ts";
 import { ModelbusError } from "../../core/modelbus-error.ts";
 
 export type WireForm = "bare" | "envelope";
@@ -10,6 +11,8 @@ export type DecodedRequest =
   | { readonly kind: "invalid"; readonly error: ModelbusError; readonly form: WireForm; readonly requestId?: string };
 
 const decoder = new TextDecoder();
+const envelopeKeys = keyShapeOf(envelopeSchema);
+const requestKeys = keyShapeOf(agentRequestSchema);
 
 function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues.map((issue) => `${issue.path.join(".") || "(payload)"}: ${issue.message}`).join("; ");
@@ -32,9 +35,11 @@ function invalid(code: "E_PAYLOAD_INVALID" | "E_REQUEST_INVALID", message: strin
 }
 
 /**
- * Decodes a request delivery: bare AgentRequest JSON or the semstreams envelope. Never
- * throws; bad input comes back as `invalid` with whatever request_id could be read, so the
- * caller can still answer the orchestrator before terminating the delivery.
+ * Decodes a request delivery: bare AgentRequest JSON or the semstreams envelope, with keys
+ * matched as Go's encoding/json matches them (case-insensitively; `null` as absent), so any
+ * request a semstreams release can write is read. Never throws; bad input comes back as
+ * `invalid` with whatever request_id could be read, so the caller can still answer the
+ * orchestrator before terminating the delivery.
  */
 export function decodeRequest(data: Uint8Array, maxBytes: number): DecodedRequest {
   const text = decoder.decode(data);
@@ -51,18 +56,21 @@ export function decodeRequest(data: Uint8Array, maxBytes: number): DecodedReques
     return invalid("E_PAYLOAD_INVALID", "payload is not a JSON object", "bare");
   }
   let form: WireForm = "bare";
-  let payload: unknown = raw;
+  let payload: unknown;
   let envelope: Envelope | undefined;
-  if (looksLikeEnvelope(raw)) {
+  const asEnvelope = foldLikeGo(raw, envelopeKeys);
+  if (looksLikeEnvelope(asEnvelope)) {
     form = "envelope";
-    const parsed = envelopeSchema.safeParse(raw);
+    const parsed = envelopeSchema.safeParse(asEnvelope);
     if (!parsed.success) return invalid("E_PAYLOAD_INVALID", `bad envelope: ${formatIssues(parsed.error.issues)}`, form);
     envelope = parsed.data;
-    payload = envelope.payload;
+    payload = foldLikeGo(envelope.payload, requestKeys);
     if (!isRequestType(envelope.type)) {
       const { domain, category, version } = envelope.type;
       return invalid("E_PAYLOAD_INVALID", `unsupported message type ${domain}.${category}.${version}`, form, readRequestId(payload));
     }
+  } else {
+    payload = foldLikeGo(raw, requestKeys);
   }
   const parsed = agentRequestSchema.safeParse(payload);
   if (!parsed.success) return invalid("E_REQUEST_INVALID", formatIssues(parsed.error.issues), form, readRequestId(payload));
