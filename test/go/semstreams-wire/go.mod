@@ -1,0 +1,3 @@
+module modelbus.test/semstreamswire
+
+go 1.19
