@@ -1,7 +1,8 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { LoadedConfig } from "./config/load-config.ts";
-import type { ModelbusConfig } from "./config/config-schema.ts";
+import { defaultProviderUrl, type ModelbusConfig } from "./config/config-schema.ts";
+import { registryWarnings } from "./config/check-registry-references.ts";
 import { setHeapGrowingPercent } from "./runtime/set-heap-growing-percent.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
@@ -87,7 +88,7 @@ function providerEndpoints(config: ModelbusConfig, mock: MockProviderServer | un
   return Object.entries(config.model_registry.endpoints).map(([name, endpoint]) => ({
     name,
     config: endpoint,
-    baseURL: endpoint.provider === "mock" && endpoint.url === undefined ? (mock as MockProviderServer).url : baseUrlOf(endpoint.url ?? ""),
+    baseURL: endpoint.provider === "mock" && endpoint.url === undefined ? (mock as MockProviderServer).url : baseUrlOf(endpoint.url ?? defaultProviderUrl),
     apiKey: endpoint.api_key_env === undefined ? undefined : env[endpoint.api_key_env],
   }));
 }
@@ -101,6 +102,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const env = options.env ?? process.env;
   const logger = options.logger ?? createLogger({ level: config.service.log_level });
   setHeapGrowingPercent(config.service.heap_growing_percent);
+  for (const warning of registryWarnings(config.model_registry, env)) logger.warn({ path: warning.path }, warning.message);
   // Before anything starts: a public address without a bearer key is refused (E_CONFIG_INVALID).
   const apiKey = resolveHttpApiKey(config.http, env, environment.httpHost);
   const throttles = createThrottles(config, env, logger);
@@ -110,9 +112,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
   const registry = new ModelRegistry(config.model_registry);
   const breakers = breakerRegistry(config, metrics, performance.now.bind(performance));
+  const provider = new OpenAIChatProvider(providerEndpoints(config, mockProvider, env));
   const pipeline = pipelineDependencies(config, {
     registry,
-    provider: new OpenAIChatProvider(providerEndpoints(config, mockProvider, env)),
+    provider,
     throttles,
     breakers,
     metrics,
@@ -190,6 +193,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await catalog?.close().catch((error: Error) => logger.warn({ err: error.message }, "catalog close failed"));
       await throttles.stopAll();
       await store?.close().catch((error: Error) => logger.warn({ err: error.message }, "store close failed"));
+      provider.close();
       await mockProvider?.close();
       logger.info("modelbus stopped");
     })();

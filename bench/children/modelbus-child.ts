@@ -39,7 +39,6 @@ serveChild(async () => {
         endpoints: { [options.endpointName]: { provider: "openai", url: options.mockUrl, model: options.model } },
       },
     },
-    { MODELBUS_API_KEY: options.apiKey },
   );
   const service = await startService({
     config,

@@ -35,7 +35,6 @@ const encoder = new TextEncoder();
 
 const config = parseConfig(
   { service: { log_level: "silent" }, model_registry: { endpoints: { bench: { provider: "openai", url: "http://127.0.0.1:9/v1", model: "bench-model" } } } },
-  {},
 );
 
 /** The endpoint answering at once: what the mock answers, already parsed. */

@@ -26,7 +26,7 @@ async function measure(call: (sequence: number) => Promise<unknown>) {
 const { child: mock, info } = await BenchChild.start({ script: "mock-child.ts", options: {} });
 try {
   const mockUrl = String(info.url);
-  const config = parseConfig({ model_registry: { endpoints: { bench: { provider: "openai", url: mockUrl, model: "bench-model" } } } }, {});
+  const config = parseConfig({ model_registry: { endpoints: { bench: { provider: "openai", url: mockUrl, model: "bench-model" } } } });
   const endpoint = config.model_registry.endpoints.bench;
   if (!endpoint) throw new Error("no endpoint");
   const provider = new OpenAIChatProvider([{ name: "bench", config: endpoint, baseURL: mockUrl, apiKey: undefined }]);

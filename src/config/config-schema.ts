@@ -16,18 +16,45 @@ function duration(defaultValue: string) {
     });
 }
 
+/**
+ * semstreams configs annotate objects with `_comment`, `_doc`, `_phase2_note` keys, which Go's
+ * decoder ignores. Every object of the config takes them too (and drops them); any other
+ * unknown key is still an error, so a typo never passes silently. Map-like objects (endpoint
+ * names, `options`) are data and keep every key.
+ */
+function withoutCommentKeys(value: unknown): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  if (!keys.some((key) => key.startsWith("_"))) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith("_")));
+}
+
+function configObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z.preprocess(withoutCommentKeys, z.strictObject(shape));
+}
+
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().min(0);
 const registryName = z.string().regex(/^[A-Za-z0-9_.:-]+$/, "names may use letters, digits, _ . : -");
 
 export const providerNames = ["openai", "gemini", "ollama", "anthropic", "openrouter", "mock", "generic"] as const;
 
-export const endpointSchema = z.strictObject({
-  url: z.url().optional(),
+/** semstreams' wire backends: "", "sdk" and "wire" are all Chat Completions here; "responses" is OpenAI's Responses API. */
+export const wireBackends = ["", "sdk", "wire", "responses"] as const;
+
+/** The base URL an endpoint without `url` calls, as semstreams' go-openai client does. */
+export const defaultProviderUrl = "https://api.openai.com/v1";
+
+export const endpointSchema = configObject({
+  // Not checked as a URL here: semstreams configs ship placeholders ("CHANGE_ME") that load and fail at call time.
+  url: z.string().optional(),
   model: z.string().min(1),
-  provider: z.enum(providerNames).default("openai"),
+  // "" (omitted) is semstreams' generic OpenAI-compatible adapter.
+  provider: z.enum([...providerNames, ""]).default(""),
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
-  supports_tools: z.boolean().default(true),
+  supports_tools: z.boolean().default(false),
+  tool_format: z.enum(["", "anthropic", "openai"]).optional(),
+  wire_backend: z.enum(wireBackends).default(""),
   max_tokens: nonNegativeInt.optional(),
   max_output_tokens: nonNegativeInt.optional(),
   requests_per_minute: nonNegativeInt.default(0),
@@ -36,6 +63,9 @@ export const endpointSchema = z.strictObject({
   max_concurrent: nonNegativeInt.default(0),
   max_queue: positiveInt.default(1_000),
   request_timeout: duration("0").optional(),
+  idle_conn_timeout: duration("30s"),
+  response_header_timeout: duration("0").optional(),
+  disable_keepalives: z.boolean().default(false),
   stream: z.boolean().default(false),
   first_token_timeout: duration("0").optional(),
   reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high"]).optional(),
@@ -44,7 +74,7 @@ export const endpointSchema = z.strictObject({
   output_price_per_1m_tokens: z.number().min(0).default(0),
 });
 
-export const capabilitySchema = z.strictObject({
+export const capabilitySchema = configObject({
   description: z.string().optional(),
   preferred: z.array(registryName).min(1),
   fallback: z.array(registryName).default([]),
@@ -52,16 +82,16 @@ export const capabilitySchema = z.strictObject({
   timeout: duration("0").optional(),
 });
 
-export const modelRegistrySchema = z.strictObject({
+export const modelRegistrySchema = configObject({
   endpoints: z.record(registryName, endpointSchema).refine((endpoints) => Object.keys(endpoints).length > 0, {
     message: "at least one endpoint is required",
   }),
   model_aliases: z.record(registryName, z.string()).default({}),
   capabilities: z.record(registryName, capabilitySchema).default({}),
-  defaults: z.strictObject({ model: registryName.optional() }).default({}),
+  defaults: configObject({ model: registryName.optional(), capability: registryName.optional() }).default({}),
 });
 
-export const retrySchema = z.strictObject({
+export const retrySchema = configObject({
   max_attempts: positiveInt.default(3),
   initial_delay: duration("1s"),
   max_delay: duration("60s"),
@@ -70,7 +100,7 @@ export const retrySchema = z.strictObject({
   jitter: z.number().min(0).max(1).default(0.25),
 });
 
-export const natsSchema = z.strictObject({
+export const natsSchema = configObject({
   stream: z.string().regex(/^[A-Za-z0-9_-]+$/).default("AGENT"),
   subject_prefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default("agent"),
   create_stream: z.boolean().default(true),
@@ -87,11 +117,11 @@ export const natsSchema = z.strictObject({
   token_env: z.string().default("NATS_TOKEN"),
   creds_file_env: z.string().default("NATS_CREDS_FILE"),
   tls: z
-    .strictObject({ ca_file: z.string().optional(), cert_file: z.string().optional(), key_file: z.string().optional() })
+    .preprocess(withoutCommentKeys, z.strictObject({ ca_file: z.string().optional(), cert_file: z.string().optional(), key_file: z.string().optional() }))
     .optional(),
 });
 
-export const serviceSchema = z.strictObject({
+export const serviceSchema = configObject({
   timeout: duration("110s"),
   first_token_timeout: duration("60s"),
   shutdown_timeout: duration("25s"),
@@ -99,7 +129,7 @@ export const serviceSchema = z.strictObject({
   heap_growing_percent: nonNegativeInt.max(300).default(50),
 });
 
-export const storeSchema = z.strictObject({
+export const storeSchema = configObject({
   enabled: z.boolean().default(true),
   migrate_on_start: z.boolean().default(true),
   connection_limit: positiveInt.default(10),
@@ -109,19 +139,19 @@ export const storeSchema = z.strictObject({
   lease_margin: duration("30s"),
 });
 
-export const httpSchema = z.strictObject({
+export const httpSchema = configObject({
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").default("MODELBUS_API_KEY"),
   body_limit_bytes: positiveInt.default(1_048_576),
   idempotency_ttl: duration("24h"),
   max_page_size: positiveInt.max(1_000).default(100),
 });
 
-export const throttleSchema = z.strictObject({
+export const throttleSchema = configObject({
   redis_url: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
   redis_password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
 });
 
-export const breakerSchema = z.strictObject({
+export const breakerSchema = configObject({
   enabled: z.boolean().default(true),
   window: positiveInt.default(20),
   min_calls: positiveInt.default(5),
@@ -129,12 +159,12 @@ export const breakerSchema = z.strictObject({
   cooldown: duration("30s"),
 });
 
-export const mockSchema = z.strictObject({
+export const mockSchema = configObject({
   host: z.string().default("127.0.0.1"),
   port: nonNegativeInt.max(65_535).default(0),
 });
 
-export const configSchema = z.strictObject({
+export const configSchema = configObject({
   $schema: z.string().optional(),
   service: serviceSchema.default(serviceSchema.parse({})),
   nats: natsSchema.default(natsSchema.parse({})),

@@ -22,6 +22,7 @@ export interface LoadedConfig {
   readonly environment: EnvironmentSettings;
 }
 
+
 /** The environment variables modelbus reads, with their defaults (documented in the README). */
 export const environmentDefaults = {
   MODELBUS_CONFIG: defaultConfigPath,
@@ -43,12 +44,12 @@ function invalid(source: string, problems: readonly ConfigProblem[]): ModelbusEr
 }
 
 /** Validates an already-parsed config object, reporting every problem at once. */
-export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, source = "(inline)"): ModelbusConfig {
+export function parseConfig(raw: unknown, source = "(inline)"): ModelbusConfig {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     throw invalid(source, parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })));
   }
-  const problems = [...checkRegistryReferences(parsed.data.model_registry, env), ...checkTimings(parsed.data)];
+  const problems = [...checkRegistryReferences(parsed.data.model_registry), ...checkTimings(parsed.data)];
   if (problems.length > 0) throw invalid(source, problems);
   return deepFreeze(parsed.data);
 }
@@ -83,5 +84,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   } catch (error) {
     throw invalid(path, [{ path: "", message: `not valid JSON: ${(error as Error).message}` }]);
   }
-  return { config: parseConfig(raw, env, path), environment };
+  return { config: parseConfig(raw, path), environment };
 }

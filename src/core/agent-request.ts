@@ -103,6 +103,9 @@ export const toolDefinitionSchema = z.object({
   strict: z.boolean().optional(),
 });
 
+/** A tool as the agent catalog and the HTTP door take it: named. */
+export const namedToolDefinitionSchema = toolDefinitionSchema.extend({ name: z.string().min(1, "tool name required") });
+
 export const toolChoiceSchema = z
   .object({ mode: z.enum(["auto", "required", "none", "function"]), function_name: z.string().optional() })
   .refine((choice) => choice.mode !== "function" || Boolean(choice.function_name), {

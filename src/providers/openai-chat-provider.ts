@@ -7,9 +7,11 @@ import { adapterFor } from "./adapters/adapter-for.ts";
 import type { ProviderAdapter } from "./adapters/provider-adapter.ts";
 import { buildChatParams } from "./build-chat-params.ts";
 import { classifyProviderError } from "./classify-provider-error.ts";
+import { EndpointHttp } from "./endpoint-http.ts";
+import { buildResponsesParams, parseResponsesResponse, ResponsesStreamFold } from "./openai-responses.ts";
 import { parseChatCompletion } from "./parse-chat-completion.ts";
-import { chatCompletionsTarget, postChatCompletion, type ChatCompletionsTarget } from "./post-chat-completion.ts";
-import { streamChatCompletion } from "./stream-chat-completion.ts";
+import { StreamAccumulator } from "./stream/stream-accumulator.ts";
+import { streamAttempt } from "./stream/stream-attempt.ts";
 
 /** One endpoint as the provider client needs it: where to call and with which key. */
 export interface ProviderEndpoint {
@@ -21,63 +23,128 @@ export interface ProviderEndpoint {
 
 type Fetch = NonNullable<ConstructorParameters<typeof OpenAI>[0]>["fetch"];
 
+/** Sees the body of every provider request just before it is sent (debug logging). */
+export type RequestObserver = (endpointName: string, request: AgentRequest, body: Record<string, unknown>) => void;
+
 interface Client {
   readonly endpoint: ProviderEndpoint;
   readonly sdk: OpenAI;
   readonly adapter: ProviderAdapter;
-  /** Non-streaming calls go straight over node:http(s); undefined when a custom fetch was given. */
-  readonly direct: ChatCompletionsTarget | undefined;
+  /** Non-streaming calls go straight over the endpoint's pool; undefined when a custom fetch was given. */
+  readonly http: EndpointHttp | undefined;
+}
+
+type ClientEntry = { readonly ok: true; readonly client: Client } | { readonly ok: false; readonly problem: string };
+
+export interface OpenAIChatProviderOptions {
+  /** A fetch for the SDK instead of the endpoint's own pool (tests). */
+  readonly fetch?: Fetch;
+  readonly onRequest?: RequestObserver;
 }
 
 /**
- * Calls any OpenAI-compatible /v1/chat/completions, one client per endpoint: streaming
- * through the official SDK, non-streaming calls as one POST over a keep-alive node:http(s)
- * agent whose failures are turned into the SDK's own error classes, so both classify the
- * same. The SDK's own retries are off: runWithRetry is the one retry owner.
+ * Calls any OpenAI-compatible endpoint, one client per endpoint: Chat Completions
+ * (`wire_backend` "", "sdk" or "wire") or the Responses API (`wire_backend: "responses"`).
+ * Streaming goes through the official SDK; non-streaming calls are one POST over the
+ * endpoint's keep-alive pool, read as the SDK reads them and failing with the SDK's own error
+ * classes, so both classify the same. The SDK's own retries are off: runWithRetry is the one
+ * retry owner. An endpoint whose URL cannot be called (a config placeholder) fails every call.
  */
 export class OpenAIChatProvider implements ChatProvider {
-  private readonly clients = new Map<string, Client>();
+  private readonly clients = new Map<string, ClientEntry>();
+  private readonly onRequest: RequestObserver | undefined;
 
-  constructor(endpoints: readonly ProviderEndpoint[], options: { fetch?: Fetch } = {}) {
-    for (const endpoint of endpoints) {
-      const sdk = new OpenAI({
-        baseURL: endpoint.baseURL,
-        // Endpoints without api_key_env get no Authorization header at all (local models).
-        apiKey: endpoint.apiKey ?? "unused",
-        ...(endpoint.apiKey === undefined ? { defaultHeaders: { authorization: null } } : {}),
-        maxRetries: 0,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      });
-      const direct = options.fetch ? undefined : chatCompletionsTarget(endpoint.baseURL, endpoint.apiKey, sdkIdentityHeaders(sdk));
-      this.clients.set(endpoint.name, { endpoint, sdk, adapter: adapterFor(endpoint.config.provider), direct });
-    }
+  constructor(endpoints: readonly ProviderEndpoint[], options: OpenAIChatProviderOptions = {}) {
+    this.onRequest = options.onRequest;
+    for (const endpoint of endpoints) this.clients.set(endpoint.name, createClient(endpoint, options.fetch));
   }
 
   async complete(endpointName: string, request: AgentRequest, options: ProviderCallOptions): Promise<ProviderResult> {
-    const client = this.clients.get(endpointName);
-    if (!client) throw new ModelbusError({ code: "E_INTERNAL", message: `no provider client for endpoint "${endpointName}"` });
+    const entry = this.clients.get(endpointName);
+    if (!entry) throw new ModelbusError({ code: "E_INTERNAL", message: `no provider client for endpoint "${endpointName}"` });
+    if (!entry.ok) throw new ModelbusError({ code: "E_PROVIDER_NETWORK", message: `connection error: ${entry.problem}` });
+    const { client } = entry;
+    return client.endpoint.config.wire_backend === "responses" ? this.responses(client, request, options) : this.chat(client, request, options);
+  }
+
+  /** Closes the endpoints' idle connections. */
+  close(): void {
+    for (const entry of this.clients.values()) if (entry.ok) entry.client.http?.close();
+  }
+
+  private async chat(client: Client, request: AgentRequest, options: ProviderCallOptions): Promise<ProviderResult> {
     const params = buildChatParams(request, client.endpoint.config, client.adapter);
-    if (options.stream) return streamChatCompletion(client.sdk, params, client.adapter, options);
+    this.onRequest?.(client.endpoint.name, request, params as unknown as Record<string, unknown>);
+    const timeout = Math.max(1, Math.ceil(options.timeoutMs));
+    if (options.stream) {
+      const fold = new StreamAccumulator({ adapter: client.adapter, warn: options.warn, now: () => performance.now() });
+      const open = (signal: AbortSignal) =>
+        client.sdk.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal, timeout, maxRetries: 0 });
+      return streamAttempt(open, fold, options);
+    }
     let completion: OpenAI.ChatCompletion;
     try {
-      completion = client.direct
-        ? ((await postChatCompletion(client.direct, JSON.stringify(params), options.signal, options.timeoutMs)) as OpenAI.ChatCompletion)
-        : await client.sdk.chat.completions.create(params, {
-            signal: options.signal,
-            timeout: Math.max(1, Math.ceil(options.timeoutMs)),
-            maxRetries: 0,
-          });
+      completion = client.http
+        ? ((await client.http.postJson("chat/completions", JSON.stringify(params), options.signal, options.timeoutMs)) as OpenAI.ChatCompletion)
+        : await client.sdk.chat.completions.create(params, { signal: options.signal, timeout, maxRetries: 0 });
     } catch (error) {
       throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
     }
     return parseChatCompletion(completion, options.warn, client.adapter);
   }
+
+  private async responses(client: Client, request: AgentRequest, options: ProviderCallOptions): Promise<ProviderResult> {
+    const params = buildResponsesParams(request, client.endpoint.config);
+    this.onRequest?.(client.endpoint.name, request, params);
+    const timeout = Math.max(1, Math.ceil(options.timeoutMs));
+    // The SDK's types describe every Responses feature; the body is ours, built above.
+    const sdkParams = params as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming;
+    if (options.stream) {
+      const open = (signal: AbortSignal) => client.sdk.responses.create({ ...sdkParams, stream: true }, { signal, timeout, maxRetries: 0 });
+      return streamAttempt(open, new ResponsesStreamFold(options.warn), options);
+    }
+    let body: unknown;
+    try {
+      body = client.http
+        ? await client.http.postJson("responses", JSON.stringify(params), options.signal, options.timeoutMs)
+        : await client.sdk.responses.create(sdkParams, { signal: options.signal, timeout, maxRetries: 0 });
+    } catch (error) {
+      throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
+    }
+    return parseResponsesResponse(body, options.warn);
+  }
+}
+
+function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined): ClientEntry {
+  const { config } = endpoint;
+  let http: EndpointHttp;
+  try {
+    http = new EndpointHttp({
+      baseURL: endpoint.baseURL,
+      apiKey: endpoint.apiKey,
+      extraHeaders: identityHeaders(),
+      idleTimeoutMs: config.idle_conn_timeout,
+      responseHeaderTimeoutMs: config.response_header_timeout,
+      disableKeepAlives: config.disable_keepalives,
+    });
+  } catch {
+    return { ok: false, problem: `endpoint "${endpoint.name}" has no usable url ("${endpoint.baseURL}")` };
+  }
+  const hasKey = endpoint.apiKey !== undefined && endpoint.apiKey !== "";
+  const sdk = new OpenAI({
+    baseURL: endpoint.baseURL,
+    // Endpoints without a key get no Authorization header at all (local models; semstreams does the same).
+    apiKey: hasKey ? endpoint.apiKey : "unused",
+    ...(hasKey ? {} : { defaultHeaders: { authorization: null } }),
+    maxRetries: 0,
+    fetch: fetch ?? http.fetch,
+  });
+  return { ok: true, client: { endpoint, sdk, adapter: adapterFor(config.provider), http: fetch ? undefined : http } };
 }
 
 /** The organization and project headers the SDK client sends when OPENAI_ORG_ID / OPENAI_PROJECT_ID are set. */
-function sdkIdentityHeaders(sdk: OpenAI): Record<string, string> {
-  return {
-    ...(sdk.organization ? { "openai-organization": sdk.organization } : {}),
-    ...(sdk.project ? { "openai-project": sdk.project } : {}),
-  };
+function identityHeaders(): Record<string, string> {
+  const organization = process.env.OPENAI_ORG_ID;
+  const project = process.env.OPENAI_PROJECT_ID;
+  return { ...(organization ? { "openai-organization": organization } : {}), ...(project ? { "openai-project": project } : {}) };
 }

@@ -199,9 +199,9 @@ const configCases: ConfigCase[] = [
   { name: "endpoint name with a space", content: brokenConfig((config) => ((registry(config).endpoints as Json)["my model"] = { provider: "mock", model: "m" })), mentions: ["model_registry.endpoints"] },
   { name: "endpoint: model missing", content: brokenConfig((config) => delete endpoint(config).model), mentions: ["model_registry.endpoints.main.model"] },
   { name: "endpoint: unknown provider", content: brokenConfig((config) => (endpoint(config).provider = "skynet")), mentions: ["model_registry.endpoints.main.provider"] },
-  { name: "endpoint: url not a URL", content: brokenConfig((config) => (endpoint(config, "remote").url = "not a url")), mentions: ["model_registry.endpoints.remote.url"] },
-  { name: "endpoint: remote without url", content: brokenConfig((config) => delete endpoint(config, "remote").url), mentions: ["model_registry.endpoints.remote.url", 'required for provider "openai"'] },
-  { name: "endpoint: api_key_env not set", content: brokenConfig((config) => (endpoint(config, "remote").api_key_env = "MODELBUS_CATALOGUE_UNSET_KEY")), mentions: ["model_registry.endpoints.remote.api_key_env", "is not set"] },
+  { name: "endpoint: url not a string", content: brokenConfig((config) => (endpoint(config, "remote").url = 80)), mentions: ["model_registry.endpoints.remote.url"] },
+  { name: "endpoint: unknown wire_backend", content: brokenConfig((config) => (endpoint(config, "remote").wire_backend = "grpc")), mentions: ["model_registry.endpoints.remote.wire_backend"] },
+  { name: "endpoint: unknown tool_format", content: brokenConfig((config) => (endpoint(config, "remote").tool_format = "xml")), mentions: ["model_registry.endpoints.remote.tool_format"] },
   { name: "endpoint: unknown key", content: brokenConfig((config) => (endpoint(config).max_concurent = 2)), mentions: ["model_registry.endpoints.main", "max_concurent"] },
   { name: "endpoint: negative requests_per_minute", content: brokenConfig((config) => (endpoint(config).requests_per_minute = -1)), mentions: ["model_registry.endpoints.main.requests_per_minute"] },
   { name: "endpoint: burst without requests_per_minute", content: brokenConfig((config) => (endpoint(config).burst = 5)), mentions: ["model_registry.endpoints.main.burst"] },
@@ -259,7 +259,7 @@ describe("broken config files", () => {
   }
 
   it("makes `modelbus serve` exit non-zero with E_CONFIG_INVALID and the path, for a sample of every kind", { timeout: 90_000 }, async () => {
-    const sample = ["file missing", "file not JSON", "service: bad duration", "nats: concurrency zero", "endpoint: api_key_env not set", "capability naming an unknown endpoint"];
+    const sample = ["file missing", "file not JSON", "service: bad duration", "nats: concurrency zero", "endpoint: unknown wire_backend", "capability naming an unknown endpoint"];
     const runs: Array<{ entry: ConfigCase; result: { code: number | null; stderr: string } }> = [];
     for (let start = 0; start < sample.length; start += 2) {
       // two at a time: each child loads tsx, and the other test files share the two cores

@@ -48,7 +48,7 @@ export function faultConfigObject(names: Names, overrides: FaultOverrides = {}):
 }
 
 export function faultConfig(names: Names, overrides: FaultOverrides = {}) {
-  return parseConfig(faultConfigObject(names, overrides), {});
+  return parseConfig(faultConfigObject(names, overrides));
 }
 
 /**

@@ -4,6 +4,7 @@ interface Def {
   type: string;
   innerType?: z.ZodType;
   in?: z.ZodType;
+  out?: z.ZodType;
   shape?: Record<string, z.ZodType>;
   valueType?: z.ZodType;
 }
@@ -12,13 +13,13 @@ function defOf(schema: z.ZodType): Def {
   return (schema as unknown as { _zod: { def: Def } })._zod.def;
 }
 
-/** Strips optional/default/pipe wrappers down to the schema that describes the value. */
+/** Strips optional/default/pipe wrappers (a preprocess step included) down to the schema that describes the value. */
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
   for (;;) {
     const def = defOf(current);
     if ((def.type === "optional" || def.type === "default" || def.type === "nullable") && def.innerType) current = def.innerType;
-    else if (def.type === "pipe" && def.in) current = def.in;
+    else if (def.type === "pipe" && def.in) current = defOf(def.in).type === "transform" && def.out ? def.out : def.in;
     else return current;
   }
 }

@@ -32,8 +32,8 @@ export function testConfig(
     retry: { initial_delay: "20ms", max_delay: "2s", rate_limit_delay: "50ms", jitter: 0, ...overrides.retry },
     model_registry: overrides.registry ?? {
       endpoints: {
-        main: { provider: "mock", model: "main-model" },
-        spare: { provider: "mock", model: "spare-model" },
+        main: { provider: "mock", model: "main-model", supports_tools: true },
+        spare: { provider: "mock", model: "spare-model", supports_tools: true },
       },
       model_aliases: { fast: "spare" },
       capabilities: { general: { preferred: ["main"], fallback: ["spare"] } },

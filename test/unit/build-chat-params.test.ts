@@ -4,7 +4,7 @@ import type { AgentRequest } from "../../src/core/agent-request.ts";
 import { buildChatParams } from "../../src/providers/build-chat-params.ts";
 
 const endpoint = (extra: Record<string, unknown> = {}) =>
-  parseConfig({ model_registry: { endpoints: { e: { provider: "openai", url: "http://x/v1", model: "provider-id", ...extra } } } }).model_registry
+  parseConfig({ model_registry: { endpoints: { e: { provider: "openai", url: "http://x/v1", model: "provider-id", supports_tools: true, ...extra } } } }).model_registry
     .endpoints.e!;
 
 const request = (extra: Partial<AgentRequest> = {}): AgentRequest => ({

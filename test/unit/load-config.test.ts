@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { registryWarnings } from "../../src/config/check-registry-references.ts";
 import { loadConfig, parseConfig } from "../../src/config/load-config.ts";
 import { ModelbusError } from "../../src/core/modelbus-error.ts";
 
@@ -9,7 +10,7 @@ const minimal = { model_registry: { endpoints: { a: { provider: "mock", model: "
 
 function problemsOf(raw: unknown, env: NodeJS.ProcessEnv = {}): string {
   try {
-    parseConfig(raw, env);
+    parseConfig(raw);
   } catch (error) {
     expect(error).toBeInstanceOf(ModelbusError);
     expect((error as ModelbusError).code).toBe("E_CONFIG_INVALID");
@@ -20,7 +21,7 @@ function problemsOf(raw: unknown, env: NodeJS.ProcessEnv = {}): string {
 
 describe("config validation", () => {
   it("fills documented defaults and parses durations to milliseconds", () => {
-    const config = parseConfig(minimal, {});
+    const config = parseConfig(minimal);
     expect(config.retry).toEqual({
       max_attempts: 3,
       initial_delay: 1_000,
@@ -33,7 +34,7 @@ describe("config validation", () => {
     expect(config.nats.stream).toBe("AGENT");
     expect(config.service.timeout).toBe(110_000);
     expect(config.service.heap_growing_percent).toBe(50);
-    expect(config.model_registry.endpoints.a?.supports_tools).toBe(true);
+    expect(config.model_registry.endpoints.a?.supports_tools).toBe(false);
     expect(Object.isFrozen(config.model_registry.endpoints.a)).toBe(true);
   });
 
@@ -50,7 +51,7 @@ describe("config validation", () => {
   });
 
   it("bounds service.heap_growing_percent to V8's range (0 = V8's own heuristic)", () => {
-    expect(parseConfig({ ...minimal, service: { heap_growing_percent: 0 } }, {}).service.heap_growing_percent).toBe(0);
+    expect(parseConfig({ ...minimal, service: { heap_growing_percent: 0 } }).service.heap_growing_percent).toBe(0);
     expect(problemsOf({ ...minimal, service: { heap_growing_percent: 301 } })).toContain("service.heap_growing_percent");
     expect(problemsOf({ ...minimal, service: { heap_growing_percent: 12.5 } })).toContain("service.heap_growing_percent");
   });
@@ -75,23 +76,58 @@ describe("config validation", () => {
     expect(message).not.toContain("model_aliases.fast");
   });
 
-  it("checks capability chains, defaults, URLs and key env vars", () => {
+  it("checks capability chains and defaults", () => {
     const message = problemsOf({
       model_registry: {
-        endpoints: { remote: { provider: "openai", model: "gpt", api_key_env: "NOT_SET_KEY" } },
+        endpoints: { remote: { provider: "openai", model: "gpt" } },
         capabilities: { coding: { preferred: ["remote", "ghost"] } },
-        defaults: { model: "nobody" },
+        defaults: { model: "nobody", capability: "nothing" },
       },
     });
-    expect(message).toContain("endpoints.remote.url: required");
-    expect(message).toContain("endpoints.remote.api_key_env: environment variable NOT_SET_KEY is not set");
     expect(message).toContain('capabilities.coding.preferred.1: unknown endpoint "ghost"');
     expect(message).toContain('defaults.model: unknown endpoint or alias "nobody"');
+    expect(message).toContain('defaults.capability: unknown capability "nothing"');
   });
 
-  it("accepts a key env var that is set", () => {
-    const raw = { model_registry: { endpoints: { r: { url: "http://x/v1", model: "g", api_key_env: "K" } } } };
-    expect(parseConfig(raw, { K: "secret" }).model_registry.endpoints.r?.api_key_env).toBe("K");
+  it("loads what semstreams loads: an unset key env var and a placeholder URL are warnings, not errors", () => {
+    const raw = {
+      model_registry: {
+        endpoints: { remote: { model: "gpt", api_key_env: "NOT_SET_KEY" }, placeholder: { provider: "openai", url: "CHANGE_ME", model: "CHANGE_ME" } },
+      },
+    };
+    const config = parseConfig(raw);
+    expect(registryWarnings(config.model_registry, {})).toEqual([
+      {
+        path: "model_registry.endpoints.remote.api_key_env",
+        message: 'environment variable NOT_SET_KEY is not set: endpoint "remote" is called without an Authorization header',
+      },
+      { path: "model_registry.endpoints.placeholder.url", message: '"CHANGE_ME" is not an http(s) URL: every call to endpoint "placeholder" fails' },
+    ]);
+    expect(registryWarnings(config.model_registry, { NOT_SET_KEY: "k" })).toHaveLength(1);
+  });
+
+  it("defaults what a semstreams block omits as semstreams does", () => {
+    const endpoint = parseConfig({ model_registry: { endpoints: { e: { model: "m" } } } }).model_registry.endpoints.e;
+    expect(endpoint).toMatchObject({ provider: "", supports_tools: false, wire_backend: "", stream: false, disable_keepalives: false, idle_conn_timeout: 30_000 });
+    expect(endpoint?.url).toBeUndefined();
+  });
+
+  it("accepts _comment-style keys at every level of the config, and no other unknown key", () => {
+    const config = parseConfig({
+      _comment: "top",
+      service: { _note: "s", timeout: "5s" },
+      nats: { tls: { _doc: "t" } },
+      model_registry: {
+        _doc: "registry",
+        endpoints: { e: { _comment: "endpoint", model: "m", options: { _keep: true } } },
+        capabilities: { c: { _comment: "cap", preferred: ["e"] } },
+        defaults: { _why: "d", model: "e" },
+      },
+    });
+    expect(config.service.timeout).toBe(5_000);
+    expect(config.model_registry.endpoints.e?.options).toEqual({ _keep: true });
+    expect(config.model_registry.endpoints.e).not.toHaveProperty("_comment");
+    expect(problemsOf({ ...minimal, model_registry: { endpoints: { a: { provider: "mock", model: "m", comment: "x" } } } })).toContain("comment");
   });
 
   it("loads the file named by MODELBUS_CONFIG and reads env settings with defaults", () => {

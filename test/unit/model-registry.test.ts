@@ -6,9 +6,9 @@ function registry(extra: Record<string, unknown> = {}) {
   const config = parseConfig({
     model_registry: {
       endpoints: {
-        big: { provider: "mock", model: "big-model" },
-        small: { provider: "mock", model: "small-model", supports_tools: false },
-        coder: { provider: "mock", model: "coder-model" },
+        big: { provider: "mock", model: "big-model", supports_tools: true },
+        small: { provider: "mock", model: "small-model" },
+        coder: { provider: "mock", model: "coder-model", supports_tools: true },
       },
       model_aliases: { fast: "small" },
       capabilities: {

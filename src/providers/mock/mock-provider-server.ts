@@ -5,6 +5,7 @@
  * benchmarks (no per-request logging, no sync work beyond JSON).
  *
  *   POST /v1/chat/completions   JSON or SSE (`stream: true`)
+ *   POST /v1/responses          the Responses API, JSON or SSE events (mock-responses-api.ts)
  *   GET  /v1/models             "mock" plus every model seen
  *   /__mock/*                   the scripting API over HTTP (route-mock-admin.ts)
  *   anything else               404 with an OpenAI error body
@@ -15,9 +16,11 @@ import { chooseMockBehaviour } from "./choose-mock-behaviour.ts";
 import type { MockBehaviour } from "./mock-behaviour.ts";
 import { MockBehaviourQueue } from "./mock-behaviour-queue.ts";
 import { MockTrafficLog, type MockTrafficStats, type RecordedRequest } from "./mock-traffic-log.ts";
-import { parseMockChatRequest } from "./parse-mock-chat-request.ts";
+import { mockResponsesBody, mockResponsesCutFrames, mockResponsesFrames, parseMockResponsesRequest, type MockResponsesRequest } from "./mock-responses-api.ts";
+import { parseMockChatRequest, type MockChatRequest, type ParseMockChatResult } from "./parse-mock-chat-request.ts";
 import { readJsonBody } from "./read-json-body.ts";
-import { respondMockChat } from "./respond-mock-chat.ts";
+import { chatCompletionsFormat, respondMockChat, type MockWireFormat } from "./respond-mock-chat.ts";
+import type { MockCompletionMeta } from "./build-mock-reply.ts";
 import { routeMockAdmin } from "./route-mock-admin.ts";
 import { writeMockJson, writeOpenAIError } from "./write-mock-json.ts";
 
@@ -126,7 +129,9 @@ export class MockProviderServer {
     const query = url.indexOf("?");
     const key = `${req.method ?? "GET"} ${query === -1 ? url : url.slice(0, query)}`;
     if (key === "POST /v1/chat/completions") {
-      this.#chat(req, res).catch(() => res.destroy());
+      this.#answer(req, res, "chatcmpl", parseMockChatRequest, chatCompletionsFormat).catch(() => res.destroy());
+    } else if (key === "POST /v1/responses") {
+      this.#answer(req, res, "resp", parseMockResponsesRequest, responsesFormat).catch(() => res.destroy());
     } else if (key === "GET /v1/models") {
       this.#models(res);
     } else if (!routeMockAdmin(key, req, res, this)) {
@@ -140,24 +145,39 @@ export class MockProviderServer {
     writeMockJson(res, 200, { object: "list", data });
   }
 
-  async #chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #answer<Request extends MockChatRequest>(
+    req: IncomingMessage,
+    res: ServerResponse,
+    idPrefix: string,
+    parse: (body: unknown) => ParseMockChatResult & { readonly request?: Request },
+    formatFor: (request: Request, meta: MockCompletionMeta) => MockWireFormat,
+  ): Promise<void> {
     const body = await readJsonBody(req);
     if (!body.ok) {
       writeOpenAIError(res, body.status, body.message, { code: body.status === 400 ? "invalid_json" : null });
       return;
     }
-    const parsed = parseMockChatRequest(body.value);
+    const parsed = parse(body.value);
     if (!parsed.ok) {
       writeOpenAIError(res, 400, parsed.message, { code: `invalid_${parsed.param.replace(/\.\d+$/, "")}` });
       return;
     }
-    const { request } = parsed;
+    const request = parsed.request as Request;
     const end = this.#log.begin(request.model, body.value, req.headers);
     res.once("close", () => end(res.writableFinished));
     if (req.socket.destroyed) end(false);
     const n = (this.#counter += 1);
-    const meta = { id: `chatcmpl-mock-${n}`, created: Math.floor(Date.now() / 1000), model: request.model, callIdPrefix: `call_mock_${n}` };
+    const meta = { id: `${idPrefix}-mock-${n}`, created: Math.floor(Date.now() / 1000), model: request.model, callIdPrefix: `call_mock_${n}` };
     const behaviour = this.#queue.take(request.model) ?? chooseMockBehaviour(request);
-    respondMockChat(res, behaviour, { request, meta, headers: { "x-request-id": `req_mock_${n}` } });
+    respondMockChat(res, behaviour, { request, meta, headers: { "x-request-id": `req_mock_${n}` }, format: formatFor(request, meta) });
   }
+}
+
+/** The Responses API (`response` objects and their SSE events). */
+function responsesFormat(request: MockResponsesRequest, meta: MockCompletionMeta): MockWireFormat {
+  return {
+    body: (reply) => mockResponsesBody(reply, request, meta),
+    frames: (reply) => mockResponsesFrames(reply, request, meta),
+    cutFrames: (content, afterChunks) => mockResponsesCutFrames(content, meta, afterChunks),
+  };
 }

@@ -1,10 +1,11 @@
 /**
- * Carries out one behaviour for one chat request: waits `delay_ms` (abortable: a client
- * that disconnects cancels the timer), then answers with JSON or SSE, an error, a torn
- * connection, or nothing at all (`hang`).
+ * Carries out one behaviour for one request, in either of the two APIs the mock speaks
+ * (Chat Completions, Responses): waits `delay_ms` (abortable: a client that disconnects
+ * cancels the timer), then answers with JSON or SSE, an error, a torn connection, or
+ * nothing at all (`hang`).
  */
 import type { ServerResponse } from "node:http";
-import { buildMockReply, type MockCompletionMeta } from "./build-mock-reply.ts";
+import { buildMockReply, type MockCompletionMeta, type MockReply } from "./build-mock-reply.ts";
 import type { MockBehaviour, MockErrorBehaviour, MockStreamCutBehaviour } from "./mock-behaviour.ts";
 import { mockCompletionBody } from "./mock-completion-body.ts";
 import type { MockChatRequest } from "./parse-mock-chat-request.ts";
@@ -12,11 +13,28 @@ import { writeMockJson, writeOpenAIError } from "./write-mock-json.ts";
 import { mockCutStreamFrames, mockStreamFrames, writeMockStream } from "./write-mock-stream.ts";
 import { defaultMockAnswer } from "./choose-mock-behaviour.ts";
 
+/** How a reply looks in one API: the JSON body, the SSE frames, a stream cut short. */
+export interface MockWireFormat {
+  body(reply: MockReply): unknown;
+  frames(reply: MockReply): string[];
+  cutFrames(content: string, afterChunks: number | undefined): string[];
+}
+
+/** Chat Completions (`chat.completion` and `chat.completion.chunk`). */
+export function chatCompletionsFormat(request: MockChatRequest, meta: MockCompletionMeta): MockWireFormat {
+  return {
+    body: (reply) => mockCompletionBody(reply, meta),
+    frames: (reply) => mockStreamFrames(reply, meta, request.includeUsage),
+    cutFrames: (content, afterChunks) => mockCutStreamFrames(content, meta, afterChunks),
+  };
+}
+
 export interface MockChatContext {
   readonly request: MockChatRequest;
   readonly meta: MockCompletionMeta;
   /** Headers sent with every answer (x-request-id). */
   readonly headers: Record<string, string>;
+  readonly format: MockWireFormat;
 }
 
 function sendError(res: ServerResponse, behaviour: MockErrorBehaviour, context: MockChatContext): void {
@@ -28,14 +46,14 @@ function sendError(res: ServerResponse, behaviour: MockErrorBehaviour, context: 
 }
 
 function sendCut(res: ServerResponse, behaviour: MockStreamCutBehaviour, context: MockChatContext): void {
-  const { request, meta } = context;
+  const { request, meta, format } = context;
   if (request.stream) {
     const content = behaviour.content ?? defaultMockAnswer(request);
-    writeMockStream(res, mockCutStreamFrames(content, meta, behaviour.after_chunks), context.headers);
+    writeMockStream(res, format.cutFrames(content, behaviour.after_chunks), context.headers);
     return;
   }
   // Non-streaming: announce the full body, send half of it, then tear the connection down.
-  const body = JSON.stringify(mockCompletionBody(buildMockReply(request, behaviour, meta), meta));
+  const body = JSON.stringify(format.body(buildMockReply(request, behaviour, meta)));
   res.writeHead(200, { ...context.headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
   res.write(body.slice(0, Math.floor(body.length / 2)), () => res.destroy());
 }
@@ -57,11 +75,8 @@ function answer(res: ServerResponse, behaviour: MockBehaviour, context: MockChat
     case "text":
     case "tool_call": {
       const reply = buildMockReply(context.request, behaviour, context.meta);
-      if (context.request.stream) {
-        writeMockStream(res, mockStreamFrames(reply, context.meta, context.request.includeUsage), context.headers);
-      } else {
-        writeMockJson(res, 200, mockCompletionBody(reply, context.meta), context.headers);
-      }
+      if (context.request.stream) writeMockStream(res, context.format.frames(reply), context.headers);
+      else writeMockJson(res, 200, context.format.body(reply), context.headers);
       return;
     }
   }

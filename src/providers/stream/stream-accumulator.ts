@@ -4,7 +4,7 @@ import type { ProviderAdapter } from "../adapters/provider-adapter.ts";
 import { ThinkTagSplitter } from "../think-tags/think-tag-splitter.ts";
 import { buildStreamResult } from "./build-stream-result.ts";
 import { readDeltaReasoning } from "./read-delta-reasoning.ts";
-import type { StreamDeltas, StreamOutcome, StreamPartial } from "./stream-outcome.ts";
+import type { StreamDeltas, StreamFold, StreamOutcome, StreamPartial } from "./stream-outcome.ts";
 import { ToolCallCollector } from "./tool-call-collector.ts";
 
 export interface StreamAccumulatorOptions {
@@ -24,7 +24,7 @@ function readUsage(usage: ChatCompletionChunk["usage"]): TokenUsage | undefined 
  * (reference §4.4), and says after each chunk what to publish. Content goes through the
  * think-tag splitter; only choice 0 counts (modelbus never asks for n > 1).
  */
-export class StreamAccumulator {
+export class StreamAccumulator implements StreamFold<ChatCompletionChunk> {
   private readonly splitter = new ThinkTagSplitter();
   private readonly toolCalls: ToolCallCollector;
   private readonly now: () => number;
@@ -44,6 +44,11 @@ export class StreamAccumulator {
   /** now() when the first content or reasoning arrived. */
   get firstTokenAtMs(): number | undefined {
     return this.firstTokenAt;
+  }
+
+  /** A token, or a tool call (which has no text to count as one). */
+  started(chunk: ChatCompletionChunk): boolean {
+    return this.firstTokenAt !== undefined || Boolean(chunk.choices?.[0]?.delta?.tool_calls);
   }
 
   push(chunk: ChatCompletionChunk): StreamDeltas {

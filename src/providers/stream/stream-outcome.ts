@@ -23,4 +23,19 @@ interface OutcomeBase {
 
 export type StreamOutcome =
   | (OutcomeBase & { ok: true; result: ProviderResult })
-  | (OutcomeBase & { ok: false; reason: "no finish_reason"; partial: StreamPartial });
+  /** Why the stream does not count as an answer: "no finish_reason" (chat), "no terminal event" (Responses). */
+  | (OutcomeBase & { ok: false; reason: string; partial: StreamPartial });
+
+/**
+ * One provider stream folded event by event into what a non-streamed call returns, saying
+ * after each event what to publish. Chat Completions and the Responses API each have one.
+ */
+export interface StreamFold<Event> {
+  push(event: Event): StreamDeltas;
+  /** The model has started answering (text, reasoning or a tool call): the first-token timer stops. */
+  started(event: Event): boolean;
+  /** Ends the stream: a success only when the provider said it was done. */
+  finish(): StreamOutcome;
+  /** What arrived so far, for the error response when the stream breaks. */
+  partial(): StreamPartial;
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { toolDefinitionSchema } from "../../core/agent-request.ts";
+import { namedToolDefinitionSchema } from "../../core/agent-request.ts";
 
 const key = z
   .string()
@@ -18,7 +18,7 @@ export const createAgentSchema = z.strictObject({
   default_model: modelName.nullish(),
   fallback_models: z.array(modelName).max(32).default([]),
   temperature: z.number().min(0).max(2).nullish(),
-  tools: z.array(toolDefinitionSchema).max(128).nullish(),
+  tools: z.array(namedToolDefinitionSchema).max(128).nullish(),
   metadata: metadata.nullish(),
 });
 
@@ -31,7 +31,7 @@ export const updateAgentSchema = z
     default_model: modelName.nullish(),
     fallback_models: z.array(modelName).max(32).optional(),
     temperature: z.number().min(0).max(2).nullish(),
-    tools: z.array(toolDefinitionSchema).max(128).nullish(),
+    tools: z.array(namedToolDefinitionSchema).max(128).nullish(),
     metadata: metadata.nullish(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: "at least one field to change is required" });

@@ -1,11 +1,7 @@
-import type OpenAI from "openai";
-import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
-import type { ProviderCallOptions, ProviderResult } from "../core/chat-provider.ts";
-import { ModelbusError } from "../core/modelbus-error.ts";
-import type { ProviderAdapter } from "./adapters/provider-adapter.ts";
-import { classifyProviderError } from "./classify-provider-error.ts";
-import { StreamAccumulator } from "./stream/stream-accumulator.ts";
-import type { StreamDeltas, StreamPartial } from "./stream/stream-outcome.ts";
+import type { ProviderCallOptions, ProviderResult } from "../../core/chat-provider.ts";
+import { ModelbusError } from "../../core/modelbus-error.ts";
+import { classifyProviderError } from "../classify-provider-error.ts";
+import type { StreamDeltas, StreamFold, StreamPartial } from "./stream-outcome.ts";
 
 function interrupted(reason: string, partial: StreamPartial, cause?: unknown): ModelbusError {
   return new ModelbusError({
@@ -24,15 +20,16 @@ function interrupted(reason: string, partial: StreamPartial, cause?: unknown): M
 }
 
 /**
- * One streamed attempt. Before the first published byte a failure is an ordinary,
- * retryable one (including "no first token in time"); after it, it is
- * E_PROVIDER_STREAM_INTERRUPTED and never retried, since the chunks already went out.
- * The SDK ends quietly on a cut stream and on an abort, so both are checked here.
+ * One streamed attempt, for either wire protocol: `open` starts the provider's stream (the
+ * SDK's, under the attempt's own signal), `fold` turns its events into deltas and the final
+ * result. Before the first published byte a failure is an ordinary, retryable one
+ * (including "no first token in time"); after it, it is E_PROVIDER_STREAM_INTERRUPTED and
+ * never retried, since the chunks already went out. The SDK ends quietly on a cut stream and
+ * on an abort, so both are checked here.
  */
-export async function streamChatCompletion(
-  sdk: OpenAI,
-  params: ChatCompletionCreateParamsNonStreaming,
-  adapter: ProviderAdapter,
+export async function streamAttempt<Event>(
+  open: (signal: AbortSignal) => Promise<AsyncIterable<Event>>,
+  fold: StreamFold<Event>,
   options: ProviderCallOptions,
 ): Promise<ProviderResult> {
   const attempt = new AbortController();
@@ -47,7 +44,6 @@ export async function streamChatCompletion(
         }, firstTokenMs)
       : undefined;
   const startedAt = performance.now();
-  const accumulator = new StreamAccumulator({ adapter, warn: options.warn, now: () => performance.now() });
   let published = false;
   let chunks = 0;
   const publish = (deltas: StreamDeltas) => {
@@ -56,31 +52,28 @@ export async function streamChatCompletion(
     options.onDelta?.(deltas);
   };
   try {
-    const stream = await sdk.chat.completions.create(
-      { ...params, stream: true, stream_options: { include_usage: true } },
-      { signal: attempt.signal, timeout: Math.max(1, Math.ceil(options.timeoutMs)), maxRetries: 0 },
-    );
-    for await (const chunk of stream) {
+    const stream = await open(attempt.signal);
+    for await (const event of stream) {
       chunks += 1;
-      publish(accumulator.push(chunk));
-      if (firstTokenTimer && (accumulator.firstTokenAtMs !== undefined || chunk.choices?.[0]?.delta?.tool_calls)) clearTimeout(firstTokenTimer);
+      publish(fold.push(event));
+      if (firstTokenTimer && fold.started(event)) clearTimeout(firstTokenTimer);
     }
     if (attempt.signal.aborted) throw attempt.signal.reason;
   } catch (error) {
-    const failure = classifyProviderError(error, { nowMs: Date.now(), signal: attempt.signal });
-    if (published && failure.code !== "E_CANCELLED") throw interrupted(failure.message, accumulator.partial(), error);
+    const failure = error instanceof ModelbusError && !attempt.signal.aborted ? error : classifyProviderError(error, { nowMs: Date.now(), signal: attempt.signal });
+    if (published && failure.code !== "E_CANCELLED") throw interrupted(failure.message, fold.partial(), error);
     throw failure;
   } finally {
     clearTimeout(firstTokenTimer);
     options.signal.removeEventListener("abort", forward);
   }
-  const outcome = accumulator.finish();
+  const outcome = fold.finish();
   publish(outcome.finalDeltas);
   if (!outcome.ok) {
     if (!published) {
       throw new ModelbusError({ code: "E_PROVIDER_NETWORK", message: "stream ended before any output", retryReason: "transient" });
     }
-    throw interrupted("the stream ended without a finish reason", outcome.partial);
+    throw interrupted(`the stream ended without ${outcome.reason === "no finish_reason" ? "a finish reason" : "a terminal event"}`, outcome.partial);
   }
   const first = outcome.firstTokenAtMs === undefined ? undefined : outcome.firstTokenAtMs - startedAt;
   return { ...outcome.result, streamStats: { firstTokenMs: first, chunks } };

@@ -1,0 +1,224 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { Readable } from "node:stream";
+import OpenAI from "openai";
+
+/** How one endpoint's connections behave (semstreams' per-endpoint HTTP transport keys). */
+export interface EndpointHttpOptions {
+  readonly baseURL: string;
+  readonly apiKey: string | undefined;
+  /** Sent on every call besides content type and authorization (the SDK's identity headers). */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
+  /** `idle_conn_timeout`: an unused keep-alive connection is closed after this long. */
+  readonly idleTimeoutMs: number;
+  /** `response_header_timeout`: an attempt fails (retryably) when no response headers arrived in time. */
+  readonly responseHeaderTimeoutMs?: number | undefined;
+  /** `disable_keepalives`: a fresh connection per call. */
+  readonly disableKeepAlives: boolean;
+}
+
+type Fetch = (url: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+function headersOf(response: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = response.rawHeaders;
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    try {
+      headers.append(raw[index] as string, raw[index + 1] as string);
+    } catch {
+      // A header value Headers refuses cannot be one we read.
+    }
+  }
+  return headers;
+}
+
+/** The SDK's `safeJSON`: the parsed body, or undefined when it is not JSON. */
+function safeJSON(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The success body the way the SDK's `defaultParseResponse` reads it: null for 204, JSON for
+ * a JSON media type (a body that does not parse throws its SyntaxError; `content-length: 0`
+ * gives undefined), the text otherwise.
+ */
+function successBody(response: IncomingMessage, text: string): unknown {
+  if (response.statusCode === 204) return null;
+  const mediaType = response.headers["content-type"]?.split(";")[0]?.trim();
+  const isJSON = mediaType !== undefined && (mediaType.includes("application/json") || mediaType.endsWith("+json"));
+  if (!isJSON) return text;
+  if (response.headers["content-length"] === "0") return undefined;
+  return JSON.parse(text);
+}
+
+/** The SDK's test for a failed request that was a timeout rather than another socket error. */
+function looksLikeTimeout(error: Error): boolean {
+  return /timed? ?out/i.test(String(error) + ("cause" in error ? String(error.cause) : ""));
+}
+
+/** Not "timed out": the SDK would call it the request's deadline, which is not retried. */
+const noHeadersError = (ms: number) => new Error(`no response headers within ${ms}ms (response_header_timeout)`);
+
+function plainHeaders(headers: RequestInit["headers"]): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  new Headers(headers).forEach((value, name) => {
+    out[name] = value;
+  });
+  return out;
+}
+
+/**
+ * One endpoint's HTTP: a connection pool with the endpoint's transport settings, used both
+ * by `postJson` (non-streaming calls, one POST read as the `openai` SDK reads it) and by
+ * `fetch`, handed to the SDK for streaming calls, so every call to the endpoint shares one
+ * pool and one set of rules.
+ */
+export class EndpointHttp {
+  readonly #base: string;
+  readonly #request: typeof httpRequest;
+  readonly #agent: HttpAgent;
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #responseHeaderTimeoutMs: number | undefined;
+
+  /** Throws a TypeError when `baseURL` is not an http(s) URL. */
+  constructor(options: EndpointHttpOptions) {
+    const base = new URL(options.baseURL);
+    if (base.protocol !== "http:" && base.protocol !== "https:") throw new TypeError(`not an http(s) URL: ${options.baseURL}`);
+    this.#base = options.baseURL.endsWith("/") ? options.baseURL.slice(0, -1) : options.baseURL;
+    const https = base.protocol === "https:";
+    const agentOptions = { keepAlive: !options.disableKeepAlives, ...(options.idleTimeoutMs > 0 ? { timeout: options.idleTimeoutMs } : {}) };
+    this.#request = https ? (httpsRequest as unknown as typeof httpRequest) : httpRequest;
+    this.#agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.#responseHeaderTimeoutMs = options.responseHeaderTimeoutMs || undefined;
+    this.#headers = {
+      "content-type": "application/json",
+      accept: "application/json",
+      ...options.extraHeaders,
+      ...(options.apiKey === undefined || options.apiKey === "" ? {} : { authorization: `Bearer ${options.apiKey}` }),
+    };
+  }
+
+  /** `${baseURL}/${path}` as the SDK builds it (one slash between the two). */
+  url(path: string): URL {
+    return new URL(`${this.#base}/${path}`);
+  }
+
+  /** Closes idle connections (a stopping service). */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  /**
+   * POSTs one JSON body and resolves with the response body, read as the `openai` SDK reads
+   * it. Failures reject with the SDK's own error classes, so that classifyProviderError maps
+   * them exactly as it maps the SDK's: a status ≥ 400 → `APIError.generate(status, body,
+   * message, headers)`; a socket error or missing response headers → `APIConnectionError`
+   * (`APIConnectionTimeoutError` when the socket says it timed out); `timeoutMs` passing
+   * before the body is complete → `APIConnectionTimeoutError`; the signal →
+   * `APIUserAbortError`; a 2xx JSON body that does not parse → its SyntaxError.
+   */
+  postJson(path: string, body: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> {
+    if (signal.aborted) return Promise.reject(new OpenAI.APIUserAbortError());
+    return new Promise<unknown>((resolve, reject) => {
+      let settled = false;
+      const finish = (error: unknown, value?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearTimeout(headerTimer);
+        signal.removeEventListener("abort", onAbort);
+        if (error === undefined) resolve(value);
+        else reject(error);
+      };
+      const fail = (error: unknown) => {
+        if (settled) return;
+        finish(error);
+        outgoing.destroy();
+      };
+      const onAbort = () => fail(new OpenAI.APIUserAbortError());
+      const timer = setTimeout(() => fail(new OpenAI.APIConnectionTimeoutError()), Math.max(1, Math.ceil(timeoutMs)));
+      const headerMs = this.#responseHeaderTimeoutMs;
+      const headerTimer = headerMs ? setTimeout(() => fail(new OpenAI.APIConnectionError({ cause: noHeadersError(headerMs) })), headerMs) : undefined;
+      signal.addEventListener("abort", onAbort, { once: true });
+
+      const outgoing = this.#request(
+        this.url(path),
+        { method: "POST", agent: this.#agent, headers: { ...this.#headers, "content-length": Buffer.byteLength(body) } },
+        (response) => {
+          clearTimeout(headerTimer);
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("error", (error: Error) => fail(new OpenAI.APIConnectionError({ cause: error })));
+          response.on("aborted", () => fail(new OpenAI.APIConnectionError({ cause: new Error("aborted") })));
+          response.on("end", () => {
+            if (settled) return;
+            if (!response.complete) {
+              fail(new OpenAI.APIConnectionError({ cause: new Error("aborted") }));
+              return;
+            }
+            const text = Buffer.concat(chunks).toString("utf8");
+            const status = response.statusCode ?? 0;
+            if (status >= 400) {
+              const errorJSON = safeJSON(text);
+              finish(OpenAI.APIError.generate(status, errorJSON as object | undefined, errorJSON ? undefined : text, headersOf(response)));
+              return;
+            }
+            let parsed: unknown;
+            try {
+              parsed = successBody(response, text);
+            } catch (error) {
+              finish(error);
+              return;
+            }
+            finish(undefined, parsed);
+          });
+        },
+      );
+      outgoing.on("error", (error: Error) => fail(looksLikeTimeout(error) ? new OpenAI.APIConnectionTimeoutError() : new OpenAI.APIConnectionError({ cause: error })));
+      outgoing.end(body);
+    });
+  }
+
+  /**
+   * A `fetch` over this endpoint's pool, for the SDK (streaming calls): the response body is
+   * the socket's stream, so an SSE stream is read as it arrives. Rejections follow fetch's
+   * conventions, which the SDK turns into its error classes: the signal gives an AbortError,
+   * a socket failure or missing response headers a plain Error.
+   */
+  readonly fetch: Fetch = (input, init = {}) => {
+    const url = input instanceof Request ? input.url : input;
+    const signal = init.signal ?? undefined;
+    return new Promise<Response>((resolve, reject) => {
+      let headerTimer: NodeJS.Timeout | undefined;
+      const outgoing = this.#request(
+        url,
+        { method: init.method ?? "GET", agent: this.#agent, headers: plainHeaders(init.headers), ...(signal ? { signal } : {}) },
+        (response) => {
+          clearTimeout(headerTimer);
+          const status = response.statusCode ?? 0;
+          const bodyless = status === 204 || status === 304 || init.method === "HEAD";
+          if (bodyless) response.resume();
+          const body = bodyless ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>);
+          resolve(new Response(body, { status, statusText: response.statusMessage ?? "", headers: headersOf(response) }));
+        },
+      );
+      const headerMs = this.#responseHeaderTimeoutMs;
+      if (headerMs) headerTimer = setTimeout(() => outgoing.destroy(noHeadersError(headerMs)), headerMs);
+      outgoing.on("error", (error: Error) => {
+        clearTimeout(headerTimer);
+        reject(error);
+      });
+      const body = init.body;
+      if (body === undefined || body === null) outgoing.end();
+      else if (typeof body === "string" || body instanceof Uint8Array) outgoing.end(body);
+      else {
+        outgoing.destroy();
+        reject(new TypeError("EndpointHttp.fetch sends string or byte bodies only"));
+      }
+    });
+  };
+}
