@@ -68,7 +68,7 @@ export const endpointSchema = configObject({
   disable_keepalives: z.boolean().default(false),
   stream: z.boolean().default(false),
   first_token_timeout: duration("0").optional(),
-  reasoning_effort: z.enum(["none", "minimal", "low", "medium", "high"]).optional(),
+  reasoning_effort: z.enum(["", "none", "minimal", "low", "medium", "high"]).optional(),
   options: z.record(z.string(), z.unknown()).optional(),
   input_price_per_1m_tokens: z.number().min(0).default(0),
   output_price_per_1m_tokens: z.number().min(0).default(0),
