@@ -5,11 +5,9 @@
  * 500 then success, fallback to the next endpoint, the concurrency limit, metrics.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgentResponse } from "../../src/core/agent-response.ts";
 import { opaqueText } from "../../src/core/reasoning-record.ts";
 import type { Service } from "../../src/main.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
-import type { StreamChunk } from "../../src/transports/nats/chunk-publisher.ts";
 import { metricValue } from "../support/fault-kit.ts";
 import { goDecodeOne } from "../support/semstreams-wire.ts";
 import { createTestDatabase, queryTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -55,20 +53,6 @@ afterAll(async () => {
 const lastBody = (model: string) => mock.requestsFor(model).at(-1)?.body as Json;
 const tools = [{ name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }];
 
-async function sendStreaming(request: Json): Promise<{ chunks: StreamChunk[]; response: AgentResponse }> {
-  const subscription = orchestrator.nats.subscribe(`${names.prefix}.stream.${String(request.request_id)}`);
-  const chunks: StreamChunk[] = [];
-  const collecting = (async () => {
-    for await (const message of subscription) chunks.push(message.json<StreamChunk>());
-  })();
-  await orchestrator.nats.flush();
-  const response = await orchestrator.send(request);
-  await orchestrator.nats.flush();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  subscription.unsubscribe();
-  await collecting;
-  return { chunks, response };
-}
 
 describe("the Responses API backend", () => {
   it("answers plain text, stateless, with the endpoint's max_output_tokens and the usage mapped", async () => {
@@ -130,7 +114,7 @@ describe("the Responses API backend", () => {
   });
 
   it("streams text and reasoning-summary deltas, then done; the answer is the terminal event's", async () => {
-    const { chunks, response } = await sendStreaming(userRequest("rb-stream", "streamer", "stream this please"));
+    const { chunks, response } = await orchestrator.sendStreaming(userRequest("rb-stream", "streamer", "stream this please"));
     expect(response).toMatchObject({ status: "complete", finish_reason: "completed", message: { content: "mock answer: stream this please", reasoning_content: "mock reasoning summary" } });
     expect(chunks.map((chunk) => chunk.content_delta ?? "").join("")).toBe("mock answer: stream this please");
     expect(chunks.map((chunk) => chunk.reasoning_delta ?? "").join("")).toBe("mock reasoning summary");
@@ -140,7 +124,7 @@ describe("the Responses API backend", () => {
   });
 
   it("reports a stream cut before its terminal event as interrupted, with what arrived", async () => {
-    const { chunks, response } = await sendStreaming(userRequest("rb-cut", "streamer", "[mock:cut] a longer answer that will be cut"));
+    const { chunks, response } = await orchestrator.sendStreaming(userRequest("rb-cut", "streamer", "[mock:cut] a longer answer that will be cut"));
     expect(response).toMatchObject({ status: "error", error_code: "E_PROVIDER_STREAM_INTERRUPTED" });
     expect(response.message.content).toBeTruthy();
     expect(chunks.map((chunk) => chunk.content_delta ?? "").join("")).toBe(response.message.content);

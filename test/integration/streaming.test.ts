@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AgentResponse } from "../../src/core/agent-response.ts";
 import type { Service } from "../../src/main.ts";
 import { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import { mockThoughtSignature } from "../../src/providers/mock/build-mock-reply.ts";
@@ -37,21 +36,6 @@ afterAll(async () => {
 });
 
 /** Sends a request while listening on its stream subject; returns the chunks and the response. */
-async function sendStreaming(request: Record<string, unknown>): Promise<{ chunks: StreamChunk[]; response: AgentResponse }> {
-  const id = String(request.request_id);
-  const subscription = orchestrator.nats.subscribe(`${names.prefix}.stream.${id}`);
-  const chunks: StreamChunk[] = [];
-  const collecting = (async () => {
-    for await (const message of subscription) chunks.push(message.json<StreamChunk>());
-  })();
-  await orchestrator.nats.flush();
-  const response = await orchestrator.send(request);
-  await orchestrator.nats.flush();
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  subscription.unsubscribe();
-  await collecting;
-  return { chunks, response };
-}
 
 const joined = (chunks: StreamChunk[], field: "content_delta" | "reasoning_delta") => chunks.map((chunk) => chunk[field] ?? "").join("");
 
@@ -59,7 +43,7 @@ describe("streaming", () => {
   it("publishes content deltas in order, then done, and a final response equal to their concatenation", async () => {
     const text = "Streaming is the art of saying things a little at a time.";
     mock.enqueue("stream-model", { kind: "text", content: text, usage: { prompt_tokens: 12, completion_tokens: 14 } });
-    const { chunks, response } = await sendStreaming(userRequest("s-text", "streamer"));
+    const { chunks, response } = await orchestrator.sendStreaming(userRequest("s-text", "streamer"));
     expect(chunks.length).toBeGreaterThan(3);
     expect(chunks.every((chunk) => chunk.request_id === "s-text")).toBe(true);
     expect(chunks.at(-1)).toEqual({ request_id: "s-text", done: true });
@@ -70,14 +54,14 @@ describe("streaming", () => {
   });
 
   it("streams when the request asks, on an endpoint that does not by default", async () => {
-    const { chunks, response } = await sendStreaming(userRequest("s-asked", "plain", "hello there", { stream: true }));
+    const { chunks, response } = await orchestrator.sendStreaming(userRequest("s-asked", "plain", "hello there", { stream: true }));
     expect(joined(chunks, "content_delta")).toBe(response.message.content);
     expect(chunks.at(-1)?.done).toBe(true);
     expect((mock.requestsFor("plain-model").at(-1)?.body as { stream: boolean }).stream).toBe(true);
   });
 
   it("moves <think> blocks split across deltas to reasoning, in chunks and in the response", async () => {
-    const { chunks, response } = await sendStreaming(userRequest("s-think", "streamer", "[mock:think] ponder this"));
+    const { chunks, response } = await orchestrator.sendStreaming(userRequest("s-think", "streamer", "[mock:think] ponder this"));
     expect(joined(chunks, "reasoning_delta")).toBe("mock reasoning");
     expect(joined(chunks, "content_delta")).not.toContain("<think>");
     expect(response.message.reasoning_content).toBe("mock reasoning");
@@ -94,7 +78,7 @@ describe("streaming", () => {
       ],
     });
     const tools = [{ name: "get_weather", description: "weather", parameters: { type: "object", properties: { location: { type: "string" } } } }];
-    const { response } = await sendStreaming(userRequest("s-gem", "gem", "weather in two cities", { tools }));
+    const { response } = await orchestrator.sendStreaming(userRequest("s-gem", "gem", "weather in two cities", { tools }));
     expect(response.status).toBe("tool_call");
     expect(response.message.tool_calls).toEqual([
       { id: "call-a", name: "get_weather", arguments: { location: "London" } },
@@ -128,7 +112,7 @@ describe("streaming", () => {
   it("turns a stream cut without a finish reason into an error with the partial content, not retried", async () => {
     mock.enqueue("stream-model", { kind: "stream_cut", content: "This answer will never be finished properly", after_chunks: 2 });
     const before = mock.requestsFor("stream-model").length;
-    const { chunks, response } = await sendStreaming(userRequest("s-cut", "streamer"));
+    const { chunks, response } = await orchestrator.sendStreaming(userRequest("s-cut", "streamer"));
     expect(response).toMatchObject({ status: "error", error_code: "E_PROVIDER_STREAM_INTERRUPTED" });
     expect(response.message.content).toBe(joined(chunks, "content_delta"));
     expect(response.message.content?.length).toBeGreaterThan(0);
@@ -138,14 +122,14 @@ describe("streaming", () => {
 
   it("retries a failure before the first byte; only the successful attempt's chunks go out", async () => {
     mock.enqueue("stream-model", { kind: "error", status: 503 }, { kind: "text", content: "second time lucky" });
-    const { chunks, response } = await sendStreaming(userRequest("s-retry", "streamer"));
+    const { chunks, response } = await orchestrator.sendStreaming(userRequest("s-retry", "streamer"));
     expect(response).toMatchObject({ status: "complete", retry_count: 1, message: { content: "second time lucky" } });
     expect(joined(chunks, "content_delta")).toBe("second time lucky");
   });
 
   it("fails an attempt with no first token in time and retries it, separately from the total timeout", async () => {
     mock.enqueue("slow-model", { kind: "text", content: "too late", delay_ms: 1_000 }, { kind: "text", content: "on time" });
-    const { response } = await sendStreaming(userRequest("s-ttft", "slow"));
+    const { response } = await orchestrator.sendStreaming(userRequest("s-ttft", "slow"));
     expect(response).toMatchObject({ status: "complete", retry_count: 1, message: { content: "on time" } });
     const metrics = await service.metrics.registry.getSingleMetricAsString("modelbus_stream_ttft_seconds");
     expect(metrics).toMatch(/modelbus_stream_ttft_seconds_count\{endpoint="streamer"\} [1-9]/);

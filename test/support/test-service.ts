@@ -5,6 +5,7 @@ import { parseConfig } from "../../src/config/load-config.ts";
 import type { AgentResponse } from "../../src/core/agent-response.ts";
 import { startService, type Service } from "../../src/main.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import type { StreamChunk } from "../../src/transports/nats/chunk-publisher.ts";
 import { decodeResponse } from "../../src/transports/nats/encode-response.ts";
 
 export const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
@@ -92,6 +93,22 @@ export class TestOrchestrator {
   async send(request: Json, timeoutMs?: number): Promise<AgentResponse> {
     await this.publish(request);
     return this.response(String(request.request_id), timeoutMs);
+  }
+
+  /** Sends a request while listening on its stream subject; returns the chunks and the response. */
+  async sendStreaming(request: Json): Promise<{ chunks: StreamChunk[]; response: AgentResponse }> {
+    const subscription = this.nats.subscribe(`${this.prefix}.stream.${String(request.request_id)}`);
+    const chunks: StreamChunk[] = [];
+    const collecting = (async () => {
+      for await (const message of subscription) chunks.push(message.json<StreamChunk>());
+    })();
+    await this.nats.flush();
+    const response = await this.send(request);
+    await this.nats.flush();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    subscription.unsubscribe();
+    await collecting;
+    return { chunks, response };
   }
 
   async close(deleteStream = true): Promise<void> {
