@@ -6,6 +6,7 @@ import { registryWarnings } from "./config/check-registry-references.ts";
 import { setHeapGrowingPercent } from "./runtime/set-heap-growing-percent.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
+import { providerRequestObserver } from "./observability/provider-request-log.ts";
 import { pipelineDependencies } from "./pipeline/pipeline-dependencies.ts";
 import { deliveryDependencies } from "./transports/nats/handle-delivery.ts";
 import { processRequest, type ProcessDependencies } from "./pipeline/process-request.ts";
@@ -68,6 +69,7 @@ function createThrottles(config: ModelbusConfig, env: NodeJS.ProcessEnv, logger:
 function breakerRegistry(config: ModelbusConfig, metrics: Metrics, now: () => number): BreakerRegistry {
   const show = (endpoint: string, state: BreakerState) => {
     for (const candidate of ["closed", "open", "half_open"] as const) metrics.breakerState.set({ endpoint, state: candidate }, candidate === state ? 1 : 0);
+    metrics.semstreams?.breakerState(endpoint, state);
   };
   for (const endpoint of Object.keys(config.model_registry.endpoints)) show(endpoint, "closed");
   const { enabled, window, min_calls: minCalls, failure_ratio: failureRatio, cooldown: cooldownMs } = config.breaker;
@@ -106,13 +108,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   // Before anything starts: a public address without a bearer key is refused (E_CONFIG_INVALID).
   const apiKey = resolveHttpApiKey(config.http, env, environment.httpHost);
   const throttles = createThrottles(config, env, logger);
-  const metrics = createMetrics({ throttleQueues: () => throttles.stats() });
+  const metrics = createMetrics({ throttleQueues: () => throttles.stats(), semstreams: config.metrics.semstreams });
   const mockProvider = await startMockIfUsed(config);
   if (mockProvider) logger.info({ url: mockProvider.url }, "built-in mock provider started");
 
   const registry = new ModelRegistry(config.model_registry);
   const breakers = breakerRegistry(config, metrics, performance.now.bind(performance));
-  const provider = new OpenAIChatProvider(providerEndpoints(config, mockProvider, env));
+  const onRequest = providerRequestObserver({ logger, env, semstreams: metrics.semstreams, endpointOf: (name) => config.model_registry.endpoints[name] });
+  const provider = new OpenAIChatProvider(providerEndpoints(config, mockProvider, env), { logger, ...(onRequest ? { onRequest } : {}) });
   const pipeline = pipelineDependencies(config, {
     registry,
     provider,

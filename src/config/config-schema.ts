@@ -159,6 +159,10 @@ export const breakerSchema = configObject({
   cooldown: duration("30s"),
 });
 
+export const metricsSchema = configObject({
+  semstreams: z.boolean().default(false),
+});
+
 export const mockSchema = configObject({
   host: z.string().default("127.0.0.1"),
   port: nonNegativeInt.max(65_535).default(0),
@@ -173,6 +177,7 @@ export const configSchema = configObject({
   http: httpSchema.default(httpSchema.parse({})),
   throttle: throttleSchema.default(throttleSchema.parse({})),
   breaker: breakerSchema.default(breakerSchema.parse({})),
+  metrics: metricsSchema.default(metricsSchema.parse({})),
   mock: mockSchema.default(mockSchema.parse({})),
   model_registry: modelRegistrySchema,
 });

@@ -32,6 +32,9 @@ export const environmentDefaults = {
   MODELBUS_HTTP_PORT: "8080",
   /** The HTTP bearer key; its name is `http.api_key_env` (this is the default name). Unset = no auth, loopback only. */
   MODELBUS_API_KEY: "",
+  /** Exactly "1": debug lines of provider requests carry the whole body (observability/provider-request-log.ts). */
+  MODELBUS_LOG_FULL_PAYLOAD: "",
+  SEMSTREAMS_LOG_FULL_PAYLOAD: "",
 } as const;
 
 function formatProblems(source: string, problems: readonly ConfigProblem[]): string {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { createSemstreamsMetrics } from "./semstreams-metrics.ts";
 
 /**
  * Every metric modelbus exports. The README's metrics table lists each name (a test keeps
@@ -8,6 +9,8 @@ export interface MetricsOptions {
   readonly defaultMetrics?: boolean;
   /** Read at scrape time: queue depth per endpoint throttle. */
   readonly throttleQueues?: () => Record<string, { readonly queued: number }>;
+  /** Also export semstreams' `semstreams_agentic_model_*` series (`metrics.semstreams`). */
+  readonly semstreams?: boolean;
 }
 
 export function createMetrics(options: MetricsOptions = {}) {
@@ -16,6 +19,7 @@ export function createMetrics(options: MetricsOptions = {}) {
   const registers = [registry];
   return {
     registry,
+    semstreams: options.semstreams ? createSemstreamsMetrics(registry) : undefined,
     requests: new Counter({
       name: "modelbus_requests_total",
       help: "Requests answered, by endpoint and response status (complete, tool_call, length_truncated, error).",

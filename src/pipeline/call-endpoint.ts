@@ -90,12 +90,16 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
           if (result.streamStats) {
             metrics.streamChunks.inc({ endpoint: endpointName }, result.streamStats.chunks);
             if (result.streamStats.firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ endpoint: endpointName }, result.streamStats.firstTokenMs / 1_000);
+            metrics.semstreams?.streamed(endpoint.model, result.streamStats.chunks, result.streamStats.firstTokenMs === undefined ? undefined : result.streamStats.firstTokenMs / 1_000);
           }
           return result;
         } catch (error) {
           if (!(error instanceof ModelbusError)) throw error;
           if (tokens > 0) void throttle.adjustTokens(tokenCorrection(error, tokens));
-          if (error.status === 429) metrics.rateLimitHits.inc({ endpoint: endpointName });
+          if (error.status === 429) {
+            metrics.rateLimitHits.inc({ endpoint: endpointName });
+            metrics.semstreams?.rateLimited(endpoint.model);
+          }
           throw coolDownOnLongPause(dependencies, endpointName, error);
         } finally {
           timing.providerMs += now() - startedAt;
@@ -114,6 +118,7 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
           signal,
           onRetry: (event) => {
             metrics.retries.inc({ endpoint: endpointName, reason: event.reason });
+            if (event.reason === "rate_limit") metrics.semstreams?.rateLimitRetry(endpoint.model);
             logger.info({ endpoint: endpointName, ...event }, "retrying provider call");
           },
         },

@@ -76,7 +76,9 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
   const logger = options.logger ?? dependencies.logger;
   const timing = options.timing ?? { providerMs: 0, waitMs: 0 };
   const chain = endpointChain(dependencies.registry, request.model, options.fallbackModels ?? []);
-  if (chain.length === 0) return finish(dependencies, startedAt, "none", errorResponse(request.request_id, unknownModel(request)));
+  if (chain.length === 0) return finish(dependencies, startedAt, "none", errorResponse(request.request_id, unknownModel(request)), undefined);
+  const semstreamsModel = semstreamsModelLabel(dependencies, request, chain[0]?.endpointName ?? "");
+  metrics.semstreams?.started(semstreamsModel);
 
   let retryCount = 0;
   let lastError: ModelbusError | undefined;
@@ -99,13 +101,14 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
     retryCount += outcome.retryCount;
     if (outcome.ok) {
       breaker.record(true);
-      return finish(dependencies, startedAt, endpointName, successResponse(request, endpointName, outcome.value, retryCount));
+      return finish(dependencies, startedAt, endpointName, successResponse(request, endpointName, outcome.value, retryCount), semstreamsModel);
     }
     lastError = outcome.error;
     if (breakerFailures.has(lastError.code)) breaker.record(false);
     else breaker.releaseProbe();
     if (abandonCodes.has(lastError.code)) {
       metrics.errors.inc({ code: lastError.code });
+      metrics.semstreams?.abandoned(semstreamsModel);
       return { type: "abandoned", error: lastError };
     }
     if (!fallbackCodes.has(lastError.code)) break;
@@ -114,6 +117,7 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
   // Limits that cannot be checked are an outage of ours, not an answer: hand the request back.
   if (error.code === "E_THROTTLE_UNAVAILABLE") {
     metrics.errors.inc({ code: error.code });
+    metrics.semstreams?.abandoned(semstreamsModel);
     return { type: "abandoned", error };
   }
   const response = errorResponse(request.request_id, error, {
@@ -123,7 +127,13 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
   });
   // A stream cut mid-way still tells the orchestrator what had arrived.
   if (error.partial && (error.partial.message.content || error.partial.message.reasoning_content)) response.message = error.partial.message;
-  return finish(dependencies, startedAt, lastEndpoint, response);
+  return finish(dependencies, startedAt, lastEndpoint, response, semstreamsModel);
+}
+
+/** semstreams labels by the request's model; a name the registry does not know by the endpoint it reached. */
+function semstreamsModelLabel(dependencies: PipelineDependencies, request: AgentRequest, firstEndpoint: string): string {
+  const route = dependencies.registry.resolve(request.model);
+  return route !== undefined && route.source !== "default" ? request.model : firstEndpoint;
 }
 
 function allOpen(dependencies: PipelineDependencies, request: AgentRequest, endpoints: string[]): ModelbusError {
@@ -134,9 +144,11 @@ function allOpen(dependencies: PipelineDependencies, request: AgentRequest, endp
   });
 }
 
-function finish(dependencies: PipelineDependencies, startedAt: number, endpoint: string, response: AgentResponse): PipelineOutcome {
+/** Records the answer; `semstreamsModel` is set once the request reached an endpoint chain. */
+function finish(dependencies: PipelineDependencies, startedAt: number, endpoint: string, response: AgentResponse, semstreamsModel: string | undefined): PipelineOutcome {
   const { metrics } = dependencies;
   const elapsedMs = dependencies.now() - startedAt;
+  if (semstreamsModel !== undefined) metrics.semstreams?.finished(semstreamsModel, response, elapsedMs / 1_000);
   response.latency_ms = Math.round(elapsedMs);
   metrics.requests.inc({ endpoint, status: response.status });
   metrics.requestDuration.observe({ endpoint }, elapsedMs / 1_000);

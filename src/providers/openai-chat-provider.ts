@@ -9,6 +9,7 @@ import { buildChatParams } from "./build-chat-params.ts";
 import { classifyProviderError } from "./classify-provider-error.ts";
 import { EndpointHttp } from "./endpoint-http.ts";
 import { buildResponsesParams, parseResponsesResponse, ResponsesStreamFold } from "./openai-responses.ts";
+import { probeOllamaContext, type ProbeLogger } from "./ollama-probe.ts";
 import { parseChatCompletion } from "./parse-chat-completion.ts";
 import { StreamAccumulator } from "./stream/stream-accumulator.ts";
 import { streamAttempt } from "./stream/stream-attempt.ts";
@@ -40,6 +41,8 @@ export interface OpenAIChatProviderOptions {
   /** A fetch for the SDK instead of the endpoint's own pool (tests). */
   readonly fetch?: Fetch;
   readonly onRequest?: RequestObserver;
+  /** Where the Ollama context probe reports; without it there is no probe. */
+  readonly logger?: ProbeLogger;
 }
 
 /**
@@ -53,9 +56,12 @@ export interface OpenAIChatProviderOptions {
 export class OpenAIChatProvider implements ChatProvider {
   private readonly clients = new Map<string, ClientEntry>();
   private readonly onRequest: RequestObserver | undefined;
+  private readonly logger: ProbeLogger | undefined;
+  private readonly probed = new Set<string>();
 
   constructor(endpoints: readonly ProviderEndpoint[], options: OpenAIChatProviderOptions = {}) {
     this.onRequest = options.onRequest;
+    this.logger = options.logger;
     for (const endpoint of endpoints) this.clients.set(endpoint.name, createClient(endpoint, options.fetch));
   }
 
@@ -64,7 +70,16 @@ export class OpenAIChatProvider implements ChatProvider {
     if (!entry) throw new ModelbusError({ code: "E_INTERNAL", message: `no provider client for endpoint "${endpointName}"` });
     if (!entry.ok) throw new ModelbusError({ code: "E_PROVIDER_NETWORK", message: `connection error: ${entry.problem}` });
     const { client } = entry;
+    if (client.endpoint.config.provider === "ollama") this.probeOnce(client.endpoint);
     return client.endpoint.config.wire_backend === "responses" ? this.responses(client, request, options) : this.chat(client, request, options);
+  }
+
+  /** semstreams probes Ollama's num_ctx before an endpoint's first call; here it runs beside it, adding no latency. */
+  private probeOnce(endpoint: ProviderEndpoint): void {
+    if (!this.logger || this.probed.has(endpoint.name)) return;
+    this.probed.add(endpoint.name);
+    const target = { endpoint: endpoint.name, baseURL: endpoint.baseURL, model: endpoint.config.model, maxTokens: endpoint.config.max_tokens };
+    void probeOllamaContext(target, this.logger);
   }
 
   /** Closes the endpoints' idle connections. */
