@@ -77,8 +77,8 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
   const timing = options.timing ?? { providerMs: 0, waitMs: 0 };
   const chain = endpointChain(dependencies.registry, request.model, options.fallbackModels ?? []);
   if (chain.length === 0) return finish(dependencies, startedAt, "none", errorResponse(request.request_id, unknownModel(request)), undefined);
-  const semstreamsModel = semstreamsModelLabel(dependencies, request, chain[0]?.endpointName ?? "");
-  metrics.semstreams?.started(semstreamsModel);
+  const semstreamsModel = metrics.semstreams ? semstreamsModelLabel(dependencies, request, chain[0]?.endpointName ?? "") : undefined;
+  if (semstreamsModel !== undefined) metrics.semstreams?.started(semstreamsModel);
 
   let retryCount = 0;
   let lastError: ModelbusError | undefined;
@@ -108,7 +108,7 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
     else breaker.releaseProbe();
     if (abandonCodes.has(lastError.code)) {
       metrics.errors.inc({ code: lastError.code });
-      metrics.semstreams?.abandoned(semstreamsModel);
+      if (semstreamsModel !== undefined) metrics.semstreams?.abandoned(semstreamsModel);
       return { type: "abandoned", error: lastError };
     }
     if (!fallbackCodes.has(lastError.code)) break;
@@ -117,7 +117,7 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
   // Limits that cannot be checked are an outage of ours, not an answer: hand the request back.
   if (error.code === "E_THROTTLE_UNAVAILABLE") {
     metrics.errors.inc({ code: error.code });
-    metrics.semstreams?.abandoned(semstreamsModel);
+    if (semstreamsModel !== undefined) metrics.semstreams?.abandoned(semstreamsModel);
     return { type: "abandoned", error };
   }
   const response = errorResponse(request.request_id, error, {
@@ -144,7 +144,7 @@ function allOpen(dependencies: PipelineDependencies, request: AgentRequest, endp
   });
 }
 
-/** Records the answer; `semstreamsModel` is set once the request reached an endpoint chain. */
+/** Records the answer; `semstreamsModel` is set (with metrics.semstreams) once the request reached an endpoint chain. */
 function finish(dependencies: PipelineDependencies, startedAt: number, endpoint: string, response: AgentResponse, semstreamsModel: string | undefined): PipelineOutcome {
   const { metrics } = dependencies;
   const elapsedMs = dependencies.now() - startedAt;
