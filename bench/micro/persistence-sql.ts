@@ -78,7 +78,7 @@ async function measure(transport: SqlTransport, variant: string, maxBatch: numbe
     onBatch,
     run: async (requestIds) => {
       const leaseUntil = sqlDateTime(new Date(Date.now() + 60_000));
-      const rows = requestIds.map((requestId) => ({ requestId, claimKey: claimKeyOf(requestId), owner: randomUUID(), leaseUntil }));
+      const rows = requestIds.map((requestId) => ({ requestId, claimKey: claimKeyOf(requestId), owner: randomUUID(), leaseUntil, source: null, attempt: 0 }));
       const claim = insertClaims(rows);
       const inserted = (await transport.query(claim.sql, claim.values)) as { affectedRows?: number } | number;
       const count = typeof inserted === "number" ? inserted : Number(inserted.affectedRows);

@@ -19,6 +19,16 @@ export type BeginOutcome =
   /** Another process is working on it under a live lease: try again later. */
   | { readonly kind: "busy"; readonly retryAfterMs: number };
 
+/**
+ * Which delivery of which message is asking (the NATS door: `<stream>:<stream sequence>` and
+ * JetStream's delivery count), so a claim made by an earlier delivery of the same message is
+ * known to be abandoned when the message comes back.
+ */
+export interface DeliveryIdentity {
+  readonly source: string;
+  readonly attempt: number;
+}
+
 export interface CompleteInput {
   readonly ticket: InferenceTicket;
   readonly response: AgentResponse;
@@ -42,7 +52,7 @@ export interface StoredAnswer {
  * E_STORE_UNAVAILABLE; the door then hands the delivery back for later.
  */
 export interface InferenceStore {
-  begin(request: AgentRequest, options: { readonly leaseMs: number }): Promise<BeginOutcome>;
+  begin(request: AgentRequest, options: { readonly leaseMs: number; readonly delivery?: DeliveryIdentity | undefined }): Promise<BeginOutcome>;
   /** Writes the outcome; resolves with the answer to publish (see StoredAnswer). */
   complete(input: CompleteInput): Promise<StoredAnswer>;
   /** Gives up a claim (shutdown) so another process may take the request at once. */

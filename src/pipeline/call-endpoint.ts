@@ -2,18 +2,17 @@ import type { AgentRequest } from "../core/agent-request.ts";
 import type { ProviderResult, StreamDelta } from "../core/chat-provider.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
-import type { Route } from "../registry/model-registry.ts";
 import { runWithRetry, type RetryOutcome } from "../retry/run-with-retry.ts";
 import type { PipelineDependencies, RequestTiming } from "./pipeline-dependencies.ts";
 import { estimateTokens } from "./estimate-tokens.ts";
-import { resolveTimeout } from "./resolve-timeout.ts";
-import { withDeadline } from "./with-deadline.ts";
+import { attemptTimeoutMs } from "./request-deadline.ts";
 
 export interface EndpointCall {
   readonly request: AgentRequest;
-  readonly route: Route;
   readonly endpointName: string;
+  /** The request's deadline (request-deadline.ts): aborts when it passes or the service stops. */
   readonly signal: AbortSignal;
+  readonly deadlineMs: number;
   readonly logger: Logger;
   readonly onDelta: ((delta: StreamDelta) => void) | undefined;
   readonly timing: RequestTiming;
@@ -40,6 +39,15 @@ function tokenCorrection(error: ModelbusError, estimate: number): number {
   return refused ? -estimate : 0;
 }
 
+/**
+ * An attempt that ran into its endpoint's `request_timeout` (not the request's deadline) is
+ * a slow attempt, not a lost request: retried, then the next endpoint, while time is left.
+ */
+function attemptTimedOut(error: ModelbusError, signal: AbortSignal, endpointName: string, capMs: number | undefined): ModelbusError {
+  if (error.code !== "E_PROVIDER_TIMEOUT" || signal.aborted || !capMs) return error;
+  return new ModelbusError({ code: "E_PROVIDER_TIMEOUT", message: `attempt on endpoint "${endpointName}" passed its request_timeout (${capMs}ms)`, retryReason: "transient", cause: error });
+}
+
 /** One endpoint: throttle, then the provider under the retry policy, within the request's deadline. */
 export async function callEndpoint(dependencies: PipelineDependencies, call: EndpointCall): Promise<RetryOutcome<ProviderResult>> {
   const { registry, throttles, metrics, now } = dependencies;
@@ -52,13 +60,6 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
   if ((request.tools?.length ?? 0) > 0 && !endpoint.supports_tools) {
     logger.warn({ endpoint: endpointName, tool_count: request.tools?.length }, "endpoint does not support tools; tools stripped");
   }
-  const timeout = resolveTimeout({
-    requestTimeout: request.timeout,
-    endpointTimeoutMs: endpoint.request_timeout,
-    capabilityTimeoutMs: call.route.capability?.timeout,
-    serviceTimeoutMs: dependencies.serviceTimeoutMs,
-  });
-  if (timeout.ignoredRequestTimeout) logger.warn({ timeout: timeout.ignoredRequestTimeout }, "unparseable request timeout ignored");
   // Stream when someone listens for deltas and the request or the endpoint asks for it.
   const stream = call.onDelta !== undefined && (request.stream === true || endpoint.stream);
   const streaming = stream
@@ -76,54 +77,55 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
     }
   };
 
+  const { signal, deadlineMs } = call;
+  const capMs = endpoint.request_timeout || undefined;
   metrics.inFlight.inc({ endpoint: endpointName });
   try {
-    return await withDeadline(call.signal, timeout, now, async (signal, deadlineMs) => {
-      let queuedAt = 0;
-      const attempt = async () => {
-        const startedAt = now();
-        timing.waitMs += startedAt - queuedAt;
-        metrics.throttleWait.observe({ endpoint: endpointName }, (startedAt - queuedAt) / 1_000);
-        try {
-          const result = await dependencies.provider.complete(endpointName, request, { signal, timeoutMs: deadlineMs - startedAt, warn, ...streaming });
-          if (tokens > 0) void throttle.adjustTokens(result.usage.prompt_tokens + result.usage.completion_tokens - tokens);
-          if (result.streamStats) {
-            metrics.streamChunks.inc({ endpoint: endpointName }, result.streamStats.chunks);
-            if (result.streamStats.firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ endpoint: endpointName }, result.streamStats.firstTokenMs / 1_000);
-            metrics.semstreams?.streamed(endpoint.model, result.streamStats.chunks, result.streamStats.firstTokenMs === undefined ? undefined : result.streamStats.firstTokenMs / 1_000);
-          }
-          return result;
-        } catch (error) {
-          if (!(error instanceof ModelbusError)) throw error;
-          if (tokens > 0) void throttle.adjustTokens(tokenCorrection(error, tokens));
-          if (error.status === 429) {
-            metrics.rateLimitHits.inc({ endpoint: endpointName });
-            metrics.semstreams?.rateLimited(endpoint.model);
-          }
-          throw coolDownOnLongPause(dependencies, endpointName, error);
-        } finally {
-          timing.providerMs += now() - startedAt;
+    let queuedAt = 0;
+    const attempt = async () => {
+      const startedAt = now();
+      timing.waitMs += startedAt - queuedAt;
+      metrics.throttleWait.observe({ endpoint: endpointName }, (startedAt - queuedAt) / 1_000);
+      try {
+        const timeoutMs = attemptTimeoutMs(deadlineMs, startedAt, capMs);
+        const result = await dependencies.provider.complete(endpointName, request, { signal, timeoutMs, warn, ...streaming });
+        if (tokens > 0) void throttle.adjustTokens(result.usage.prompt_tokens + result.usage.completion_tokens - tokens);
+        if (result.streamStats) {
+          metrics.streamChunks.inc({ endpoint: endpointName }, result.streamStats.chunks);
+          if (result.streamStats.firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ endpoint: endpointName }, result.streamStats.firstTokenMs / 1_000);
+          metrics.semstreams?.streamed(endpoint.model, result.streamStats.chunks, result.streamStats.firstTokenMs === undefined ? undefined : result.streamStats.firstTokenMs / 1_000);
         }
-      };
-      return runWithRetry(
-        () => {
-          queuedAt = now();
-          return throttle.schedule(attempt, { signal, tokens });
+        return result;
+      } catch (error) {
+        if (!(error instanceof ModelbusError)) throw error;
+        if (tokens > 0) void throttle.adjustTokens(tokenCorrection(error, tokens));
+        if (error.status === 429) {
+          metrics.rateLimitHits.inc({ endpoint: endpointName });
+          metrics.semstreams?.rateLimited(endpoint.model);
+        }
+        throw coolDownOnLongPause(dependencies, endpointName, attemptTimedOut(error, signal, endpointName, capMs));
+      } finally {
+        timing.providerMs += now() - startedAt;
+      }
+    };
+    return await runWithRetry(
+      () => {
+        queuedAt = now();
+        return throttle.schedule(attempt, { signal, tokens });
+      },
+      {
+        policy: dependencies.retryPolicy,
+        sleep,
+        now,
+        deadlineMs,
+        signal,
+        onRetry: (event) => {
+          metrics.retries.inc({ endpoint: endpointName, reason: event.reason });
+          if (event.reason === "rate_limit") metrics.semstreams?.rateLimitRetry(endpoint.model);
+          logger.info({ endpoint: endpointName, ...event }, "retrying provider call");
         },
-        {
-          policy: dependencies.retryPolicy,
-          sleep,
-          now,
-          deadlineMs,
-          signal,
-          onRetry: (event) => {
-            metrics.retries.inc({ endpoint: endpointName, reason: event.reason });
-            if (event.reason === "rate_limit") metrics.semstreams?.rateLimitRetry(endpoint.model);
-            logger.info({ endpoint: endpointName, ...event }, "retrying provider call");
-          },
-        },
-      );
-    });
+      },
+    );
   } finally {
     metrics.inFlight.dec({ endpoint: endpointName });
   }

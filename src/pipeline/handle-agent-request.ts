@@ -5,7 +5,8 @@ import type { ErrorCode } from "../core/error-codes.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
 import { callEndpoint } from "./call-endpoint.ts";
-import { endpointChain } from "./endpoint-chain.ts";
+import { endpointChain, type ChainLink } from "./endpoint-chain.ts";
+import { requestTimeout, withDeadline } from "./request-deadline.ts";
 import type { PipelineDependencies, PipelineOutcome, RequestTiming } from "./pipeline-dependencies.ts";
 
 export type { PipelineDependencies, PipelineOutcome, RequestTiming } from "./pipeline-dependencies.ts";
@@ -65,26 +66,73 @@ export interface HandleOptions {
 }
 
 /**
- * One use case, whichever door the request came through: walk the endpoint chain
- * (skipping endpoints the breaker holds open), and for each wait for the throttle, call the
- * provider under the retry policy, and stop at the first answer. Provider failures become
- * `error` responses; shutdown and bugs hand the request back.
+ * One use case, whichever door the request came through: walk the endpoint chain under the
+ * request's one deadline (request-deadline.ts), skipping endpoints the breaker holds open; for
+ * each, wait for the throttle, call the provider under the retry policy, and stop at the first
+ * answer. Provider failures become `error` responses; shutdown and bugs hand the request back.
  */
 export async function handleAgentRequest(dependencies: PipelineDependencies, request: AgentRequest, options: HandleOptions): Promise<PipelineOutcome> {
-  const { metrics, breakers, now } = dependencies;
+  const { metrics, now } = dependencies;
   const startedAt = now();
   const logger = options.logger ?? dependencies.logger;
   const timing = options.timing ?? { providerMs: 0, waitMs: 0 };
   const chain = endpointChain(dependencies.registry, request.model, options.fallbackModels ?? []);
-  if (chain.length === 0) return finish(dependencies, startedAt, "none", errorResponse(request.request_id, unknownModel(request)), undefined);
-  const semstreamsModel = metrics.semstreams ? semstreamsModelLabel(dependencies, request, chain[0]?.endpointName ?? "") : undefined;
+  const first = chain[0];
+  if (first === undefined) return finish(dependencies, startedAt, "none", errorResponse(request.request_id, unknownModel(request)), undefined);
+  const semstreamsModel = metrics.semstreams ? semstreamsModelLabel(dependencies, request, first.endpointName) : undefined;
   if (semstreamsModel !== undefined) metrics.semstreams?.started(semstreamsModel);
 
+  const timeout = requestTimeout(request, first, dependencies.registry, dependencies.serviceTimeoutMs);
+  if (timeout.ignoredRequestTimeout) logger.warn({ timeout: timeout.ignoredRequestTimeout }, "unparseable request timeout ignored");
+  const walked = await withDeadline(options.signal, timeout, now, (signal, deadlineMs) =>
+    walkChain(dependencies, request, chain, { signal, deadlineMs, logger, onDelta: options.onDelta, timing }),
+  );
+  if (walked.kind === "answered") {
+    return finish(dependencies, startedAt, walked.endpoint, successResponse(request, walked.endpoint, walked.result, walked.retryCount), semstreamsModel);
+  }
+  const error = walked.error ?? allOpen(dependencies, request, chain.map((link) => link.endpointName));
+  // Shutdown and bugs are not answers, nor are limits that cannot be checked (an outage of
+  // ours): hand the request back.
+  if (abandonCodes.has(error.code) || error.code === "E_THROTTLE_UNAVAILABLE") {
+    metrics.errors.inc({ code: error.code });
+    if (semstreamsModel !== undefined) metrics.semstreams?.abandoned(semstreamsModel);
+    return { type: "abandoned", error };
+  }
+  const response = errorResponse(request.request_id, error, {
+    retry_count: walked.retryCount,
+    endpoint: walked.endpoint,
+    ...(error.partial ? { token_usage: error.partial.usage } : {}),
+  });
+  // A stream cut mid-way still tells the orchestrator what had arrived.
+  if (error.partial && (error.partial.message.content || error.partial.message.reasoning_content)) response.message = error.partial.message;
+  return finish(dependencies, startedAt, walked.endpoint, response, semstreamsModel);
+}
+
+type ChainOutcome =
+  | { readonly kind: "answered"; readonly endpoint: string; readonly result: ProviderResult; readonly retryCount: number }
+  /** `error` is undefined when every endpoint was skipped, open in the breaker. */
+  | { readonly kind: "failed"; readonly endpoint: string; readonly error: ModelbusError | undefined; readonly retryCount: number };
+
+interface ChainWalk {
+  readonly signal: AbortSignal;
+  readonly deadlineMs: number;
+  readonly logger: Logger;
+  readonly onDelta: ((delta: StreamDelta) => void) | undefined;
+  readonly timing: RequestTiming;
+}
+
+/**
+ * The endpoints in order until one answers. A failure moves on to the next endpoint when it
+ * says something about the endpoint (fallbackCodes) or was one slow attempt, and time is left.
+ */
+async function walkChain(dependencies: PipelineDependencies, request: AgentRequest, chain: readonly ChainLink[], walk: ChainWalk): Promise<ChainOutcome> {
+  const { metrics, breakers } = dependencies;
+  const { logger } = walk;
   let retryCount = 0;
   let lastError: ModelbusError | undefined;
   let lastEndpoint = "none";
   let previous: string | undefined;
-  for (const { endpointName, route } of chain) {
+  for (const { endpointName } of chain) {
     const breaker = breakers.for(endpointName);
     if (breakers.enabled && !breaker.tryAcquire()) {
       logger.debug({ endpoint: endpointName }, "endpoint open in the circuit breaker; skipped");
@@ -97,37 +145,19 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
     }
     previous = endpointName;
     lastEndpoint = endpointName;
-    const outcome = await callEndpoint(dependencies, { request, route, endpointName, signal: options.signal, logger, onDelta: options.onDelta, timing });
+    const outcome = await callEndpoint(dependencies, { request, endpointName, ...walk });
     retryCount += outcome.retryCount;
     if (outcome.ok) {
       breaker.record(true);
-      return finish(dependencies, startedAt, endpointName, successResponse(request, endpointName, outcome.value, retryCount), semstreamsModel);
+      return { kind: "answered", endpoint: endpointName, result: outcome.value, retryCount };
     }
     lastError = outcome.error;
     if (breakerFailures.has(lastError.code)) breaker.record(false);
     else breaker.releaseProbe();
-    if (abandonCodes.has(lastError.code)) {
-      metrics.errors.inc({ code: lastError.code });
-      if (semstreamsModel !== undefined) metrics.semstreams?.abandoned(semstreamsModel);
-      return { type: "abandoned", error: lastError };
-    }
-    if (!fallbackCodes.has(lastError.code)) break;
+    if (abandonCodes.has(lastError.code) || walk.signal.aborted) break;
+    if (!fallbackCodes.has(lastError.code) && lastError.code !== "E_PROVIDER_TIMEOUT") break;
   }
-  const error = lastError ?? allOpen(dependencies, request, chain.map((link) => link.endpointName));
-  // Limits that cannot be checked are an outage of ours, not an answer: hand the request back.
-  if (error.code === "E_THROTTLE_UNAVAILABLE") {
-    metrics.errors.inc({ code: error.code });
-    if (semstreamsModel !== undefined) metrics.semstreams?.abandoned(semstreamsModel);
-    return { type: "abandoned", error };
-  }
-  const response = errorResponse(request.request_id, error, {
-    retry_count: retryCount,
-    endpoint: lastEndpoint,
-    ...(error.partial ? { token_usage: error.partial.usage } : {}),
-  });
-  // A stream cut mid-way still tells the orchestrator what had arrived.
-  if (error.partial && (error.partial.message.content || error.partial.message.reasoning_content)) response.message = error.partial.message;
-  return finish(dependencies, startedAt, lastEndpoint, response, semstreamsModel);
+  return { kind: "failed", endpoint: lastEndpoint, error: lastError, retryCount };
 }
 
 /** semstreams labels by the request's model; a name the registry does not know by the endpoint it reached. */

@@ -1,12 +1,12 @@
 import type { AgentRequest } from "../core/agent-request.ts";
 import type { AgentResponse } from "../core/agent-response.ts";
 import type { StreamDelta } from "../core/chat-provider.ts";
-import type { CompleteInput, InferenceStore, StoredAnswer } from "../core/inference-store.ts";
+import type { CompleteInput, DeliveryIdentity, InferenceStore, StoredAnswer } from "../core/inference-store.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
-import { parseDuration } from "../config/parse-duration.ts";
 import type { Logger } from "../observability/logger.ts";
 import { applyGovernance } from "./apply-governance.ts";
 import { handleAgentRequest, type PipelineDependencies, type RequestTiming } from "./handle-agent-request.ts";
+import { leaseTimeoutMs } from "./request-deadline.ts";
 
 /** What a door does next with a request: answer it, hand it back for later, or give it up for now. */
 export type ProcessOutcome =
@@ -17,7 +17,7 @@ export type ProcessOutcome =
 export interface ProcessDependencies {
   readonly pipeline: PipelineDependencies;
   readonly store: InferenceStore | undefined;
-  /** Added to the request's timeout to form its claim's lease. */
+  /** Added to the request's longest possible timeout (leaseTimeoutMs) to form its claim's lease. */
   readonly leaseMarginMs: number;
   readonly retryDelayMs: number;
 }
@@ -28,6 +28,8 @@ export interface ProcessOptions {
   readonly wireForm: string;
   /** The last delivery JetStream will make: an answer must go out even if it cannot be stored. */
   readonly finalAttempt: boolean;
+  /** The NATS door's delivery, so its claim can be recognised when the message comes back. */
+  readonly delivery?: DeliveryIdentity | undefined;
   /** Streamed text as it arrives (SSE to an HTTP client, chunks on NATS). */
   readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
   /** Filled in with provider and wait time, for the door's overhead metric. */
@@ -53,13 +55,12 @@ export async function processRequest(dependencies: ProcessDependencies, request:
     return outcome.type === "answered" ? { type: "answer", response: outcome.response, source: "model", persisted: false } : outcome;
   }
 
-  const timeoutMs = (request.timeout ? parseDuration(request.timeout) : undefined) || pipeline.serviceTimeoutMs;
-  const leaseMs = timeoutMs + dependencies.leaseMarginMs;
+  const leaseMs = leaseTimeoutMs(request, pipeline.registry, pipeline.serviceTimeoutMs) + dependencies.leaseMarginMs;
   // Taken before the claim is written, so the lease really ends no earlier than this.
   const leaseEndsAt = pipeline.now() + leaseMs;
   let begun;
   try {
-    begun = await store.begin(request, { leaseMs });
+    begun = await store.begin(request, { leaseMs, delivery: options.delivery });
   } catch (error) {
     return storeTrouble(dependencies, error, "store_unavailable");
   }

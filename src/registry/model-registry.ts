@@ -17,6 +17,7 @@ export interface Route {
  */
 export class ModelRegistry {
   private readonly routes = new Map<string, Route | undefined>();
+  private longest: number | undefined;
 
   constructor(private readonly config: ModelRegistryConfig) {}
 
@@ -26,6 +27,16 @@ export class ModelRegistry {
 
   endpointNames(): string[] {
     return Object.keys(this.config.endpoints);
+  }
+
+  /** The longest `request_timeout` or capability `timeout` configured (0 when none is). */
+  longestTimeoutMs(): number {
+    this.longest ??= Math.max(
+      0,
+      ...Object.values(this.config.endpoints).map((endpoint) => endpoint.request_timeout ?? 0),
+      ...Object.values(this.config.capabilities).map((capability) => capability.timeout ?? 0),
+    );
+    return this.longest;
   }
 
   resolve(model: string): Route | undefined {

@@ -1,6 +1,6 @@
 import type { AgentRequest, ChatMessage } from "../core/agent-request.ts";
 import type { AgentResponse } from "../core/agent-response.ts";
-import type { BeginOutcome, InferenceTicket } from "../core/inference-store.ts";
+import type { BeginOutcome, DeliveryIdentity, InferenceTicket } from "../core/inference-store.ts";
 import type { AgentSettings } from "../core/governance.ts";
 import type { Session } from "../generated/prisma/client.ts";
 import type { JsonValue } from "../generated/prisma/internal/prismaNamespace.ts";
@@ -36,6 +36,7 @@ export interface StoreTicket extends InferenceTicket {
 export interface BeginItem {
   readonly request: AgentRequest;
   readonly leaseMs: number;
+  readonly delivery: DeliveryIdentity | undefined;
   /** SHA-256 of the request_id (claimKeyOf). */
   readonly claimKey: string;
   /**
@@ -146,6 +147,8 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
     claimKey: item.claimKey,
     owner: item.owner,
     leaseUntil: sqlDateTime(new Date(startedAt + item.leaseMs)),
+    source: item.delivery?.source ?? null,
+    attempt: item.delivery?.attempt ?? 0,
   }));
   const agentLookups = items.flatMap((item) => [item.request.agent, item.request.role].filter((name): name is string => Boolean(name)));
   const [inserted, sessions, agentsByName] = await Promise.all([sql.execute(insertClaims(claims)), loadSessions(sql, items), agents.get(agentLookups)]);
@@ -155,7 +158,7 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
   for (const [index, item] of items.entries()) {
     const { request } = item;
     const claim = claims[index] as NewClaim;
-    const outcome = contested ? await settleContested(sql, contested, claim, item.leaseMs, now) : undefined;
+    const outcome = contested ? await settleContested(sql, contested, claim, now) : undefined;
     if (outcome) {
       outcomes.push(outcome);
       continue;
@@ -180,9 +183,16 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
   return outcomes;
 }
 
+interface Holder {
+  readonly owner: string;
+  readonly leaseUntil: Date;
+  readonly source: string | null;
+  readonly attempt: number;
+}
+
 interface Contested {
   readonly answers: ReadonlyMap<string, AgentResponse>;
-  readonly claims: ReadonlyMap<string, { readonly owner: string; readonly leaseUntil: Date }>;
+  readonly claims: ReadonlyMap<string, Holder>;
 }
 
 /** The stored answers and the claims of a batch not wholly claimed: one round trip, two reads. */
@@ -193,25 +203,38 @@ async function loadContested(sql: SqlPort, claims: readonly NewClaim[]): Promise
   ]);
   return {
     answers: new Map(answers.map((record) => [record.request_id, answerOf(record)])),
-    claims: new Map(records.map((record) => [record.claim_key, { owner: record.owner, leaseUntil: parseSqlDateTime(record.lease_until) }])),
+    claims: new Map(
+      records.map((record) => [record.claim_key, { owner: record.owner, leaseUntil: parseSqlDateTime(record.lease_until), source: record.source, attempt: Number(record.attempt) }]),
+    ),
   };
 }
 
 /**
- * What a request of a contested batch gets: its stored answer, if it has one; nothing (it is
- * ours) if the claim is ours; busy while another owner's lease runs; ours again after taking
- * an expired lease over. A claim neither ours nor there was given up between the two reads:
- * busy for a moment, then claimed afresh.
+ * A claim made by an earlier delivery of the very message now delivered again: JetStream
+ * delivers a message again only once the earlier delivery was nak'd, or went unacked and
+ * unheartbeated for a whole ack wait (its worker stopped or died), so nobody is working on
+ * that claim any more. This resolves the ambiguous claim, one whose INSERT reached the server
+ * while its reply was lost, without waiting out its lease.
  */
-async function settleContested(sql: SqlPort, contested: Contested, claim: NewClaim, leaseMs: number, now: () => number): Promise<BeginOutcome | undefined> {
+function abandonedByItsDelivery(holder: Holder, claim: NewClaim): boolean {
+  return claim.source !== null && holder.source === claim.source && holder.attempt < claim.attempt;
+}
+
+/**
+ * What a request of a contested batch gets: its stored answer, if it has one; nothing (it is
+ * ours) if the claim is ours; ours again after taking over a claim its delivery abandoned or
+ * whose lease ran out; busy while another live claim's lease runs. A claim neither ours nor
+ * there was given up between the two reads: busy for a moment, then claimed afresh.
+ */
+async function settleContested(sql: SqlPort, contested: Contested, claim: NewClaim, now: () => number): Promise<BeginOutcome | undefined> {
   const answer = contested.answers.get(claim.requestId);
   if (answer) return { kind: "completed", response: answer };
   const holder = contested.claims.get(claim.claimKey);
   if (holder?.owner === claim.owner) return undefined;
   if (!holder) return { kind: "busy", retryAfterMs: minimumRetryMs };
   const leaseLeft = holder.leaseUntil.getTime() - now();
-  if (leaseLeft <= 0) {
-    const taken = await sql.execute(takeOverClaim(claim.claimKey, holder.owner, claim.owner, sqlDateTime(new Date(now() + leaseMs))));
+  if (leaseLeft <= 0 || abandonedByItsDelivery(holder, claim)) {
+    const taken = await sql.execute(takeOverClaim(claim, holder.owner));
     if (taken === 1) return undefined;
   }
   // Come back when the lease runs out: by then the holder has answered (the retry is

@@ -19,9 +19,12 @@ export interface NewClaim {
   readonly owner: string;
   /** DATETIME(3) text (sqlDateTime). */
   readonly leaseUntil: string;
+  /** The delivery making the claim (DeliveryIdentity); null for the HTTP door. */
+  readonly source: string | null;
+  readonly attempt: number;
 }
 
-const claimRow = "SELECT UNHEX(?), ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM inferences WHERE request_id = ?)";
+const claimRow = "SELECT UNHEX(?), ?, ?, ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM inferences WHERE request_id = ?)";
 
 /**
  * One statement, one round trip, no redo-log flush: claims every request that is not claimed
@@ -31,9 +34,9 @@ const claimRow = "SELECT UNHEX(?), ?, ? FROM DUAL WHERE NOT EXISTS (SELECT 1 FRO
  */
 export function insertClaims(claims: readonly NewClaim[]): SqlStatement {
   const values: unknown[] = [];
-  for (const claim of claims) values.push(claim.claimKey, claim.owner, claim.leaseUntil, claim.requestId);
+  for (const claim of claims) values.push(claim.claimKey, claim.owner, claim.leaseUntil, claim.source, claim.attempt, claim.requestId);
   return {
-    sql: "INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until) " + claimRow + ` UNION ALL ${claimRow}`.repeat(claims.length - 1),
+    sql: "INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until, source, attempt) " + claimRow + ` UNION ALL ${claimRow}`.repeat(claims.length - 1),
     values,
   };
 }
@@ -43,6 +46,8 @@ export interface ClaimRecord {
   readonly claim_key: string;
   readonly owner: string;
   readonly lease_until: string;
+  readonly source: string | null;
+  readonly attempt: number | string;
 }
 
 /** `UNHEX(?),…` — an `IN (…)` list of `count` hex keys. */
@@ -52,7 +57,7 @@ function keyPlaceholders(count: number): string {
 
 export function selectClaims(claimKeys: readonly string[]): SqlStatement {
   return {
-    sql: `SELECT LOWER(HEX(claim_key)) AS claim_key, owner, lease_until FROM inference_claims WHERE claim_key IN (${keyPlaceholders(claimKeys.length)})`,
+    sql: `SELECT LOWER(HEX(claim_key)) AS claim_key, owner, lease_until, source, attempt FROM inference_claims WHERE claim_key IN (${keyPlaceholders(claimKeys.length)})`,
     values: claimKeys,
   };
 }
@@ -73,9 +78,12 @@ export function selectAnswers(requestIds: readonly string[]): SqlStatement {
   return { sql: `SELECT id, request_id, response FROM inferences WHERE request_id IN (${placeholders(requestIds.length)})`, values: requestIds };
 }
 
-/** An expired lease is taken over with a compare-and-set on the previous owner. */
-export function takeOverClaim(claimKey: string, previousOwner: string, owner: string, leaseUntil: string): SqlStatement {
-  return { sql: "UPDATE inference_claims SET owner = ?, lease_until = ? WHERE claim_key = UNHEX(?) AND owner = ?", values: [owner, leaseUntil, claimKey, previousOwner] };
+/** A claim is taken over (its lease ran out, or its delivery was given up) with a compare-and-set on the previous owner. */
+export function takeOverClaim(claim: NewClaim, previousOwner: string): SqlStatement {
+  return {
+    sql: "UPDATE inference_claims SET owner = ?, lease_until = ?, source = ?, attempt = ? WHERE claim_key = UNHEX(?) AND owner = ?",
+    values: [claim.owner, claim.leaseUntil, claim.source, claim.attempt, claim.claimKey, previousOwner],
+  };
 }
 
 /** Gives a claim up, if it is still this owner's. */

@@ -1,5 +1,5 @@
 import type { AgentRequest } from "../core/agent-request.ts";
-import type { BeginOutcome, CompleteInput, InferenceStore, InferenceTicket, StoredAnswer } from "../core/inference-store.ts";
+import type { BeginOutcome, CompleteInput, DeliveryIdentity, InferenceStore, InferenceTicket, StoredAnswer } from "../core/inference-store.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { AgentCache } from "./agent-cache.ts";
 import { agentSettingsFromRow } from "./agent-settings-from-row.ts";
@@ -91,9 +91,9 @@ export class PrismaInferenceStore implements InferenceStore {
     if (this.pending) throw storeUnavailable(new Error("migrations have not been applied yet"), "open");
   }
 
-  async begin(request: AgentRequest, options: { leaseMs: number }): Promise<BeginOutcome> {
+  async begin(request: AgentRequest, options: { leaseMs: number; delivery?: DeliveryIdentity | undefined }): Promise<BeginOutcome> {
     this.checkReady();
-    const item = { request, leaseMs: options.leaseMs, claimKey: claimKeyOf(request.request_id), owner: randomHex(16) };
+    const item = { request, leaseMs: options.leaseMs, delivery: options.delivery, claimKey: claimKeyOf(request.request_id), owner: randomHex(16) };
     try {
       return await this.begins.submit(item);
     } catch (error) {

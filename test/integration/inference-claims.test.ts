@@ -119,7 +119,7 @@ describe("claims in inference_claims", () => {
 
   it("claims a request that comes twice in one batch (one statement) once", async () => {
     await withSql(async (sql) => {
-      const items = ["o1", "o2", "o3"].map((owner) => ({ request: request("c-twice"), leaseMs: 60_000, claimKey: claimKeyOf("c-twice"), owner }));
+      const items = ["o1", "o2", "o3"].map((owner) => ({ request: request("c-twice"), leaseMs: 60_000, delivery: undefined, claimKey: claimKeyOf("c-twice"), owner }));
       const outcomes = await beginBatch(sql, new AgentCache(async () => [], 1_000), items, () => clock);
       expect(outcomes.map((outcome) => outcome.kind)).toEqual(["claimed", "busy", "busy"]);
       expect((await claimRows("c-twice")).map((row) => row.owner)).toEqual(["o1"]);
@@ -128,7 +128,7 @@ describe("claims in inference_claims", () => {
 
   it("recognises its own claim when a batch is tried again", async () => {
     await withSql(async (sql) => {
-      const item = { request: request("c-retry"), leaseMs: 60_000, claimKey: claimKeyOf("c-retry"), owner: "mine" };
+      const item = { request: request("c-retry"), leaseMs: 60_000, delivery: undefined, claimKey: claimKeyOf("c-retry"), owner: "mine" };
       const agents = new AgentCache(async () => [], 1_000);
       expect((await beginBatch(sql, agents, [item], () => clock))[0]?.kind).toBe("claimed");
       // The batch failed after its INSERT (say, a session read): the retry finds the claim it wrote.
@@ -155,6 +155,30 @@ describe("claims in inference_claims", () => {
         await store.close();
       }
     });
+  });
+
+  it("lets a redelivery of the same message take over the claim an earlier delivery left, under a live lease", async () => {
+    const first = openStore();
+    const second = openStore();
+    // The first delivery's claim reached the server, its reply did not: the delivery was nak'd.
+    ticketOf(await first.begin(request("c-mine"), { leaseMs: 60_000, delivery: { source: "AGENT:7", attempt: 1 } }));
+    const again = await second.begin(request("c-mine"), { leaseMs: 60_000, delivery: { source: "AGENT:7", attempt: 2 } });
+    expect(again.kind).toBe("claimed");
+    expect(await claimRows("c-mine")).toEqual([expect.objectContaining({ owner: ticketOf(again).owner })]);
+    const [row] = await queryTestDatabase<{ source: string; attempt: number }>(database.url, "SELECT source, attempt FROM inference_claims WHERE claim_key = UNHEX(?)", [claimKeyOf("c-mine")]);
+    expect({ source: row?.source, attempt: Number(row?.attempt) }).toEqual({ source: "AGENT:7", attempt: 2 });
+  });
+
+  it.each([
+    ["another message with the same request id", { source: "AGENT:8", attempt: 2 }],
+    ["a delivery no later than the claim's", { source: "AGENT:9", attempt: 1 }],
+    ["a request from the HTTP door (no delivery)", undefined],
+  ])("keeps a live claim busy for %s", async (_name, delivery) => {
+    const id = `c-theirs-${delivery?.source ?? "http"}`;
+    const first = openStore();
+    const second = openStore();
+    ticketOf(await first.begin(request(id), { leaseMs: 60_000, delivery: { source: "AGENT:9", attempt: 1 } }));
+    expect((await second.begin(request(id), { leaseMs: 60_000, delivery })).kind).toBe("busy");
   });
 
   it("lets one of two processes take an expired lease over", async () => {

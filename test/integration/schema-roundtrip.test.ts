@@ -169,6 +169,8 @@ function fullGraph() {
     claimKey: new Uint8Array(createHash("sha256").update(inference.requestId).digest()),
     owner: exactly(64, "owner-"),
     leaseUntil: at("2026-01-06T01:02:03.004Z"),
+    source: exactly(96, "AGENT:"),
+    attempt: 4_294_967_295,
   };
   return { agent, conversation, session, messages, inference, claim };
 }
@@ -383,6 +385,7 @@ describe("the migrated schema and the generated client", () => {
       double: ["agents.temperature", "sessions.temperature_override"],
       decimal: ["inferences.cost"],
       int: [
+        "inference_claims.attempt",
         "inferences.completion_tokens",
         "inferences.latency_ms",
         "inferences.prompt_tokens",

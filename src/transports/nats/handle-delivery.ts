@@ -119,6 +119,7 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
       logger,
       wireForm: form,
       finalAttempt: lastDelivery,
+      delivery: { source: `${message.info.stream}:${message.seq}`, attempt: delivery },
       timing,
       onDelta: (delta) => {
         streamed = true;
