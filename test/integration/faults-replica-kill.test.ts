@@ -5,6 +5,7 @@
  * on), takes it over at once rather than waiting out the lease, and answers each request once.
  */
 import { describe, expect, it } from "vitest";
+import type { Service } from "../../src/main.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import {
   callsByRequest,
@@ -80,7 +81,7 @@ describe("fault 8: a replica SIGKILLed mid-run", () => {
       nats: { concurrency: 4, ack_wait: "3s", heartbeat_interval: "500ms", nak_delay: "300ms", max_deliver: 50 },
       registry: { endpoints: { main: { provider: "mock", model: "main-model" }, patient: { provider: "mock", model: "patient-model", request_timeout: "6s" } } },
     };
-    const replicas = [];
+    const replicas: Service[] = [];
     for (let index = 0; index < 2; index += 1) {
       const replica = await startFaultService(faultConfig(names, overrides), { databaseUrl: database.url });
       defer(() => replica.stop());
