@@ -59,18 +59,18 @@ async function serve(args: string[]): Promise<number> {
   if (values.help) return print(help.serve);
   const loaded = loadConfig(values.config ? { ...process.env, MODELBUS_CONFIG: values.config } : process.env);
   const service = await startService(loaded);
-  await new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
       signals += 1;
       if (signals > 1) process.exit(130); // a second signal means "now"
       process.stderr.write(`received ${signal}; shutting down\n`);
-      void service.stop().then(resolve);
+      // stop() never rejects; a failed step was logged and makes the exit code 1.
+      void service.stop().then((result) => resolve(result.ok ? 0 : 1));
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
   });
-  return 0;
 }
 
 async function send(args: string[]): Promise<number> {

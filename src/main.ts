@@ -22,7 +22,7 @@ import { throttleLimitsFromConfig } from "./throttle/throttle-limits-from-config
 import { openCatalogStore } from "./store/catalog-store.ts";
 import { registerHttpRoutes } from "./transports/http/register-http-routes.ts";
 import { resolveHttpApiKey } from "./transports/http/resolve-http-api-key.ts";
-import { createHttpServer } from "./transports/http/http-server.ts";
+import { closeHttpServer, createHttpServer, HttpDrain } from "./transports/http/http-server.ts";
 import { connectNats } from "./transports/nats/connect-nats.ts";
 import { ensureConsumer } from "./transports/nats/ensure-consumer.ts";
 import { ensureStream } from "./transports/nats/ensure-stream.ts";
@@ -46,8 +46,18 @@ export interface Service {
   readonly mockProvider: MockProviderServer | undefined;
   readonly consumer: RequestConsumer;
   readonly store: PrismaInferenceStore | undefined;
-  stop(): Promise<void>;
+  /** Drains both doors within service.shutdown_timeout, then closes everything; never rejects. */
+  stop(): Promise<StopResult>;
 }
+
+export interface StopResult {
+  readonly ok: boolean;
+  /** The shutdown steps that failed (each logged). */
+  readonly failedSteps: readonly string[];
+}
+
+/** After the shutdown deadline cancels HTTP requests, how long their 503s get to go out. */
+const httpCancelGraceMs = 2_000;
 
 /** Limits per endpoint; shared by every replica through Redis when throttle.redis_url is set. */
 function createThrottles(config: ModelbusConfig, env: NodeJS.ProcessEnv, logger: Logger): ThrottleRegistry {
@@ -168,6 +178,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
   const catalog = store ? openCatalogStore(environment.databaseUrl, { connectionLimit: config.store.connection_limit, logger }) : undefined;
   const http = createHttpServer({ logger, bodyLimitBytes: config.http.body_limit_bytes });
+  const drain = new HttpDrain();
   if (!apiKey) logger.warn({ host: environment.httpHost, env: config.http.api_key_env }, "no HTTP bearer key set: HTTP routes are open (loopback only)");
   registerHttpRoutes(http, {
     config,
@@ -176,6 +187,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     metricsRegistry: metrics.registry,
     catalog,
     onAgentsChanged: () => store?.agents.invalidate(),
+    drain,
     readiness: [
       { name: "nats", check: natsConnected },
       ...(store ? [{ name: "mysql", check: () => store.ping() }] : []),
@@ -186,19 +198,39 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const httpUrl = await http.listen({ host: environment.httpHost, port: environment.httpPort });
   logger.info({ url: httpUrl, nats: environment.natsUrl, requests: subjects.requests }, "modelbus serving");
 
-  let stopped: Promise<void> | undefined;
+  let stopped: Promise<StopResult> | undefined;
   const stop = () => {
     stopped ??= (async () => {
-      const result = await consumer.stop(config.service.shutdown_timeout);
-      logger.info({ finished_in_flight: result.finished }, "consumer stopped");
-      await nats.drain().catch((error: Error) => logger.warn({ err: error.message }, "NATS drain failed"));
-      await http.close();
-      await catalog?.close().catch((error: Error) => logger.warn({ err: error.message }, "catalog close failed"));
-      await throttles.stopAll();
-      await store?.close().catch((error: Error) => logger.warn({ err: error.message }, "store close failed"));
-      provider.close();
-      await mockProvider?.close();
-      logger.info("modelbus stopped");
+      const failures: string[] = [];
+      /** Each step runs whatever the one before it did; a failure is logged and reported, never thrown. */
+      const step = async (name: string, run: () => unknown) => {
+        try {
+          await run();
+        } catch (error) {
+          failures.push(name);
+          logger.error({ err: (error as Error).message, step: name }, "shutdown step failed");
+        }
+      };
+      const deadlineMs = config.service.shutdown_timeout;
+      // Both doors drain at once, under the one shutdown deadline.
+      await Promise.all([
+        step("nats consumer", async () => {
+          const result = await consumer.stop(deadlineMs);
+          logger.info({ finished_in_flight: result.finished }, "consumer stopped");
+        }),
+        step("http", async () => {
+          const result = await closeHttpServer(http, drain, deadlineMs, httpCancelGraceMs);
+          logger.info({ finished_in_flight: result.finished }, "HTTP server closed");
+        }),
+      ]);
+      await step("nats drain", () => nats.drain());
+      await step("catalog", () => catalog?.close());
+      await step("throttles", () => throttles.stopAll());
+      await step("store", () => store?.close());
+      await step("provider", () => provider.close());
+      await step("mock provider", () => mockProvider?.close());
+      logger.info({ failed_steps: failures }, failures.length === 0 ? "modelbus stopped" : "modelbus stopped with failures");
+      return { ok: failures.length === 0, failedSteps: failures };
     })();
     return stopped;
   };

@@ -41,7 +41,7 @@ async function allocations(action: "start" | "stop", file: string | undefined): 
  * and on "stop" runs `stop`, reports final usage and exits (so --cpu-prof is written).
  */
 export function serveChild(
-  start: () => Promise<{ info: Record<string, unknown>; stop: () => Promise<void>; counters?: (reset: boolean) => Record<string, number> }>,
+  start: () => Promise<{ info: Record<string, unknown>; stop: () => Promise<unknown>; counters?: (reset: boolean) => Record<string, number> }>,
 ): void {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();

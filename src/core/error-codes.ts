@@ -5,7 +5,7 @@
 export const errorCodes = {
   E_CONFIG_INVALID: "The config file is missing, not JSON, or fails validation; every problem is listed with its path.",
   E_PAYLOAD_INVALID: "A NATS payload is not JSON, or not an AgentRequest / semstreams envelope; the delivery is terminated.",
-  E_REQUEST_INVALID: "The request decoded but breaks a rule (missing request_id, empty messages, bad role, tool result without tool_call_id, bad timeout).",
+  E_REQUEST_INVALID: "The request decoded but breaks a rule (missing request_id, empty messages, a field of the wrong type; on HTTP also OpenAI's message rules), or an HTTP request is malformed (bad URL encoding, request line, Content-Length).",
   E_MODEL_UNKNOWN: "No capability, endpoint, alias or default matches the requested model.",
   E_CIRCUIT_OPEN: "Every endpoint that could serve the model is open in the circuit breaker; the response says when the next probe goes.",
   E_THROTTLE_QUEUE_FULL: "The endpoint's throttle queue (max_queue) is full; the request was not sent.",
@@ -32,6 +32,9 @@ export const errorCodes = {
   E_BODY_TOO_LARGE: "HTTP: the request body is larger than http.body_limit_bytes.",
   E_MEDIA_TYPE_UNSUPPORTED: "HTTP: the request body is not application/json.",
   E_REQUEST_IN_FLIGHT: "HTTP: the same request (Idempotency-Key or X-Request-Id) is being answered by another call; retry after Retry-After.",
+  E_URL_TOO_LONG: "HTTP: a path parameter is longer than the router takes (100 characters).",
+  E_HEADERS_TOO_LARGE: "HTTP: the request's headers are larger than the server takes.",
+  E_REQUEST_TIMEOUT: "HTTP: the client did not send its whole request in time.",
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -4,6 +4,7 @@
  * and its claim released, and the next process answers it. Exit code 0; nothing answered
  * twice.
  */
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import {
@@ -23,6 +24,32 @@ import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-serv
 import { cleanupAfterEach } from "../support/cleanups.ts";
 
 const defer = cleanupAfterEach();
+
+function chatRequestText(model: string): string {
+  const body = JSON.stringify({ model, messages: [{ role: "user", content: `to ${model}` }] });
+  return `POST /v1/chat/completions HTTP/1.1\r\nHost: modelbus\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+/** One socket: the first request at once, more with `send`, the responses read until the server closes it. */
+function pipelinedExchange(url: URL, first: string): { send: (request: string) => void; answers: Promise<Array<{ status: number; body: string }>> } {
+  const socket = connect(Number(url.port), url.hostname, () => socket.write(first));
+  const answers = new Promise<Array<{ status: number; body: string }>>((resolve, reject) => {
+    let received = "";
+    socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const answers: Array<{ status: number; body: string }> = [];
+      let rest = received;
+      for (let match = /^HTTP\/1\.1 (\d{3})[^]*?\r\ncontent-length: (\d+)[^]*?\r\n\r\n/i.exec(rest); match; match = /^HTTP\/1\.1 (\d{3})[^]*?\r\ncontent-length: (\d+)[^]*?\r\n\r\n/i.exec(rest)) {
+        const length = Number(match[2]);
+        answers.push({ status: Number(match[1]), body: rest.slice(match[0].length, match[0].length + length) });
+        rest = rest.slice(match[0].length + length);
+      }
+      resolve(answers);
+    });
+  });
+  return { send: (request) => socket.write(request), answers };
+}
 
 describe("fault 7: SIGTERM with requests in flight, then a restart", () => {
   it("exits 0 after finishing or handing back its work; the next process answers the rest, each request once", { timeout: 60_000 }, async () => {
@@ -119,5 +146,59 @@ describe("fault 7: SIGTERM with requests in flight, then a restart", () => {
     expect(await metricValue(service, "modelbus_deliveries_total", { outcome: "nak", reason: "E_CANCELLED" })).toBe(0);
     expect((await consumerBacklog(orchestrator, names)).ackPending).toBe(0);
     await expectExactlyOnce(orchestrator, ids, 500);
+  });
+
+  it("drains the HTTP door too: a call that can finish does, one that cannot is cancelled with 503 E_CANCELLED, new ones are refused", { timeout: 30_000 }, async () => {
+    const names = uniqueNames();
+    const config = faultConfig(names, {
+      service: { timeout: "20s", shutdown_timeout: "800ms" },
+      registry: { endpoints: { main: { provider: "mock", model: "main-model" }, slow: { provider: "mock", model: "slow-model" } } },
+    });
+    const service = await startFaultService(config);
+    defer(() => service.stop());
+    const mock = service.mockProvider as MockProviderServer;
+    mock.enqueue("main-model", { kind: "text", content: "in time", delay_ms: 300 });
+    mock.enqueue("slow-model", { kind: "hang" });
+    const post = (model: string) =>
+      fetch(`${service.httpUrl}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model, messages: [{ role: "user", content: `to ${model}` }] }),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as { error?: { code: string }; choices?: Array<{ message: { content: string } }> } }));
+    const quick = post("main");
+    const hanging = post("slow");
+    // A client that pipelines a second request behind a hanging one on its connection, sent
+    // once the server drains.
+    mock.enqueue("slow-model", { kind: "hang" });
+    const pipelined = pipelinedExchange(new URL(service.httpUrl), chatRequestText("slow"));
+    await expect.poll(() => mock.inFlight, { timeout: 5_000 }).toBe(3);
+
+    const stopping = Date.now();
+    const stopped = service.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    pipelined.send("GET /v1/models HTTP/1.1\r\nHost: modelbus\r\n\r\n");
+
+    expect(await quick).toMatchObject({ status: 200, body: { choices: [{ message: { content: "in time" } }] } });
+    expect(await hanging).toMatchObject({ status: 503, body: { error: { code: "E_CANCELLED" } } });
+    // Both answers of the pipelined connection: the cancelled call, then the refused newcomer.
+    const answers = await pipelined.answers;
+    expect(answers.map((answer) => answer.status)).toEqual([503, 503]);
+    expect(answers.map((answer) => (JSON.parse(answer.body) as { error: { code: string; message: string } }).error)).toEqual([
+      expect.objectContaining({ code: "E_CANCELLED" }),
+      { code: "E_CANCELLED", message: "the service is shutting down", details: {} },
+    ]);
+    expect(await stopped).toEqual({ ok: true, failedSteps: [] });
+    expect(Date.now() - stopping).toBeLessThan(800 + 2_500);
+    expect(mock.inFlight).toBe(0); // the hanging provider call was given up
+    expect(await metricValue(service, "modelbus_requests_in_flight")).toBe(0);
+  });
+
+  it("reports a failed shutdown step instead of rejecting, so serve can exit non-zero", { timeout: 30_000 }, async () => {
+    const names = uniqueNames();
+    const service = await startFaultService(faultConfig(names));
+    await service.nats.close(); // the NATS drain step now has nothing to drain
+    const result = await service.stop();
+    expect(result.ok).toBe(false);
+    expect(result.failedSteps).toContain("nats drain");
   });
 });

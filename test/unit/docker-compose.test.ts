@@ -5,6 +5,7 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { environmentDefaults, loadConfig } from "../../src/config/load-config.ts";
+import { parseDuration } from "../../src/config/parse-duration.ts";
 
 interface Service {
   image?: string;
@@ -13,6 +14,7 @@ interface Service {
   environment?: Record<string, string>;
   ports?: string[];
   healthcheck?: { test: string[] };
+  stop_grace_period?: string;
 }
 
 const compose = parse(readFileSync(new URL("../../docker-compose.yml", import.meta.url), "utf8")) as { services: Record<string, Service> };
@@ -48,6 +50,12 @@ describe("docker-compose.yml agrees with the code", () => {
     expect(environment.MODELBUS_HTTP_HOST).toBe("0.0.0.0");
     expect(modelbus.ports).toContain(`${port}:${port}`);
     expect(modelbus.healthcheck?.test.join(" ")).toContain(`127.0.0.1:${port}/readyz`);
+  });
+
+  it("gives the container a stop grace period longer than the config's shutdown_timeout and the HTTP drain's grace", () => {
+    const loaded = loadConfig({ MODELBUS_CONFIG: environment.MODELBUS_CONFIG ?? "" });
+    const graceMs = parseDuration(modelbus.stop_grace_period ?? "0s") ?? 0;
+    expect(graceMs).toBeGreaterThan(loaded.config.service.shutdown_timeout + 2_000);
   });
 
   it("uses a config that validates and needs no API key (mock endpoints only)", () => {

@@ -1,7 +1,9 @@
+import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { errorCodeList } from "../../src/core/error-codes.ts";
+import { errorCodeList, type ErrorCode } from "../../src/core/error-codes.ts";
 import { ModelbusError } from "../../src/core/modelbus-error.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { answerFromOutcome } from "../../src/transports/http/answer-from-outcome.ts";
@@ -93,5 +95,45 @@ describe("Fastify sanity", () => {
     app = Fastify();
     app.get("/", async () => ({ ok: true }));
     expect((await app.inject({ url: "/" })).json()).toEqual({ ok: true });
+  });
+});
+
+/** One raw exchange with a listening server: the bytes out, the status and JSON body back. */
+function rawExchange(port: number, bytes: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    let received = "";
+    const socket = connect(port, "127.0.0.1", () => socket.write(bytes));
+    socket.on("data", (chunk: Buffer) => {
+      received += chunk.toString();
+      const split = received.indexOf("\r\n\r\n");
+      const length = /\r\ncontent-length: (\d+)/i.exec(received)?.[1];
+      if (split === -1 || length === undefined || received.length < split + 4 + Number(length)) return;
+      socket.destroy();
+      resolve({ status: Number(received.slice(9, 12)), body: JSON.parse(received.slice(split + 4, split + 4 + Number(length))) as unknown });
+    });
+    socket.on("error", reject);
+  });
+}
+
+describe("refusals before any route runs, in the catalog's shape", () => {
+  async function listening(): Promise<number> {
+    app = createHttpServer({ logger: createLogger({ level: "silent" }) });
+    app.get("/v1/agents/:key", async (request) => request.params);
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    return (app.server.address() as AddressInfo).port;
+  }
+
+  it.each([
+    ["a path parameter over 100 characters", () => `GET /v1/agents/${"k".repeat(300)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, "E_URL_TOO_LONG"],
+    ["malformed percent-encoding", () => "GET /v1/agents/%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n", 400, "E_REQUEST_INVALID"],
+    ["headers over Node's limit", () => `GET /v1/agents/x HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`, 431, "E_HEADERS_TOO_LARGE"],
+    ["a garbage request line", () => "GARBAGE\r\n\r\n", 400, "E_REQUEST_INVALID"],
+    ["a Content-Length that is not a number", () => "POST /v1/agents/x HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400, "E_REQUEST_INVALID"],
+  ])("%s: %i %s", async (_name, request, status, code) => {
+    const port = await listening();
+    const answer = await rawExchange(port, request());
+    expect(answer.status).toBe(status);
+    expect(httpStatusForCode(code as ErrorCode)).toBe(status);
+    expect(answer.body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Object) } });
   });
 });

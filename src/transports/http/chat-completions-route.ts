@@ -22,7 +22,7 @@ const headersSchema = z.looseObject({ "idempotency-key": requestIdHeader, "x-req
  * The request_id is the client's Idempotency-Key or X-Request-Id (with a store, a repeat
  * is answered from it without a model call), else `http-<uuid>`.
  */
-export function registerChatCompletionsRoute(app: FastifyInstance, dependencies: { readonly processing: ProcessDependencies }): void {
+export function registerChatCompletionsRoute(app: FastifyInstance, dependencies: { readonly processing: ProcessDependencies; readonly shutdown: AbortSignal }): void {
   app.post("/v1/chat/completions", { schema: { body: openAIChatRequestSchema, headers: headersSchema } }, async (request, reply) => {
     const body = request.body as OpenAIChatRequest;
     const headers = request.headers as z.output<typeof headersSchema>;
@@ -31,7 +31,7 @@ export function registerChatCompletionsRoute(app: FastifyInstance, dependencies:
     const agentRequest = toAgentRequest(body, requestId, streaming);
     const logger = requestLogger(request, { request_id: requestId });
     const created = Math.floor(Date.now() / 1_000);
-    const call = { processing: dependencies.processing, request: agentRequest, reply, logger, finalAttempt: true };
+    const call = { processing: dependencies.processing, request: agentRequest, reply, logger, finalAttempt: true, shutdown: dependencies.shutdown };
 
     if (!streaming) {
       const { response, replayed } = await runPipelineRequest(call);

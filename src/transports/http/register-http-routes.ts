@@ -8,6 +8,7 @@ import { registerAgentRoutes } from "./agent-routes.ts";
 import { registerChatCompletionsRoute } from "./chat-completions-route.ts";
 import { registerConversationRoutes } from "./conversation-routes.ts";
 import { registerEndpointRoutes } from "./endpoint-routes.ts";
+import { refuseWhileDraining, type HttpDrain } from "./http-server.ts";
 import { registerBearerAuth } from "./register-bearer-auth.ts";
 import { registerSessionMessageRoute } from "./session-message-route.ts";
 import { registerSessionRoutes } from "./session-routes.ts";
@@ -23,6 +24,8 @@ export interface HttpRouteDependencies {
   /** undefined when the store is disabled: the catalog and session routes are not served. */
   readonly catalog: CatalogStore | undefined;
   readonly onAgentsChanged: () => void;
+  /** The door's shutdown: new requests refused while it drains, running ones cancelled at its deadline. */
+  readonly drain: HttpDrain;
 }
 
 /** Every HTTP route, behind bearer auth (registered first, so it covers all of them and unknown paths). */
@@ -30,14 +33,16 @@ export function registerHttpRoutes(app: FastifyInstance, dependencies: HttpRoute
   const { config, processing, catalog } = dependencies;
   const { pipeline } = processing;
   const maxPageSize = config.http.max_page_size;
+  const shutdown = dependencies.drain.signal;
+  refuseWhileDraining(app, dependencies.drain);
   if (dependencies.apiKey !== undefined) registerBearerAuth(app, { apiKey: dependencies.apiKey, openPaths: ["/healthz"] });
   registerAdminRoutes(app, { registry: dependencies.metricsRegistry, checks: dependencies.readiness });
   registerEndpointRoutes(app, { registryConfig: config.model_registry, throttles: pipeline.throttles, breakers: pipeline.breakers, startedAt: Date.now() });
-  registerChatCompletionsRoute(app, { processing });
+  registerChatCompletionsRoute(app, { processing, shutdown });
   if (!catalog) return;
   registerAgentRoutes(app, { agents: catalog.agents, registry: pipeline.registry, maxPageSize, onAgentsChanged: dependencies.onAgentsChanged });
   registerConversationRoutes(app, { catalog, maxPageSize });
   registerSessionRoutes(app, { catalog, registry: pipeline.registry, maxPageSize });
-  registerSessionMessageRoute(app, { processing, catalog, idempotencyTtlMs: config.http.idempotency_ttl });
+  registerSessionMessageRoute(app, { processing, shutdown, catalog, idempotencyTtlMs: config.http.idempotency_ttl });
   registerTranscriptRoutes(app, { catalog });
 }

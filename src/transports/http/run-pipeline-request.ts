@@ -13,14 +13,16 @@ export interface PipelineCall {
   readonly logger: Logger;
   /** True: answer even when the outcome cannot be stored (an HTTP client gets no redelivery). */
   readonly finalAttempt: boolean;
+  /** Aborts at the shutdown deadline (HttpDrain). */
+  readonly shutdown: AbortSignal;
   readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
 }
 
 /**
  * The HTTP doors' way into the one use case: processRequest with wire form "http" and a
- * signal that aborts when the client disconnects (the throttle slot and the provider call
- * are given up, the claim released), its outcome mapped for HTTP, and modelbus's own
- * time observed as `modelbus_overhead_seconds{door="http"}`.
+ * signal that aborts when the client disconnects or the service's shutdown deadline passes
+ * (the throttle slot and the provider call are given up, the claim released), its outcome
+ * mapped for HTTP, and modelbus's own time observed as `modelbus_overhead_seconds{door="http"}`.
  */
 export async function runPipelineRequest(call: PipelineCall): Promise<HttpAnswer> {
   const { reply } = call;
@@ -30,9 +32,12 @@ export async function runPipelineRequest(call: PipelineCall): Promise<HttpAnswer
     call.logger.info("client disconnected; request cancelled");
     controller.abort(new ModelbusError({ code: "E_CANCELLED", message: "the HTTP client disconnected" }));
   };
+  const onShutdown = () => controller.abort(new ModelbusError({ code: "E_CANCELLED", message: "the service is shutting down" }));
   const startedAt = performance.now();
   const timing = { providerMs: 0, waitMs: 0 };
   reply.raw.once("close", onClose);
+  if (call.shutdown.aborted) onShutdown();
+  else call.shutdown.addEventListener("abort", onShutdown, { once: true });
   // Gone while the turn waited (session lock): "close" has fired already.
   if (reply.raw.destroyed || reply.raw.socket?.destroyed === true) onClose();
   try {
@@ -51,5 +56,6 @@ export async function runPipelineRequest(call: PipelineCall): Promise<HttpAnswer
     return answerFromOutcome(outcome);
   } finally {
     reply.raw.off("close", onClose);
+    call.shutdown.removeEventListener("abort", onShutdown);
   }
 }

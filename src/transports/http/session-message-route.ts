@@ -17,6 +17,7 @@ import { wantsEventStream } from "./wants-event-stream.ts";
 
 export interface SessionMessageRouteDependencies {
   readonly processing: ProcessDependencies;
+  readonly shutdown: AbortSignal;
   readonly catalog: CatalogStore;
   readonly idempotencyTtlMs: number;
   readonly now?: () => number;
@@ -75,7 +76,7 @@ export function registerSessionMessageRoute(app: FastifyInstance, dependencies: 
       });
       const requestId = turn.request.request_id;
       const logger = requestLogger(request, { request_id: requestId, session_id: sessionId });
-      const call = { processing: dependencies.processing, request: turn.request, reply, logger, finalAttempt: false };
+      const call = { processing: dependencies.processing, request: turn.request, reply, logger, finalAttempt: false, shutdown: dependencies.shutdown };
       if (!streaming) {
         const { response, replayed } = await runPipelineRequest(call);
         replayHeaders(reply, requestId, replayed);
