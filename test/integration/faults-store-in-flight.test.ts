@@ -13,12 +13,12 @@ import {
   expectExactlyOnce,
   faultConfig,
   metricValue,
+  proxiedTestDatabase,
   publishAll,
   startFaultService,
   type FaultOverrides,
 } from "../support/fault-kit.ts";
-import { TcpProxy } from "../support/tcp-proxy.ts";
-import { createTestDatabase, storedStatuses } from "../support/test-database.ts";
+import { storedStatuses } from "../support/test-database.ts";
 import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
 import { cleanupAfterEach } from "../support/cleanups.ts";
 
@@ -26,15 +26,9 @@ const defer = cleanupAfterEach();
 
 /** A service whose MySQL is reached through a proxy the test can cut. */
 async function setUp(overrides: FaultOverrides) {
-  const database = await createTestDatabase();
-  defer(() => database.drop());
-  const target = new URL(database.url);
-  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 3306) });
-  defer(() => proxy.down());
-  const viaProxy = new URL(database.url);
-  viaProxy.port = String(proxy.port);
+  const { database, proxy, url } = await proxiedTestDatabase(defer);
   const names = uniqueNames();
-  const service = await startFaultService(faultConfig(names, overrides), { databaseUrl: viaProxy.toString() });
+  const service = await startFaultService(faultConfig(names, overrides), { databaseUrl: url });
   defer(() => service.stop());
   const orchestrator = await TestOrchestrator.connect(names);
   defer(() => orchestrator.close());

@@ -13,6 +13,8 @@ import { startService, type Service } from "../../src/main.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import type { RecordedRequest } from "../../src/providers/mock/mock-traffic-log.ts";
+import { TcpProxy } from "./tcp-proxy.ts";
+import { createTestDatabase, type TestDatabase } from "./test-database.ts";
 import { TestOrchestrator, natsUrl as sharedNatsUrl, type uniqueNames } from "./test-service.ts";
 
 type Json = Record<string, unknown>;
@@ -25,6 +27,7 @@ export interface FaultOverrides {
   readonly store?: Json;
   readonly breaker?: Json;
   readonly registry?: Json;
+  readonly throttle?: Json;
 }
 
 /** The raw config object (what a config file would hold) for a fault test. */
@@ -43,6 +46,7 @@ export function faultConfigObject(names: Names, overrides: FaultOverrides = {}):
     retry: { initial_delay: "20ms", max_delay: "2s", rate_limit_delay: "50ms", jitter: 0, ...overrides.retry },
     store: { enabled: false, agent_cache_ttl: "100ms", ...overrides.store },
     breaker: { enabled: false, ...overrides.breaker },
+    ...(overrides.throttle ? { throttle: overrides.throttle } : {}),
     model_registry: overrides.registry ?? { endpoints: { main: { provider: "mock", model: "main-model" } } },
   };
 }
@@ -171,3 +175,18 @@ export async function consumerBacklog(orchestrator: TestOrchestrator, names: Nam
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A fresh test database reached through a proxy the test can cut (TcpProxy): `url` is what
+ * the service is given; `database.url` reaches it directly. Both are cleaned up by `defer`.
+ */
+export async function proxiedTestDatabase(defer: (cleanup: () => Promise<unknown>) => void): Promise<{ database: TestDatabase; proxy: TcpProxy; url: string }> {
+  const database = await createTestDatabase();
+  defer(() => database.drop());
+  const target = new URL(database.url);
+  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 3306) });
+  defer(() => proxy.down());
+  const viaProxy = new URL(database.url);
+  viaProxy.port = String(proxy.port);
+  return { database, proxy, url: viaProxy.toString() };
+}

@@ -8,6 +8,8 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** While set, what the service answers is dropped: requests reach it, replies are lost. */
+  private losingReplies = false;
 
   private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
 
@@ -29,7 +31,10 @@ export class TcpProxy {
         socket.on("close", () => this.sockets.delete(socket));
         socket.on("error", () => socket.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      upstream.on("data", (chunk: Buffer) => {
+        if (!this.losingReplies) client.write(chunk);
+      });
       client.on("close", () => upstream.destroy());
       upstream.on("close", () => client.destroy());
     });
@@ -37,8 +42,17 @@ export class TcpProxy {
     this.server = server;
   }
 
-  /** Cuts every open connection and refuses new ones until `up()`. */
-  async down(): Promise<void> {
+  /**
+   * Cuts every open connection and refuses new ones until `up()`. With `loseRepliesMs`, the
+   * service's replies are dropped for that long first: statements sent then reach the server
+   * and run, but their callers never learn it (the ambiguous write of a real outage).
+   */
+  async down(options: { loseRepliesMs?: number } = {}): Promise<void> {
+    if (options.loseRepliesMs) {
+      this.losingReplies = true;
+      await new Promise((resolve) => setTimeout(resolve, options.loseRepliesMs));
+    }
+    this.losingReplies = false;
     const server = this.server;
     this.server = undefined;
     for (const socket of this.sockets) socket.destroy();
