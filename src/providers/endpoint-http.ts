@@ -83,6 +83,8 @@ export class EndpointHttp {
   readonly #agent: HttpAgent;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #responseHeaderTimeoutMs: number | undefined;
+  /** Parsed once per path: a non-streaming call should not pay for a URL parse. */
+  readonly #urls = new Map<string, URL>();
 
   /** Throws a TypeError when `baseURL` is not an http(s) URL. */
   constructor(options: EndpointHttpOptions) {
@@ -104,7 +106,12 @@ export class EndpointHttp {
 
   /** `${baseURL}/${path}` as the SDK builds it (one slash between the two). */
   url(path: string): URL {
-    return new URL(`${this.#base}/${path}`);
+    let url = this.#urls.get(path);
+    if (url === undefined) {
+      url = new URL(`${this.#base}/${path}`);
+      this.#urls.set(path, url);
+    }
+    return url;
   }
 
   /** Closes idle connections (a stopping service). */
