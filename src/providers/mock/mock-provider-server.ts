@@ -149,7 +149,7 @@ export class MockProviderServer {
     req: IncomingMessage,
     res: ServerResponse,
     idPrefix: string,
-    parse: (body: unknown) => ParseMockChatResult & { readonly request?: Request },
+    parse: (body: unknown) => ParseMockChatResult<Request>,
     formatFor: (request: Request, meta: MockCompletionMeta) => MockWireFormat,
   ): Promise<void> {
     const body = await readJsonBody(req);
@@ -162,7 +162,7 @@ export class MockProviderServer {
       writeOpenAIError(res, 400, parsed.message, { code: `invalid_${parsed.param.replace(/\.\d+$/, "")}` });
       return;
     }
-    const request = parsed.request as Request;
+    const { request } = parsed;
     const end = this.#log.begin(request.model, body.value, req.headers);
     res.once("close", () => end(res.writableFinished));
     if (req.socket.destroyed) end(false);

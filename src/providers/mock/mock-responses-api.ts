@@ -39,7 +39,7 @@ export interface MockResponsesRequest extends MockChatRequest {
 }
 
 /** Validates a Responses request body (model and input) and reads it as a chat request. */
-export function parseMockResponsesRequest(body: unknown): ParseMockChatResult & { readonly request?: MockResponsesRequest } {
+export function parseMockResponsesRequest(body: unknown): ParseMockChatResult<MockResponsesRequest> {
   if (!isRecord(body)) return { ok: false, message: "The request body must be a JSON object.", param: "body" };
   const { model, input, stream, tools, reasoning, include } = body;
   if (typeof model !== "string" || model === "") return { ok: false, message: "you must provide a model parameter", param: "model" };

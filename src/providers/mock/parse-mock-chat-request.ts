@@ -23,8 +23,9 @@ export interface MockChatRequest {
   readonly tools: readonly MockChatTool[];
 }
 
-export type ParseMockChatResult =
-  | { readonly ok: true; readonly request: MockChatRequest }
+/** A parsed request body: the request, or what is wrong with it (an OpenAI 400's message and param). */
+export type ParseMockChatResult<Request extends MockChatRequest = MockChatRequest> =
+  | { readonly ok: true; readonly request: Request }
   | { readonly ok: false; readonly message: string; readonly param: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
