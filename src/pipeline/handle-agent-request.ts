@@ -11,9 +11,13 @@ import type { PipelineDependencies, PipelineOutcome, RequestTiming } from "./pip
 
 export type { PipelineDependencies, PipelineOutcome, RequestTiming } from "./pipeline-dependencies.ts";
 
-/** Failures that say something about the endpoint, not the request: worth the next endpoint. */
+/**
+ * Failures that say something about the endpoint, not the request: worth the next endpoint
+ * while the request's deadline leaves time (a timeout once it has passed ends the walk).
+ */
 const fallbackCodes = new Set<ErrorCode>([
   "E_PROVIDER_UNAVAILABLE",
+  "E_PROVIDER_TIMEOUT",
   "E_PROVIDER_NETWORK",
   "E_PROVIDER_RATE_LIMITED",
   "E_PROVIDER_AUTH",
@@ -123,7 +127,7 @@ interface ChainWalk {
 
 /**
  * The endpoints in order until one answers. A failure moves on to the next endpoint when it
- * says something about the endpoint (fallbackCodes) or was one slow attempt, and time is left.
+ * says something about the endpoint (fallbackCodes) and time is left.
  */
 async function walkChain(dependencies: PipelineDependencies, request: AgentRequest, chain: readonly ChainLink[], walk: ChainWalk): Promise<ChainOutcome> {
   const { metrics, breakers } = dependencies;
@@ -155,7 +159,7 @@ async function walkChain(dependencies: PipelineDependencies, request: AgentReque
     if (breakerFailures.has(lastError.code)) breaker.record(false);
     else breaker.releaseProbe();
     if (abandonCodes.has(lastError.code) || walk.signal.aborted) break;
-    if (!fallbackCodes.has(lastError.code) && lastError.code !== "E_PROVIDER_TIMEOUT") break;
+    if (!fallbackCodes.has(lastError.code)) break;
   }
   return { kind: "failed", endpoint: lastEndpoint, error: lastError, retryCount };
 }
