@@ -121,7 +121,7 @@ async function migrate(args: string[]): Promise<number> {
     return status.upToDate ? 0 : 3;
   }
   const result = await applyMigrations({ databaseUrl: environment.databaseUrl });
-  process.stdout.write(`applied: ${result.applied.join(", ") || "none"}; already applied: ${result.alreadyApplied.length}\n`);
+  process.stdout.write(`${result.engine.name} ${result.engine.version}: applied: ${result.applied.join(", ") || "none"}; already applied: ${result.alreadyApplied.length}\n`);
   return 0;
 }
 

@@ -23,6 +23,7 @@ export const errorCodes = {
   E_MIGRATION_FAILED: "A migration failed (or an earlier run left one failed); the database needs an operator's attention.",
   E_MIGRATION_LOCK_TIMEOUT: "Another migrator held the migration lock (prisma_migrate) too long.",
   E_MIGRATION_INVALID: "The migrations folder or database is not in a state to migrate (missing migration.sql, other provider, tables without history).",
+  E_MIGRATION_ENGINE_UNSUPPORTED: "The database server is neither MariaDB 10.6+ nor MySQL 8.0+; modelbus does not migrate it or start on it.",
   E_CANCELLED: "The request was cancelled because the service is shutting down; the delivery is nak'd for redelivery.",
   E_INTERNAL: "An unexpected bug; the delivery is nak'd and the error is logged with its stack.",
   E_UNAUTHORIZED: "HTTP: the Authorization header is missing or does not carry the configured bearer key.",

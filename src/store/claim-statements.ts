@@ -74,8 +74,9 @@ export function answerOf(record: AnswerRecord): AgentResponse {
   return parseSqlJson<AgentResponse>(record.response) as AgentResponse;
 }
 
+/** request_id is a binary string (the bytes of its UTF-8): it comes back as text. */
 export function selectAnswers(requestIds: readonly string[]): SqlStatement {
-  return { sql: `SELECT id, request_id, response FROM inferences WHERE request_id IN (${placeholders(requestIds.length)})`, values: requestIds };
+  return { sql: `SELECT id, CONVERT(request_id USING utf8mb4) AS request_id, response FROM inferences WHERE request_id IN (${placeholders(requestIds.length)})`, values: requestIds };
 }
 
 /** A claim is taken over (its lease ran out, or its delivery was given up) with a compare-and-set on the previous owner. */

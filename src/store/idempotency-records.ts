@@ -6,6 +6,11 @@ export interface IdempotencyRecord {
   readonly createdAt: Date;
 }
 
+/** A LIKE pattern (escape `!`, which no sql_mode changes) matching what starts with `prefix`, byte for byte. */
+function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[!%_]/g, (character) => `!${character}`)}%`;
+}
+
 /**
  * Idempotency keys live in the `inferences` table: a keyed request's request_id is
  * derived from the key (see src/transports/http/idempotency-request-id.ts), so the unique
@@ -19,11 +24,8 @@ export class IdempotencyRecords {
   /** The inference rows whose request_id starts with `prefix` (one key of one session). */
   async find(prefix: string): Promise<IdempotencyRecord[]> {
     try {
-      return await this.prisma.inference.findMany({
-        where: { requestId: { startsWith: prefix } },
-        select: { requestId: true, createdAt: true },
-        orderBy: { createdAt: "asc" },
-      });
+      return await this.prisma.$queryRaw<IdempotencyRecord[]>`SELECT CONVERT(request_id USING utf8mb4) AS requestId, created_at AS createdAt
+        FROM inferences WHERE request_id LIKE ${likePrefix(prefix)} ESCAPE '!' ORDER BY created_at`;
     } catch (error) {
       throw storeUnavailable(error, "idempotency lookup");
     }

@@ -30,7 +30,7 @@ export async function openStore(
   if (!config.migrate_on_start) return store;
   const migrate = async () => {
     const result = await applyMigrations({ databaseUrl, logger });
-    logger.info({ applied: result.applied, already_applied: result.alreadyApplied.length }, "migrations checked");
+    logger.info({ engine: `${result.engine.name} ${result.engine.version}`, applied: result.applied, already_applied: result.alreadyApplied.length }, "migrations checked");
   };
   try {
     await migrate();

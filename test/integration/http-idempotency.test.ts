@@ -87,7 +87,7 @@ describe("Idempotency-Key on POST /v1/sessions/{id}/messages", () => {
     expect(later.body.request_id).toBe(first.body.request_id);
     expect(mock.requests.length).toBe(before + 2);
     expect(await messageCount(sessionId)).toBe(4);
-    const rows = await queryTestDatabase<{ request_id: string }>(database.url, "SELECT request_id FROM inferences WHERE session_id = ? ORDER BY created_at", [sessionId]);
+    const rows = await queryTestDatabase<{ request_id: string }>(database.url, "SELECT CONVERT(request_id USING utf8mb4) AS request_id FROM inferences WHERE session_id = ? ORDER BY created_at", [sessionId]);
     expect(rows.map((row) => row.request_id)).toEqual([expect.stringMatching(/^expired:/), first.body.request_id]);
 
     // After expiry a different body under the same key is a new request, not a 422.

@@ -26,6 +26,9 @@ import { localMigrationNames } from "../support/local-migration-names.ts";
 import type { MigrationRow } from "../../src/store/migrations/read-migration-records.ts";
 
 
+/** The engine every applyMigrations result names: the test server is MariaDB. */
+const engine = { name: "MariaDB", version: expect.stringMatching(/^\d+\.\d+\.\d+$/) };
+
 const modelTables = ["agents", "conversations", "inference_claims", "inferences", "messages", "sessions"];
 
 async function withDatabase(test: (database: TestDatabase) => Promise<void>): Promise<void> {
@@ -86,7 +89,7 @@ describe("applyMigrations", () => {
 
       const result = await applyMigrations({ databaseUrl: database.url });
 
-      expect(result).toEqual({ applied: names, alreadyApplied: [] });
+      expect(result).toEqual({ engine, applied: names, alreadyApplied: [] });
       expect(await tableNames(database.url, database.name)).toEqual(["_prisma_migrations", ...modelTables]);
       const rows = await migrationRows(database.url);
       expect(rows).toHaveLength(names.length);
@@ -140,7 +143,7 @@ describe("applyMigrations", () => {
 
       const second = await applyMigrations({ databaseUrl: database.url });
 
-      expect(second).toEqual({ applied: [], alreadyApplied: names });
+      expect(second).toEqual({ engine, applied: [], alreadyApplied: names });
       expect(await migrationRows(database.url)).toEqual(before);
     });
   });
@@ -196,8 +199,41 @@ describe("applyMigrations", () => {
 
         await writeFile(path, (await readFile(path, "utf8")).replaceAll("\n", "\r\n"));
 
-        expect(await applyMigrations({ databaseUrl: database.url, migrationsDir: dir })).toEqual({ applied: [], alreadyApplied: await localMigrationNames(dir) });
+        expect(await applyMigrations({ databaseUrl: database.url, migrationsDir: dir })).toEqual({ engine, applied: [], alreadyApplied: await localMigrationNames(dir) });
         expect((await migrationStatus({ databaseUrl: database.url, migrationsDir: dir })).edited).toEqual([]);
+      });
+    });
+  });
+
+  it("accepts a rewritten migration's first text, and the migration after it brings that database to the same schema", async () => {
+    await withDatabase(async (database) => {
+      await withTemporaryDir(async (dir) => {
+        // A database migrated before 20261121140000_exact_request_ids was rewritten (MariaDB-only collation).
+        const rewritten = "20261121140000_exact_request_ids";
+        const converging = "20261203090000_request_ids_as_bytes";
+        await cp(defaultMigrationsDir, dir, { recursive: true });
+        await rm(join(dir, converging), { recursive: true });
+        const firstText = await readFile(new URL("../fixtures/migrations/20261121140000_exact_request_ids.first-text.sql", import.meta.url), "utf8");
+        await writeFile(join(dir, rewritten, "migration.sql"), firstText);
+        await applyMigrations({ databaseUrl: database.url, migrationsDir: dir });
+        const column = () =>
+          queryTestDatabase<{ type: string }>(database.url, "SELECT COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'inferences' AND COLUMN_NAME = 'request_id'");
+        expect(await column()).toEqual([{ type: "varchar(191)" }]);
+
+        const result = await applyMigrations({ databaseUrl: database.url });
+        expect(result.applied).toEqual([converging]);
+        expect(await column()).toEqual([{ type: "varbinary(764)" }]);
+        expect(await migrationStatus({ databaseUrl: database.url })).toMatchObject({ edited: [], upToDate: true });
+
+        // Only the recorded first text is accepted: any other edit is still refused.
+        await writeFile(join(dir, rewritten, "migration.sql"), `${firstText}-- edited\n`);
+        const other = await createTestDatabase();
+        try {
+          await applyMigrations({ databaseUrl: other.url, migrationsDir: dir });
+          expect((await rejection(applyMigrations({ databaseUrl: other.url }))).code).toBe("E_MIGRATION_CHECKSUM");
+        } finally {
+          await other.drop();
+        }
       });
     });
   });
@@ -242,7 +278,7 @@ describe("applyMigrations", () => {
 
         const retried = await applyMigrations({ databaseUrl: database.url, migrationsDir: dir });
 
-        expect(retried).toEqual({ applied: ["20260102000000_broken"], alreadyApplied: ["20260101000000_first"] });
+        expect(retried).toEqual({ engine, applied: ["20260102000000_broken"], alreadyApplied: ["20260101000000_first"] });
         const after = await migrationRows(database.url);
         expect(after).toHaveLength(3);
         expect(after.filter((row) => row.migration_name === "20260102000000_broken" && row.finished_at !== null)).toHaveLength(1);
@@ -288,8 +324,8 @@ describe("the migration lock", () => {
       const results = await Promise.all([applyMigrations({ databaseUrl: url }), applyMigrations({ databaseUrl: url })]);
 
       const appliers = results.filter((result) => result.applied.length > 0);
-      expect(appliers).toEqual([{ applied: names, alreadyApplied: [] }]);
-      expect(results.filter((result) => result.applied.length === 0)).toEqual([{ applied: [], alreadyApplied: names }]);
+      expect(appliers).toEqual([{ engine, applied: names, alreadyApplied: [] }]);
+      expect(results.filter((result) => result.applied.length === 0)).toEqual([{ engine, applied: [], alreadyApplied: names }]);
       expect(await migrationRows(url)).toHaveLength(names.length);
     } finally {
       await queryTestDatabase(baseDatabaseUrl, `DROP DATABASE IF EXISTS \`${name}\``);

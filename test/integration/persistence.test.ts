@@ -50,7 +50,7 @@ describe("persistence of the JetStream door", () => {
   it("stores the session, its messages and the inference with cost and the published response", async () => {
     mock.enqueue("main-model", { kind: "text", content: "stored answer", usage: { prompt_tokens: 1_000, completion_tokens: 500 } });
     const response = await orchestrator.send(userRequest("p-full", "main", "remember me", { loop_id: "loop-full" }));
-    const inference = await prisma.inference.findUniqueOrThrow({ where: { requestId: "p-full" } });
+    const inference = await prisma.inference.findUniqueOrThrow({ where: { requestId: Buffer.from("p-full") } });
     expect(inference).toMatchObject({
       owner: expect.stringMatching(/^[0-9a-f]{32}$/),
       completedAt: expect.any(Date),
@@ -175,7 +175,7 @@ describe("persistence of the JetStream door", () => {
     await expect.poll(() => metricValue(service, "modelbus_deliveries_total", { outcome: "ack", reason: "answered_from_store" }), { timeout: 5_000 }).toBe(fromStore + 1);
     expect(mock.requestsFor("main-model").length).toBe(before + 2);
     expect(await orchestrator.responseCount("p-lost")).toBe(1);
-    const stored = await prisma.inference.findUniqueOrThrow({ where: { requestId: "p-lost" } });
+    const stored = await prisma.inference.findUniqueOrThrow({ where: { requestId: Buffer.from("p-lost") } });
     expect((stored.response as { message: { content: string } }).message.content).toBe("second, fast");
   });
 });

@@ -162,7 +162,7 @@ describe("the Responses API backend", () => {
   it("stores every outcome like a chat completion's", async () => {
     const rows = await queryTestDatabase<{ request_id: string; endpoint: string; status: string; finish_reason: string; retry_count: number }>(
       database.url,
-      "SELECT request_id, endpoint, status, finish_reason, retry_count FROM inferences WHERE request_id IN (?, ?, ?) ORDER BY request_id",
+      "SELECT CONVERT(request_id USING utf8mb4) AS request_id, endpoint, status, finish_reason, retry_count FROM inferences WHERE request_id IN (?, ?, ?) ORDER BY request_id",
       ["rb-429", "rb-plain", "rb-think-2"],
     );
     expect(rows).toEqual([

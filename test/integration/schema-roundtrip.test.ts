@@ -33,6 +33,15 @@ function exactly(length: number, seed: string): string {
   return characters.join("");
 }
 
+/** A string's UTF-8 bytes, as a binary column (request_id) takes them. */
+const utf8 = (text: string) => new Uint8Array(Buffer.from(text, "utf8"));
+
+/** 191 characters (the request schema's limit) of 4 UTF-8 bytes each, unique per call: 764 bytes. */
+function widestRequestId(): string {
+  const unique = [...randomUUID().replaceAll("-", "")].map((digit) => String.fromCodePoint(0x1f600 + Number.parseInt(digit, 16)));
+  return unique.join("") + "🦀".repeat(191 - unique.length);
+}
+
 /** Text of at least `bytes` UTF-8 bytes, with 4-byte emoji in it. */
 function textOfBytes(bytes: number, line: string): string {
   const unit = `${line} 🦀😀🌍 ĳ ß ✓\n`;
@@ -146,7 +155,8 @@ function fullGraph() {
   }));
   const inference = {
     id: randomUUID(),
-    requestId: exactly(191, `req-${randomUUID()}-`),
+    // The widest request_id the request schema admits: 191 characters of 4 bytes each in UTF-8.
+    requestId: utf8(widestRequestId()),
     sessionId,
     owner: exactly(64, "worker-"),
     endpoint: exactly(191, "endpoint-"),
@@ -234,7 +244,7 @@ async function createMinimalGraph() {
   const inference = await prisma.inference.create({
     data: {
       id: randomUUID(),
-      requestId: `minimal-${randomUUID()}`,
+      requestId: utf8(`minimal-${randomUUID()}`),
       sessionId: null,
       owner: null,
       endpoint: null,
@@ -357,8 +367,10 @@ describe("the migrated schema and the generated client", () => {
     // The full graph fills every bounded string to the width the schema gives it, so each
     // stored value must be exactly as long as its column: neither narrower nor wider.
     for (const [table, id] of Object.entries(ids)) {
-      const bounded = all.filter((column) => column.table === table && (column.dataType === "varchar" || column.dataType === "char"));
-      const lengths = bounded.map((column) => `CHAR_LENGTH(\`${column.column}\`) AS \`${column.column}\``).join(", ");
+      const bounded = all.filter((column) => column.table === table && ["varchar", "char", "varbinary"].includes(column.dataType));
+      // A binary string's width is in bytes, a character string's in characters.
+      const length = (column: { dataType: string }) => (column.dataType === "varbinary" ? "LENGTH" : "CHAR_LENGTH");
+      const lengths = bounded.map((column) => `${length(column)}(\`${column.column}\`) AS \`${column.column}\``).join(", ");
       const key = table === "inference_claims" ? "claim_key = UNHEX(?)" : "id = ?";
       const [stored] = await queryTestDatabase<Record<string, number>>(database.url, `SELECT ${lengths} FROM \`${table}\` WHERE ${key}`, [id]);
       for (const column of bounded) {
@@ -379,6 +391,7 @@ describe("the migrated schema and the generated client", () => {
     for (const list of Object.values(census)) list.sort();
     expect(census).toEqual({
       binary: ["inference_claims.claim_key"],
+      varbinary: ["inferences.request_id"],
       char: ["sessions.history_hash"],
       text: ["agents.system_prompt", "inferences.error_text"],
       mediumtext: ["messages.content", "messages.reasoning"],
@@ -488,7 +501,7 @@ describe("the migrated schema and the generated client", () => {
     expect(await prisma.message.count({ where: { id: { in: messageIds } } })).toBe(0);
     const orphan = await prisma.inference.findUniqueOrThrow({ where: { id: graph.inference.id } });
     expect(orphan.sessionId).toBeNull();
-    expect(orphan.requestId).toBe(graph.inference.requestId);
+    expect(orphan.requestId).toEqual(graph.inference.requestId);
   });
 
   it("set agent and conversation references null when those are deleted", async () => {

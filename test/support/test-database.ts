@@ -69,7 +69,7 @@ export async function storedStatuses(databaseUrl: string, requestIds: readonly s
   if (requestIds.length === 0) return [];
   const rows = await queryTestDatabase<{ request_id: string; status: string | null }>(
     databaseUrl,
-    `SELECT request_id, status FROM inferences WHERE completed_at IS NOT NULL AND request_id IN (${placeholders(requestIds.length)})`,
+    `SELECT CONVERT(request_id USING utf8mb4) AS request_id, status FROM inferences WHERE completed_at IS NOT NULL AND request_id IN (${placeholders(requestIds.length)})`,
     requestIds,
   );
   const byRequest = new Map(rows.map((row) => [row.request_id, row.status ?? "null"]));

@@ -16,6 +16,7 @@ import { openMigrationConnection } from "./open-migration-connection.ts";
 import { parseDatabaseUrl } from "./parse-database-url.ts";
 import { quoteIdentifier } from "./quote-identifier.ts";
 import { readMigrationRecords } from "./read-migration-records.ts";
+import { sqlEngineOf, unsupportedEngine, type SqlEngine } from "../sql-engine.ts";
 
 export interface ApplyMigrationsOptions {
   /** `mysql://user:password@host:port/database`; the database is created when missing. */
@@ -30,6 +31,8 @@ export interface ApplyMigrationsOptions {
 }
 
 export interface ApplyMigrationsResult {
+  /** The server migrated. */
+  readonly engine: SqlEngine;
   /** Migrations applied by this call, in order. */
   readonly applied: string[];
   /** Migrations that were already applied (possibly by a concurrent migrator). */
@@ -47,7 +50,7 @@ interface LockedMigration {
 }
 
 /** Everything that must happen while the lock is held: read the history, check it, apply. */
-async function migrateLocked({ connection, database, migrationsDir, logger, now }: LockedMigration): Promise<ApplyMigrationsResult> {
+async function migrateLocked({ connection, database, migrationsDir, logger, now }: LockedMigration): Promise<Omit<ApplyMigrationsResult, "engine">> {
   const migrations = await listMigrations(migrationsDir);
   if ((await ensureMigrationsTable(connection, database)) === "created") {
     logger.info({ database }, "created _prisma_migrations");
@@ -71,6 +74,15 @@ async function migrateLocked({ connection, database, migrationsDir, logger, now 
   return { applied, alreadyApplied };
 }
 
+/** The server's engine; refuses one modelbus does not support before anything is written. */
+async function checkEngine(connection: Connection): Promise<SqlEngine> {
+  const [row] = await connection.query<Array<{ version: string }>>("SELECT VERSION() AS version");
+  const engine = sqlEngineOf(row?.version ?? "");
+  const problem = unsupportedEngine(engine);
+  if (problem !== undefined) throw new MigrationError({ code: "E_MIGRATION_ENGINE_UNSUPPORTED", message: problem });
+  return engine;
+}
+
 /**
  * Brings a database up to date with the migrations folder, keeping `_prisma_migrations`
  * exactly as `prisma migrate deploy` keeps it, so either tool can take over from the other.
@@ -88,17 +100,19 @@ export async function applyMigrations(options: ApplyMigrationsOptions): Promise<
 
   const connection = await openMigrationConnection(parts);
   try {
+    const engine = await checkEngine(connection);
     await createDatabaseIfMissing(connection, database);
     await connection.query(`USE ${quoteIdentifier(database)}`);
     await acquireMigrationLock(connection, options.lockTimeoutSeconds ?? 60);
     try {
-      return await migrateLocked({
+      const result = await migrateLocked({
         connection,
         database,
         migrationsDir,
         logger: options.logger ?? silentLogger,
         now: options.now ?? (() => new Date()),
       });
+      return { engine, ...result };
     } finally {
       // Ending the connection lets go of the lock anyway; a failed release must not hide the error.
       await releaseMigrationLock(connection).catch(() => undefined);

@@ -1,5 +1,5 @@
 import { appliedRecordFor } from "./applied-record-for.ts";
-import { checksumMatches } from "./checksum-matches.ts";
+import { appliedScriptMatches } from "./checksum-matches.ts";
 import type { LocalMigration } from "./local-migration.ts";
 import { migrationChecksum } from "./migration-checksum.ts";
 import { MigrationError } from "./migration-error.ts";
@@ -13,7 +13,7 @@ import type { MigrationRecord } from "./migration-record.ts";
 export function checkAppliedChecksums(migrations: readonly LocalMigration[], records: readonly MigrationRecord[]): void {
   for (const migration of migrations) {
     const record = appliedRecordFor(records, migration.name);
-    if (record === undefined || checksumMatches(migration.script, record.checksum)) continue;
+    if (record === undefined || appliedScriptMatches(migration, record.checksum)) continue;
     throw new MigrationError({
       code: "E_MIGRATION_CHECKSUM",
       migrationName: migration.name,

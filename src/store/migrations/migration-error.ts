@@ -10,7 +10,9 @@ export type MigrationErrorCode =
   /** Another migrator held the named lock for longer than the lock timeout. */
   | "E_MIGRATION_LOCK_TIMEOUT"
   /** The migrations folder or the target database cannot be migrated as they are. */
-  | "E_MIGRATION_INVALID";
+  | "E_MIGRATION_INVALID"
+  /** The database server is not an engine (and version) modelbus supports. */
+  | "E_MIGRATION_ENGINE_UNSUPPORTED";
 
 export interface MigrationErrorOptions {
   readonly code: MigrationErrorCode;

@@ -1,6 +1,6 @@
 import { appliedRecordFor } from "./applied-record-for.ts";
 import { checkMigrationLock } from "./check-migration-lock.ts";
-import { checksumMatches } from "./checksum-matches.ts";
+import { appliedScriptMatches } from "./checksum-matches.ts";
 import { defaultMigrationsDir } from "./default-migrations-dir.ts";
 import { isFailedRecord } from "./is-failed-record.ts";
 import { listBaseTables } from "./list-base-tables.ts";
@@ -79,7 +79,7 @@ export async function migrationStatus(options: MigrationStatusOptions): Promise<
   const edited = migrations
     .filter((migration) => {
       const record = appliedRecordFor(records, migration.name);
-      return record !== undefined && !checksumMatches(migration.script, record.checksum);
+      return record !== undefined && !appliedScriptMatches(migration, record.checksum);
     })
     .map((migration) => migration.name);
   const failed = records.filter(isFailedRecord).map((record) => record.migrationName);
