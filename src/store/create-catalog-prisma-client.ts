@@ -1,6 +1,6 @@
 import { PrismaMariaDb } from "@prisma/adapter-mariadb";
 import { PrismaClient } from "../generated/prisma/client.ts";
-import { parseDatabaseUrl } from "./migrations/parse-database-url.ts";
+import { connectionOptions, parseDatabaseUrl } from "./migrations/parse-database-url.ts";
 
 /** An HTTP client waits for this answer; with MySQL gone it should learn so in seconds (the driver's default is 10 s per try). */
 const acquireTimeoutMs = 3_000;
@@ -14,11 +14,7 @@ export function createCatalogPrismaClient(databaseUrl: string, connectionLimit: 
   const parts = parseDatabaseUrl(databaseUrl);
   const adapter = new PrismaMariaDb(
     {
-      host: parts.host,
-      port: parts.port,
-      user: parts.user,
-      ...(parts.password === undefined ? {} : { password: parts.password }),
-      ...(parts.database === undefined ? {} : { database: parts.database }),
+      ...connectionOptions(parts),
       connectionLimit: parts.connectionLimit ?? connectionLimit,
       acquireTimeout: acquireTimeoutMs,
       connectTimeout: acquireTimeoutMs,

@@ -1,7 +1,7 @@
 import { PrismaMariaDb } from "@prisma/adapter-mariadb";
 import type { Pool, PoolConfig } from "mariadb";
 import { PrismaClient } from "../generated/prisma/client.ts";
-import { parseDatabaseUrl } from "./migrations/parse-database-url.ts";
+import { connectionOptions, parseDatabaseUrl } from "./migrations/parse-database-url.ts";
 
 export interface CreatePrismaClientOptions {
   /** Pool size; overrides `?connection_limit=` in the URL. The mariadb driver's default is 10. */
@@ -62,11 +62,7 @@ function createClient(databaseUrl: string, options: CreatePrismaClientOptions, e
   const connectionLimit = options.connectionLimit ?? parts.connectionLimit;
   const config: PoolConfig = {
     ...extra,
-    host: parts.host,
-    port: parts.port,
-    user: parts.user,
-    ...(parts.password === undefined ? {} : { password: parts.password }),
-    ...(parts.database === undefined ? {} : { database: parts.database }),
+    ...connectionOptions(parts),
     ...(connectionLimit === undefined ? {} : { connectionLimit }),
   };
   const adapter = new PoolKeepingMariaDb(config, parts.database === undefined ? {} : { database: parts.database });
