@@ -23,10 +23,11 @@ const modelbus = services.modelbus as Service;
 const environment = modelbus.environment ?? {};
 
 describe("docker-compose.yml agrees with the code", () => {
-  it("runs NATS with JetStream, MySQL and modelbus built from this repo", () => {
+  it("runs NATS with JetStream, MariaDB and modelbus built from this repo", () => {
     expect(services.nats?.image).toMatch(/^nats:/);
     expect(services.nats?.command).toContain("-js");
-    expect(services.mysql?.image).toMatch(/^mysql:8/);
+    // Which version: test/integration/mysql8-compatibility.test.ts holds it to the tests' server.
+    expect(services.mariadb?.image).toMatch(/^mariadb:\d+\.\d+$/);
     expect(modelbus.build).toBe(".");
     expect(existsSync(new URL("../../Dockerfile", import.meta.url))).toBe(true);
   });
@@ -40,9 +41,9 @@ describe("docker-compose.yml agrees with the code", () => {
     expect(nats.hostname).toBe("nats");
     expect(services.nats?.ports).toContain(`${nats.port}:${nats.port}`);
     const database = new URL(environment.DATABASE_URL ?? "");
-    expect(database.hostname).toBe("mysql");
-    expect(services.mysql?.ports).toContain(`${database.port}:${database.port}`);
-    expect(database.pathname.slice(1)).toBe(services.mysql?.environment?.MYSQL_DATABASE);
+    expect(database.hostname).toBe("mariadb");
+    expect(services.mariadb?.ports).toContain(`${database.port}:${database.port}`);
+    expect(database.pathname.slice(1)).toBe(services.mariadb?.environment?.MARIADB_DATABASE);
   });
 
   it("publishes the HTTP port modelbus listens on, on all interfaces, and health-checks it", () => {
