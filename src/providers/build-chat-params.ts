@@ -66,7 +66,8 @@ function toTool(tool: NonNullable<AgentRequest["tools"]>[number]): ChatCompletio
 /**
  * Maps an AgentRequest onto the Chat Completions body for one endpoint: the endpoint's
  * provider model id (never the routing name), max_tokens from the request or the
- * endpoint's max_output_tokens, temperature only when > 0, options → chat_template_kwargs.
+ * endpoint's max_output_tokens, temperature when set (the NATS door drops semstreams' 0 = unset
+ * before this), options → chat_template_kwargs.
  */
 export function buildChatParams(
   request: AgentRequest,
@@ -79,7 +80,7 @@ export function buildChatParams(
   };
   const maxTokens = request.max_tokens || endpoint.max_output_tokens;
   if (maxTokens) params.max_tokens = maxTokens;
-  if (request.temperature !== undefined && request.temperature > 0) params.temperature = request.temperature;
+  if (request.temperature !== undefined) params.temperature = request.temperature;
   if (request.tools && request.tools.length > 0 && endpoint.supports_tools) {
     params.tools = request.tools.map(toTool);
     if (request.tool_choice) params.tool_choice = toToolChoice(request.tool_choice);

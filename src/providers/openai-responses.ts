@@ -71,7 +71,7 @@ export function buildResponsesParams(request: AgentRequest, endpoint: EndpointCo
   const params: Record<string, unknown> = { model: endpoint.model, input: request.messages.flatMap(messageItems), store: false };
   const maxTokens = request.max_tokens !== undefined && request.max_tokens > 0 ? request.max_tokens : endpoint.max_output_tokens;
   if (maxTokens) params.max_output_tokens = maxTokens;
-  if (request.temperature !== undefined && request.temperature > 0) params.temperature = request.temperature;
+  if (request.temperature !== undefined) params.temperature = request.temperature;
   if (endpoint.reasoning_effort) {
     params.reasoning = { effort: endpoint.reasoning_effort };
     params.include = ["reasoning.encrypted_content"];

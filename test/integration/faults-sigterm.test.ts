@@ -132,7 +132,7 @@ describe("fault 7: SIGTERM with requests in flight, then a restart", () => {
     expect(answers.map((answer) => answer.status)).toEqual([503, 503]);
     expect(answers.map((answer) => (JSON.parse(answer.body) as { error: { code: string; message: string } }).error)).toEqual([
       expect.objectContaining({ code: "E_CANCELLED" }),
-      { code: "E_CANCELLED", message: "the service is shutting down", details: {} },
+      { code: "E_CANCELLED", message: "the service is shutting down", type: "server_error", param: null, details: {} },
     ]);
     expect(await stopped).toEqual({ ok: true, failedSteps: [] });
     expect(Date.now() - stopping).toBeLessThan(800 + 2_500);

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { startService, type Service } from "../../src/main.ts";
 import { createLogger } from "../../src/observability/logger.ts";
+import { openAISchemaErrors } from "./openai-schemas.ts";
 import { natsUrl, testConfig, type uniqueNames } from "./test-service.ts";
 
 type Json = Record<string, unknown>;
@@ -60,6 +61,8 @@ export class HttpTestClient {
     } catch {
       body = undefined;
     }
+    const problems = openAIShapeProblems(path, response, body, text);
+    if (problems.length > 0) throw new Error(`${method} ${path} answered outside OpenAI's schemas:\n${problems.join("\n")}`);
     return { status: response.status, headers: response.headers, body: body as T, text };
   }
 
@@ -68,6 +71,29 @@ export class HttpTestClient {
     this.request<T>("POST", path, { ...options, body });
   patch = <T = any>(path: string, body: unknown) => this.request<T>("PATCH", path, { body });
   delete = <T = any>(path: string) => this.request<T>("DELETE", path);
+}
+
+/**
+ * What every answer the tests see must be, by OpenAI's schemas (test/support/openai-schemas.ts):
+ * an error body, a chat completion, the SSE chunks of one (an error event included), the model list.
+ */
+function openAIShapeProblems(path: string, response: Response, body: unknown, text: string): string[] {
+  const route = path.split("?")[0];
+  if ((response.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+    return sseData(text)
+      .filter((data) => data !== "[DONE]")
+      .flatMap((data) => {
+        const event = JSON.parse(data) as { error?: unknown };
+        return openAISchemaErrors(event.error === undefined ? "CreateChatCompletionStreamResponse" : "ErrorResponse", event);
+      });
+  }
+  // /readyz answers 503 with its own health report; every other failure is an error body.
+  const healthReport = route === "/readyz" && typeof body === "object" && body !== null && "status" in body;
+  if (response.status >= 400 && body !== undefined && !healthReport) return openAISchemaErrors("ErrorResponse", body);
+  const object = (body as { object?: unknown } | undefined)?.object;
+  if ((route === "/v1/chat/completions" && response.status === 200) || object === "chat.completion") return openAISchemaErrors("CreateChatCompletionResponse", body);
+  if (route === "/v1/models" && response.status === 200) return openAISchemaErrors("ListModelsResponse", body);
+  return [];
 }
 
 /** The `data:` payloads of an SSE body, in order (`[DONE]` included as the string). */

@@ -27,9 +27,10 @@ describe("buildChatParams", () => {
     expect(buildChatParams(request(), endpoint())).not.toHaveProperty("max_tokens");
   });
 
-  it("sends temperature only when above zero", () => {
-    expect(buildChatParams(request({ temperature: 0 }), endpoint())).not.toHaveProperty("temperature");
+  it("sends the temperature when the request has one, 0 included (the NATS door drops semstreams' 0 = unset before)", () => {
+    expect(buildChatParams(request({ temperature: 0 }), endpoint()).temperature).toBe(0);
     expect(buildChatParams(request({ temperature: 0.7 }), endpoint()).temperature).toBe(0.7);
+    expect(buildChatParams(request({}), endpoint())).not.toHaveProperty("temperature");
   });
 
   it("maps tools, strict only when true, and every tool_choice mode", () => {

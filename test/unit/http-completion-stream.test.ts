@@ -44,7 +44,7 @@ async function serve(options: { deltas?: StreamDelta[]; outcome: AgentResponse |
 
 const content = (text: string): StreamDelta => ({ contentDelta: text, reasoningDelta: "" });
 const chunk = (delta: Record<string, unknown>, finishReason: string | null = null) =>
-  `data: ${JSON.stringify({ id: "chatcmpl-r1", object: "chat.completion.chunk", created: 1_700_000_000, model: "m", system_fingerprint: null, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] })}\n\n`;
+  `data: ${JSON.stringify({ id: "chatcmpl-r1", object: "chat.completion.chunk", created: 1_700_000_000, model: "m", choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] })}\n\n`;
 const roleChunk = chunk({ role: "assistant", content: "", refusal: null });
 
 describe("CompletionStream: OpenAI chunks with or without provider deltas", () => {
@@ -92,18 +92,18 @@ describe("CompletionStream: OpenAI chunks with or without provider deltas", () =
     expect(chunks.slice(0, -1).every((parsed) => parsed.usage === null)).toBe(true);
     expect(chunks[1].choices[0].delta).toEqual({ tool_calls: [{ index: 0, id: "c1", type: "function", function: { name: "f", arguments: '{"a":1}' } }] });
     expect(chunks[2].choices[0].finish_reason).toBe("tool_calls");
-    expect(chunks[3]).toEqual({ id: "chatcmpl-r1", object: "chat.completion.chunk", created: 1_700_000_000, model: "m", system_fingerprint: null, choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
+    expect(chunks[3]).toEqual({ id: "chatcmpl-r1", object: "chat.completion.chunk", created: 1_700_000_000, model: "m", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
   });
 
   it("answers a failure before any delta with a real HTTP status in the error shape", async () => {
     const result = await serve({ outcome: new HttpError({ code: "E_PROVIDER_TIMEOUT", message: "too slow" }) });
     expect(result.statusCode).toBe(504);
-    expect(result.json()).toEqual({ error: { code: "E_PROVIDER_TIMEOUT", message: "too slow", details: {} } });
+    expect(result.json()).toEqual({ error: { code: "E_PROVIDER_TIMEOUT", message: "too slow", type: "server_error", param: null, details: {} } });
   });
 
   it("ends an opened stream with an error event and no [DONE] when it fails later", async () => {
     const result = await serve({ deltas: [content("Hel")], outcome: new HttpError({ code: "E_PROVIDER_STREAM_INTERRUPTED", message: "cut" }) });
     expect(result.statusCode).toBe(200);
-    expect(result.body).toBe(roleChunk + chunk({ content: "Hel" }) + `data: ${JSON.stringify({ error: { code: "E_PROVIDER_STREAM_INTERRUPTED", message: "cut", details: {} } })}\n\n`);
+    expect(result.body).toBe(roleChunk + chunk({ content: "Hel" }) + `data: ${JSON.stringify({ error: { code: "E_PROVIDER_STREAM_INTERRUPTED", message: "cut", type: "server_error", param: null, details: {} } })}\n\n`);
   });
 });

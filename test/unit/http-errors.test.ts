@@ -10,6 +10,7 @@ import { answerFromOutcome } from "../../src/transports/http/answer-from-outcome
 import { createHttpServer } from "../../src/transports/http/http-server.ts";
 import { httpStatusForCode } from "../../src/transports/http/http-status-for-code.ts";
 import { toHttpError } from "../../src/transports/http/to-http-error.ts";
+import { openAISchemaErrors } from "../support/openai-schemas.ts";
 
 let app: FastifyInstance | undefined;
 afterEach(async () => app?.close());
@@ -85,7 +86,8 @@ describe("the HTTP server's error handling", () => {
     for (const { request, status, code } of cases) {
       const result = await app!.inject(request);
       expect(result.statusCode, code).toBe(status);
-      expect(result.json()).toEqual({ error: { code, message: expect.any(String), details: expect.any(Object) } });
+      expect(result.json()).toMatchObject({ error: { code, message: expect.any(String), details: expect.any(Object) } });
+      expect(openAISchemaErrors("ErrorResponse", result.json()), code).toEqual([]);
     }
   });
 });
@@ -134,6 +136,7 @@ describe("refusals before any route runs, in the catalog's shape", () => {
     const answer = await rawExchange(port, request());
     expect(answer.status).toBe(status);
     expect(httpStatusForCode(code as ErrorCode)).toBe(status);
-    expect(answer.body).toEqual({ error: { code, message: expect.any(String), details: expect.any(Object) } });
+    expect(answer.body).toMatchObject({ error: { code, message: expect.any(String), details: expect.any(Object) } });
+    expect(openAISchemaErrors("ErrorResponse", answer.body), code).toEqual([]);
   });
 });

@@ -94,7 +94,6 @@ describe("AgentResponse → chat.completion", () => {
         },
       ],
       usage: { prompt_tokens: 4, completion_tokens: 6, total_tokens: 10 },
-      system_fingerprint: null,
     });
   });
 

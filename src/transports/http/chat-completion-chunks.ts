@@ -12,14 +12,16 @@ export interface ChunkContext {
 
 type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | null;
 
-/** One `chat.completion.chunk` with a single choice, as OpenAI streams them. */
+/**
+ * One `chat.completion.chunk` with a single choice, as OpenAI streams them (no
+ * `system_fingerprint`: OpenAI's schema makes it a string when present, and there is none to give).
+ */
 export function completionChunk(context: ChunkContext, delta: Record<string, unknown>, finishReason: FinishReason = null) {
   return {
     id: context.id,
     object: "chat.completion.chunk",
     created: context.created,
     model: context.model,
-    system_fingerprint: null,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     ...(context.includeUsage ? { usage: null } : {}),
   };
@@ -32,7 +34,6 @@ export function usageChunk(context: ChunkContext, usage: TokenUsage) {
     object: "chat.completion.chunk",
     created: context.created,
     model: context.model,
-    system_fingerprint: null,
     choices: [],
     usage: openAIUsage(usage),
   };

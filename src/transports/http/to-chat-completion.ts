@@ -13,7 +13,10 @@ export function openAIToolCalls(calls: readonly ToolCall[] | undefined) {
   return (calls ?? []).map((call) => ({ id: call.id, type: "function" as const, function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) } }));
 }
 
-/** An AgentResponse (not an error) as OpenAI's `chat.completion`, naming the model the client asked for. */
+/**
+ * An AgentResponse (not an error) as OpenAI's `chat.completion`, naming the model the client
+ * asked for; no `system_fingerprint` (a string when present in OpenAI's schema; we have none).
+ */
 export function toChatCompletion(response: AgentResponse, model: string, created: number) {
   const { message } = response;
   const toolCalls = openAIToolCalls(message.tool_calls);
@@ -38,6 +41,5 @@ export function toChatCompletion(response: AgentResponse, model: string, created
       },
     ],
     usage: openAIUsage(response.token_usage),
-    system_fingerprint: null,
   };
 }

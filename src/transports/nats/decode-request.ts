@@ -41,6 +41,17 @@ function invalid(code: "E_PAYLOAD_INVALID" | "E_REQUEST_INVALID", message: strin
  * `invalid` with whatever request_id could be read, so the caller can still answer the
  * orchestrator before terminating the delivery.
  */
+/**
+ * semstreams' rule for the wire: a temperature is sent to the provider only when it is above 0
+ * (Go's zero value means "not set"), so 0 or less here is no temperature at all, and the
+ * session's or agent's applies. The HTTP door sends 0 as 0, as OpenAI's API does.
+ */
+function withSemstreamsTemperature(request: AgentRequest): AgentRequest {
+  if (request.temperature === undefined || request.temperature > 0) return request;
+  const { temperature: _unset, ...rest } = request;
+  return rest;
+}
+
 export function decodeRequest(data: Uint8Array, maxBytes: number): DecodedRequest {
   const text = decoder.decode(data);
   if (data.byteLength > maxBytes) {
@@ -74,5 +85,6 @@ export function decodeRequest(data: Uint8Array, maxBytes: number): DecodedReques
   }
   const parsed = agentRequestSchema.safeParse(payload);
   if (!parsed.success) return invalid("E_REQUEST_INVALID", formatIssues(parsed.error.issues), form, readRequestId(payload));
-  return envelope ? { kind: "request", request: parsed.data, form, envelope } : { kind: "request", request: parsed.data, form };
+  const request = withSemstreamsTemperature(parsed.data);
+  return envelope ? { kind: "request", request, form, envelope } : { kind: "request", request, form };
 }
