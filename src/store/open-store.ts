@@ -1,9 +1,13 @@
+import type { Connection } from "mariadb";
 import type { StoreConfig } from "../config/config-schema.ts";
 import type { Logger } from "../observability/logger.ts";
 import { createPrismaClientWithPool } from "./create-prisma-client.ts";
 import { MariadbSql } from "./mariadb-sql.ts";
 import { applyMigrations } from "./migrations/apply-migrations.ts";
 import { MigrationError } from "./migrations/migration-error.ts";
+import { openMigrationConnection } from "./migrations/open-migration-connection.ts";
+import { parseDatabaseUrl } from "./migrations/parse-database-url.ts";
+import { checkEngine } from "./sql-engine.ts";
 import { PrismaInferenceStore, type PrismaInferenceStoreOptions } from "./prisma-inference-store.ts";
 
 const migrationRetryMs = 2_000;
@@ -27,7 +31,10 @@ export async function openStore(
     onClaimSweepError: (error) => logger.warn({ err: (error as Error).message }, "could not delete answered or expired claims; trying again at the next sweep"),
     ...(onBatch ? { onBatch } : {}),
   });
-  if (!config.migrate_on_start) return store;
+  if (!config.migrate_on_start) {
+    await checkEngineOnce(databaseUrl, logger);
+    return store;
+  }
   const migrate = async () => {
     const result = await applyMigrations({ databaseUrl, logger });
     logger.info({ engine: `${result.engine.name} ${result.engine.version}`, applied: result.applied, already_applied: result.alreadyApplied.length }, "migrations checked");
@@ -40,6 +47,24 @@ export async function openStore(
     store.holdUntil(retryUntilDone(migrate, logger));
   }
   return store;
+}
+
+/**
+ * Without migrate_on_start, the engine check migrating would have made: an unsupported server
+ * stops the start; one that does not answer is the store's outage to report, not a refusal.
+ */
+async function checkEngineOnce(databaseUrl: string, logger: Logger): Promise<void> {
+  let connection: Connection | undefined;
+  try {
+    connection = await openMigrationConnection(parseDatabaseUrl(databaseUrl));
+    const engine = await checkEngine(connection);
+    logger.info({ engine: `${engine.name} ${engine.version}` }, "database engine checked");
+  } catch (error) {
+    if (error instanceof MigrationError) throw error;
+    logger.error({ err: (error as Error).message }, "database unreachable at start; its engine is not checked");
+  } finally {
+    await connection?.end().catch(() => connection?.destroy());
+  }
 }
 
 /** The store on one connection pool: Prisma's, with the hot-path statements sent to its driver directly. */

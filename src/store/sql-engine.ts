@@ -1,7 +1,10 @@
+import type { Connection } from "mariadb";
+import { MigrationError } from "./migrations/migration-error.ts";
+
 /**
  * The database servers modelbus supports, told apart by what `SELECT VERSION()` answers
  * (MariaDB says so in its version string: `10.11.19-MariaDB-0+deb12u1`; MySQL does not:
- * `8.4.3`). Every migration and statement is written for both (docs/persistence.md, "Engines");
+ * `8.4.3`). Every migration and statement is written for both (README, "Persistence" → "Engines");
  * this is the one place that knows which one it is talking to.
  */
 export interface SqlEngine {
@@ -28,4 +31,13 @@ export function unsupportedEngine(engine: SqlEngine): string | undefined {
     .map(([name, [atLeastMajor, atLeastMinor]]) => `${name} ${atLeastMajor}.${atLeastMinor} or newer`)
     .join(", ");
   return `${engine.name} ${engine.version} is not supported (modelbus runs on ${supported})`;
+}
+
+/** The server's engine, read on `connection`; refuses (E_MIGRATION_ENGINE_UNSUPPORTED) one modelbus does not support. */
+export async function checkEngine(connection: Connection): Promise<SqlEngine> {
+  const [row] = await connection.query<Array<{ version: string }>>("SELECT VERSION() AS version");
+  const engine = sqlEngineOf(row?.version ?? "");
+  const problem = unsupportedEngine(engine);
+  if (problem !== undefined) throw new MigrationError({ code: "E_MIGRATION_ENGINE_UNSUPPORTED", message: problem });
+  return engine;
 }

@@ -225,6 +225,16 @@ describe("applyMigrations", () => {
         expect(await column()).toEqual([{ type: "varbinary(764)" }]);
         expect(await migrationStatus({ databaseUrl: database.url })).toMatchObject({ edited: [], upToDate: true });
 
+        // The first text as a CRLF checkout applied it is recognised too.
+        const crlf = await createTestDatabase();
+        try {
+          await writeFile(join(dir, rewritten, "migration.sql"), firstText.replaceAll("\n", "\r\n"));
+          await applyMigrations({ databaseUrl: crlf.url, migrationsDir: dir });
+          expect((await applyMigrations({ databaseUrl: crlf.url })).applied).toEqual([converging]);
+        } finally {
+          await crlf.drop();
+        }
+
         // Only the recorded first text is accepted: any other edit is still refused.
         await writeFile(join(dir, rewritten, "migration.sql"), `${firstText}-- edited\n`);
         const other = await createTestDatabase();

@@ -89,7 +89,7 @@ function openAIShapeProblems(path: string, response: Response, body: unknown, te
   }
   // /readyz answers 503 with its own health report; every other failure is an error body.
   const healthReport = route === "/readyz" && typeof body === "object" && body !== null && "status" in body;
-  if (response.status >= 400 && body !== undefined && !healthReport) return openAISchemaErrors("ErrorResponse", body);
+  if (response.status >= 400 && !healthReport) return body === undefined ? [`a ${response.status} whose body is not JSON: ${text.slice(0, 200)}`] : openAISchemaErrors("ErrorResponse", body);
   const object = (body as { object?: unknown } | undefined)?.object;
   if ((route === "/v1/chat/completions" && response.status === 200) || object === "chat.completion") return openAISchemaErrors("CreateChatCompletionResponse", body);
   if (route === "/v1/models" && response.status === 200) return openAISchemaErrors("ListModelsResponse", body);

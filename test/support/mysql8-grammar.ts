@@ -121,6 +121,8 @@ function statementProblem(statement: string): string | undefined {
 
 /** Why SQL (one statement or several, as sent) is not valid on MySQL 8, or undefined when it is. */
 export function mysql8Problem(sql: string): string | undefined {
+  // Executable comments run SQL the checks below would drop with the comment.
+  if (/\/\*M?!/.test(withoutStringLiterals(sql))) return "executable comment (/*! … */, /*M! … */): its SQL escapes these checks";
   const statements = sqlStatements(sql);
   if (statements.length === 0) return "no statement in it";
   for (const statement of statements) {
@@ -172,19 +174,39 @@ function withoutComments(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
 }
 
+/** One piece of SQL the source writes: its text, and the pattern a statement it sent matches. */
+export interface SqlLiteral {
+  readonly file: string;
+  readonly text: string;
+  readonly pattern: RegExp;
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /**
  * The SQL text the source writes out: every string or template literal in `files` that starts
- * like a statement, up to its first interpolation, whitespace folded.
+ * like a statement. Interpolations (`${table}`, `${placeholders(n)}`) match anything; values
+ * are compared as `?` (withPlaceholders). A short literal (`SELECT 1`, `USE ${db}`) must be a
+ * whole statement sent, a longer one a part of one (the store builds statements from pieces).
  */
-export async function sqlLiteralsIn(files: readonly string[]): Promise<Array<{ file: string; sql: string }>> {
-  const found: Array<{ file: string; sql: string }> = [];
+export async function sqlLiteralsIn(files: readonly string[]): Promise<SqlLiteral[]> {
+  const found: SqlLiteral[] = [];
   for (const file of files) {
     const source = withoutComments(await readFile(file, "utf8"));
-    for (const match of source.matchAll(/(["`])((?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|SET|START|USE) [^"`]*?)(\1|\$\{)/g)) {
-      found.push({ file, sql: (match[2] ?? "").replace(/\s+/g, " ").trim() });
+    for (const match of source.matchAll(/(["`])((?:SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|SET|START|USE) (?:[^"`$\\]|\\.|\$(?!\{)|\$\{[^}]*\})*)\1/g)) {
+      const text = (match[2] ?? "").replace(/\s+/g, " ").trim();
+      const pieces = text.split(/\$\{[^}]*\}/).map((piece) => escapeRegExp(withPlaceholders(piece)));
+      const body = pieces.join(".*?");
+      const whole = text.replace(/\$\{[^}]*\}/g, "").length < 24;
+      found.push({ file, text, pattern: new RegExp(whole ? `^${body}$` : body, "s") });
     }
   }
   return found;
+}
+
+/** Whether a statement the server logged is one this literal wrote (sqlLiteralsIn). */
+export function sentBy(literal: SqlLiteral, logged: readonly string[]): boolean {
+  return logged.some((sql) => sqlStatements(sql).some((statement) => literal.pattern.test(withPlaceholders(statement))) || literal.pattern.test(withPlaceholders(sql)));
 }
 
 /**
@@ -192,8 +214,10 @@ export async function sqlLiteralsIn(files: readonly string[]): Promise<Array<{ f
  * with the values written in, prepared ones with placeholders; the source has placeholders.
  */
 export function withPlaceholders(sql: string): string {
-  return sqlStatements(sql)
-    .join("; ")
+  return sql
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(/;$/, "")
     .replace(/'(?:[^'\\]|\\.|'')*'/gs, "?")
     .replace(/\bX'[0-9a-f]*'/gi, "?")
     .replace(/(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w.])/gi, "?")

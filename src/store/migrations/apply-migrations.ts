@@ -16,7 +16,7 @@ import { openMigrationConnection } from "./open-migration-connection.ts";
 import { parseDatabaseUrl } from "./parse-database-url.ts";
 import { quoteIdentifier } from "./quote-identifier.ts";
 import { readMigrationRecords } from "./read-migration-records.ts";
-import { sqlEngineOf, unsupportedEngine, type SqlEngine } from "../sql-engine.ts";
+import { checkEngine, type SqlEngine } from "../sql-engine.ts";
 
 export interface ApplyMigrationsOptions {
   /** `mysql://user:password@host:port/database`; the database is created when missing. */
@@ -72,15 +72,6 @@ async function migrateLocked({ connection, database, migrationsDir, logger, now 
     applied.push(migration.name);
   }
   return { applied, alreadyApplied };
-}
-
-/** The server's engine; refuses one modelbus does not support before anything is written. */
-async function checkEngine(connection: Connection): Promise<SqlEngine> {
-  const [row] = await connection.query<Array<{ version: string }>>("SELECT VERSION() AS version");
-  const engine = sqlEngineOf(row?.version ?? "");
-  const problem = unsupportedEngine(engine);
-  if (problem !== undefined) throw new MigrationError({ code: "E_MIGRATION_ENGINE_UNSUPPORTED", message: problem });
-  return engine;
 }
 
 /**

@@ -27,7 +27,11 @@ export function checksumMatches(script: string, checksum: string): boolean {
  */
 const rewrittenMigrations: Readonly<Record<string, readonly string[]>> = {
   // First text: `utf8mb4_nopad_bin`, a collation only MariaDB has; 20261203090000_request_ids_as_bytes converges.
-  "20261121140000_exact_request_ids": ["5a1a2a2508a1f1f71673bbb3c79779aae2ba041b58107365fa35ac4fe3858f5e"],
+  // Its LF and CRLF checksums (a checkout with either line ending may have applied it).
+  "20261121140000_exact_request_ids": [
+    "5a1a2a2508a1f1f71673bbb3c79779aae2ba041b58107365fa35ac4fe3858f5e",
+    "d918413e631d7e75016ec0b990f4d2f44ddd82d945e53a276c8b8591d236b98d",
+  ],
 };
 
 /** Whether an applied migration's record matches its file: checksumMatches, or a text the file had before a recorded rewrite. */

@@ -35,13 +35,6 @@ function invalid(code: "E_PAYLOAD_INVALID" | "E_REQUEST_INVALID", message: strin
 }
 
 /**
- * Decodes a request delivery: bare AgentRequest JSON or the semstreams envelope, with keys
- * matched as Go's encoding/json matches them (case-insensitively; `null` as absent), so any
- * request a semstreams release can write is read. Never throws; bad input comes back as
- * `invalid` with whatever request_id could be read, so the caller can still answer the
- * orchestrator before terminating the delivery.
- */
-/**
  * semstreams' rule for the wire: a temperature is sent to the provider only when it is above 0
  * (Go's zero value means "not set"), so 0 or less here is no temperature at all, and the
  * session's or agent's applies. The HTTP door sends 0 as 0, as OpenAI's API does.
@@ -52,6 +45,13 @@ function withSemstreamsTemperature(request: AgentRequest): AgentRequest {
   return rest;
 }
 
+/**
+ * Decodes a request delivery: bare AgentRequest JSON or the semstreams envelope, with keys
+ * matched as Go's encoding/json matches them (case-insensitively; `null` as absent), so any
+ * request a semstreams release can write is read. Never throws; bad input comes back as
+ * `invalid` with whatever request_id could be read, so the caller can still answer the
+ * orchestrator before terminating the delivery.
+ */
 export function decodeRequest(data: Uint8Array, maxBytes: number): DecodedRequest {
   const text = decoder.decode(data);
   if (data.byteLength > maxBytes) {
