@@ -12,6 +12,7 @@ import { deliveryDependencies } from "./transports/nats/handle-delivery.ts";
 import { processRequest, type ProcessDependencies } from "./pipeline/process-request.ts";
 import { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
 import { OpenAIChatProvider, type ProviderEndpoint } from "./providers/openai-chat-provider.ts";
+import { ProviderRateLimits } from "./providers/provider-rate-limits.ts";
 import { BreakerRegistry } from "./registry/breaker-registry.ts";
 import type { BreakerState } from "./registry/circuit-breaker.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
@@ -125,10 +126,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const registry = new ModelRegistry(config.model_registry);
   const breakers = breakerRegistry(config, metrics, performance.now.bind(performance));
   const onRequest = providerRequestObserver({ logger, env, semstreams: metrics.semstreams, endpointOf: (name) => config.model_registry.endpoints[name] });
-  const provider = new OpenAIChatProvider(providerEndpoints(config, mockProvider, env), { logger, ...(onRequest ? { onRequest } : {}) });
+  const rateLimits = new ProviderRateLimits();
+  const provider = new OpenAIChatProvider(providerEndpoints(config, mockProvider, env), { logger, rateLimits, ...(onRequest ? { onRequest } : {}) });
   const pipeline = pipelineDependencies(config, {
     registry,
     provider,
+    rateLimits,
     throttles,
     breakers,
     metrics,

@@ -82,12 +82,27 @@ export const capabilitySchema = configObject({
   timeout: duration("0").optional(),
 });
 
+/** How a deployment group orders its deployments for each request (src/registry/deployment-router.ts). */
+export const groupStrategies = ["weighted", "least_busy", "limit_aware"] as const;
+
+/** One deployment of a group: an endpoint, with its share of the traffic under `weighted`. */
+const deploymentSchema = z
+  .union([registryName, configObject({ endpoint: registryName, weight: z.number().positive().default(1) })])
+  .transform((deployment) => (typeof deployment === "string" ? { endpoint: deployment, weight: 1 } : deployment));
+
+export const groupSchema = configObject({
+  description: z.string().optional(),
+  strategy: z.enum(groupStrategies).default("weighted"),
+  deployments: z.array(deploymentSchema).min(1),
+});
+
 export const modelRegistrySchema = configObject({
   endpoints: z.record(registryName, endpointSchema).refine((endpoints) => Object.keys(endpoints).length > 0, {
     message: "at least one endpoint is required",
   }),
   model_aliases: z.record(registryName, z.string()).default({}),
   capabilities: z.record(registryName, capabilitySchema).default({}),
+  groups: z.record(registryName, groupSchema).default({}),
   defaults: configObject({ model: registryName.optional(), capability: registryName.optional() }).default({}),
 });
 
@@ -186,6 +201,7 @@ export type ModelbusConfig = z.output<typeof configSchema>;
 export type EndpointConfig = z.output<typeof endpointSchema>;
 export type CapabilityConfig = z.output<typeof capabilitySchema>;
 export type ModelRegistryConfig = z.output<typeof modelRegistrySchema>;
+export type GroupConfig = z.output<typeof groupSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type NatsConfig = z.output<typeof natsSchema>;
 export type StoreConfig = z.output<typeof storeSchema>;

@@ -16,6 +16,10 @@ export interface EndpointCall {
   readonly logger: Logger;
   readonly onDelta: ((delta: StreamDelta) => void) | undefined;
   readonly timing: RequestTiming;
+  /** The deployment group the endpoint was picked from: a 429 cools the deployment down. */
+  readonly group?: string | undefined;
+  /** Another deployment of the group can take the request: a 429 is not retried here but there. */
+  readonly moveOnRateLimit?: boolean | undefined;
 }
 
 /**
@@ -102,6 +106,7 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
         if (error.status === 429) {
           metrics.rateLimitHits.inc({ endpoint: endpointName });
           metrics.semstreams?.rateLimited(endpoint.model);
+          if (call.group !== undefined) dependencies.router.coolDown(endpointName, error.retryAfterMs ?? dependencies.retryPolicy.rateLimitDelayMs);
         }
         throw coolDownOnLongPause(dependencies, endpointName, attemptTimedOut(error, signal, endpointName, capMs));
       } finally {
@@ -114,7 +119,7 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
         return throttle.schedule(attempt, { signal, tokens });
       },
       {
-        policy: dependencies.retryPolicy,
+        policy: call.moveOnRateLimit ? { ...dependencies.retryPolicy, maxRateLimitRetries: 0 } : dependencies.retryPolicy,
         sleep,
         now,
         deadlineMs,

@@ -80,7 +80,7 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
   const startedAt = now();
   const logger = options.logger ?? dependencies.logger;
   const timing = options.timing ?? { providerMs: 0, waitMs: 0 };
-  const chain = endpointChain(dependencies.registry, request.model, options.fallbackModels ?? []);
+  const chain = await endpointChain(dependencies.registry, dependencies.router, request.model, options.fallbackModels ?? []);
   const first = chain[0];
   if (first === undefined) return finish(dependencies, startedAt, "none", errorResponse(request.request_id, unknownModel(request)), undefined);
   const semstreamsModel = metrics.semstreams ? semstreamsModelLabel(dependencies, request, first.endpointName) : undefined;
@@ -136,8 +136,15 @@ async function walkChain(dependencies: PipelineDependencies, request: AgentReque
   let lastError: ModelbusError | undefined;
   let lastEndpoint = "none";
   let previous: string | undefined;
-  for (const { endpointName } of chain) {
+  for (const [index, { endpointName, group }] of chain.entries()) {
     const breaker = breakers.for(endpointName);
+    // A deployment resting after a 429 waits while another link can still be tried.
+    const later = chain.slice(index + 1);
+    if (group !== undefined && !dependencies.router.available(endpointName) && later.length > 0) {
+      logger.debug({ endpoint: endpointName, group }, "deployment cooling down after a 429; skipped");
+      previous = endpointName;
+      continue;
+    }
     if (breakers.enabled && !breaker.tryAcquire()) {
       logger.debug({ endpoint: endpointName }, "endpoint open in the circuit breaker; skipped");
       previous = endpointName;
@@ -149,7 +156,9 @@ async function walkChain(dependencies: PipelineDependencies, request: AgentReque
     }
     previous = endpointName;
     lastEndpoint = endpointName;
-    const outcome = await callEndpoint(dependencies, { request, endpointName, ...walk });
+    // In a group, a 429 moves straight on to the next deployment that can take the request.
+    const moveOnRateLimit = group !== undefined && later.some((link) => link.group === group && dependencies.router.available(link.endpointName));
+    const outcome = await callEndpoint(dependencies, { request, endpointName, group, moveOnRateLimit, ...walk });
     retryCount += outcome.retryCount;
     if (outcome.ok) {
       breaker.record(true);

@@ -5,7 +5,9 @@ import type { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { BreakerRegistry } from "../registry/breaker-registry.ts";
+import { DeploymentRouter } from "../registry/deployment-router.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
+import { ProviderRateLimits } from "../providers/provider-rate-limits.ts";
 import type { RetryPolicy } from "../retry/retry-policy.ts";
 import { retryPolicyFromConfig } from "../retry/retry-policy-from-config.ts";
 import { sleepWithSignal } from "../retry/sleep-with-signal.ts";
@@ -13,6 +15,10 @@ import type { ThrottleRegistry } from "../throttle/throttle-registry.ts";
 
 export interface PipelineDependencies {
   readonly registry: ModelRegistry;
+  /** Orders deployment groups per request; remembers 429 cool-downs (deployment-router.ts). */
+  readonly router: DeploymentRouter;
+  /** What providers last reported of their rate limits, per endpoint (the router's `limit_aware`). */
+  readonly rateLimits: ProviderRateLimits;
   readonly provider: ChatProvider;
   readonly throttles: ThrottleRegistry;
   readonly breakers: BreakerRegistry;
@@ -28,15 +34,24 @@ export interface PipelineDependencies {
 /** The pipeline's dependencies: the given parts, with retry policy, timeouts, sleep and clock from the config. */
 export function pipelineDependencies(
   config: ModelbusConfig,
-  parts: Pick<PipelineDependencies, "registry" | "provider" | "throttles" | "breakers" | "metrics" | "logger">,
+  parts: Pick<PipelineDependencies, "registry" | "provider" | "throttles" | "breakers" | "metrics" | "logger"> & { readonly rateLimits?: ProviderRateLimits },
 ): PipelineDependencies {
+  const { rateLimits = new ProviderRateLimits(), ...rest } = parts;
+  const now = () => performance.now();
+  const router = new DeploymentRouter({
+    load: async (endpoint) => ({ ...(await parts.throttles.for(endpoint).load()), headroom: rateLimits.headroom(endpoint) }),
+    closed: (endpoint) => !parts.breakers.enabled || parts.breakers.for(endpoint).retryInMs() === 0,
+    now,
+  });
   return {
-    ...parts,
+    ...rest,
+    router,
+    rateLimits,
     retryPolicy: retryPolicyFromConfig(config.retry),
     serviceTimeoutMs: config.service.timeout,
     firstTokenTimeoutMs: config.service.first_token_timeout,
     sleep: sleepWithSignal,
-    now: () => performance.now(),
+    now,
   };
 }
 

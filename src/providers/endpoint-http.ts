@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import OpenAI from "openai";
@@ -15,6 +15,8 @@ export interface EndpointHttpOptions {
   readonly responseHeaderTimeoutMs?: number | undefined;
   /** `disable_keepalives`: a fresh connection per call. */
   readonly disableKeepAlives: boolean;
+  /** Sees the headers of every response (the provider's rate-limit report, provider-rate-limits.ts). */
+  readonly onResponseHeaders?: ((headers: IncomingHttpHeaders) => void) | undefined;
 }
 
 type Fetch = (url: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -83,6 +85,7 @@ export class EndpointHttp {
   readonly #agent: HttpAgent;
   readonly #headers: Readonly<Record<string, string>>;
   readonly #responseHeaderTimeoutMs: number | undefined;
+  readonly #onResponseHeaders: ((headers: IncomingHttpHeaders) => void) | undefined;
   /** Parsed once per path: a non-streaming call should not pay for a URL parse. */
   readonly #urls = new Map<string, URL>();
 
@@ -96,6 +99,7 @@ export class EndpointHttp {
     this.#request = https ? (httpsRequest as unknown as typeof httpRequest) : httpRequest;
     this.#agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.#responseHeaderTimeoutMs = options.responseHeaderTimeoutMs || undefined;
+    this.#onResponseHeaders = options.onResponseHeaders;
     this.#headers = {
       "content-type": "application/json",
       accept: "application/json",
@@ -157,6 +161,7 @@ export class EndpointHttp {
         { method: "POST", agent: this.#agent, headers: { ...this.#headers, "content-length": Buffer.byteLength(body) } },
         (response) => {
           clearTimeout(headerTimer);
+          this.#onResponseHeaders?.(response.headers);
           const chunks: Buffer[] = [];
           response.on("data", (chunk: Buffer) => chunks.push(chunk));
           response.on("error", (error: Error) => fail(new OpenAI.APIConnectionError({ cause: error })));
@@ -206,6 +211,7 @@ export class EndpointHttp {
         { method: init.method ?? "GET", agent: this.#agent, headers: plainHeaders(init.headers), ...(signal ? { signal } : {}) },
         (response) => {
           clearTimeout(headerTimer);
+          this.#onResponseHeaders?.(response.headers);
           const status = response.statusCode ?? 0;
           const bodyless = status === 204 || status === 304 || init.method === "HEAD";
           if (bodyless) response.resume();

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import OpenAI from "openai";
 import type { EndpointConfig } from "../config/config-schema.ts";
 import type { AgentRequest } from "../core/agent-request.ts";
@@ -13,6 +14,7 @@ import { probeOllamaContext, type ProbeLogger } from "./ollama-probe.ts";
 import { parseChatCompletion } from "./parse-chat-completion.ts";
 import { StreamAccumulator } from "./stream/stream-accumulator.ts";
 import { streamAttempt } from "./stream/stream-attempt.ts";
+import type { ProviderRateLimits } from "./provider-rate-limits.ts";
 
 /** One endpoint as the provider client needs it: where to call and with which key. */
 export interface ProviderEndpoint {
@@ -43,6 +45,8 @@ export interface OpenAIChatProviderOptions {
   readonly onRequest?: RequestObserver;
   /** Where the Ollama context probe reports; without it there is no probe. */
   readonly logger?: ProbeLogger;
+  /** Takes the rate-limit headers of every response (for the `limit_aware` group strategy). */
+  readonly rateLimits?: ProviderRateLimits;
 }
 
 /**
@@ -62,7 +66,7 @@ export class OpenAIChatProvider implements ChatProvider {
   constructor(endpoints: readonly ProviderEndpoint[], options: OpenAIChatProviderOptions = {}) {
     this.onRequest = options.onRequest;
     this.logger = options.logger;
-    for (const endpoint of endpoints) this.clients.set(endpoint.name, createClient(endpoint, options.fetch));
+    for (const endpoint of endpoints) this.clients.set(endpoint.name, createClient(endpoint, options.fetch, options.rateLimits));
   }
 
   async complete(endpointName: string, request: AgentRequest, options: ProviderCallOptions): Promise<ProviderResult> {
@@ -130,7 +134,7 @@ export class OpenAIChatProvider implements ChatProvider {
   }
 }
 
-function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined): ClientEntry {
+function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined, rateLimits: ProviderRateLimits | undefined): ClientEntry {
   const { config } = endpoint;
   let http: EndpointHttp;
   try {
@@ -141,6 +145,7 @@ function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined): Cli
       idleTimeoutMs: config.idle_conn_timeout,
       responseHeaderTimeoutMs: config.response_header_timeout,
       disableKeepAlives: config.disable_keepalives,
+      ...(rateLimits ? { onResponseHeaders: (headers: IncomingHttpHeaders) => rateLimits.record(endpoint.name, headers) } : {}),
     });
   } catch {
     return { ok: false, problem: `endpoint "${endpoint.name}" has no usable url ("${endpoint.baseURL}")` };

@@ -113,6 +113,11 @@ export class ClusterRequestLimiter implements RequestGate {
     await Promise.allSettled([...this.unsettled]);
   }
 
+  /** Jobs running on every replica (Bottleneck keeps the count in Redis). */
+  runningCount(): Promise<number> {
+    return this.limiter.running();
+  }
+
   /** A pass of the slot reaper (tests). */
   reapSlots(): Promise<number> {
     return this.reaper?.pass() ?? Promise.resolve(0);

@@ -190,6 +190,16 @@ export class EndpointThrottle {
     return this.cluster === undefined || isUnlimited(this.limits) || this.cluster.connection.healthy();
   }
 
+  /**
+   * How busy the endpoint is, for a deployment group's strategy: calls running (fleet-wide when
+   * the limits live in Redis; this process's count when Redis does not answer), calls waiting
+   * here, and its concurrency cap.
+   */
+  async load(): Promise<{ inFlight: number; queued: number; maxConcurrent: number | undefined }> {
+    const fleet = this.cluster !== undefined && this.requests !== undefined ? await this.requests.runningCount().catch(() => undefined) : undefined;
+    return { inFlight: fleet ?? this.running.value, queued: this.waiting, maxConcurrent: this.limits.maxConcurrent };
+  }
+
   stats(): ThrottleStats {
     return {
       queued: this.waiting,

@@ -171,6 +171,10 @@ export class LocalRequestLimiter implements RequestGate {
   }
 
   /** Jobs waiting and jobs holding a slot (tests, debugging). */
+  runningCount(): Promise<number> {
+    return Promise.resolve(this.counts().running);
+  }
+
   counts(): { queued: number; running: number } {
     return { queued: this.queued, running: this.running.value };
   }

@@ -22,6 +22,8 @@ export interface RequestGate {
   stop(message: string): Promise<void>;
   /** A pass of the dead-replica slot reaper (tests); 0 when there is none. */
   reapSlots(): Promise<number>;
+  /** Jobs running under the gate: in this process, or across the fleet when the gate lives in Redis. */
+  runningCount(): Promise<number>;
 }
 
 /** The gate refused a job that could not start at once because its queue already held its bound. */

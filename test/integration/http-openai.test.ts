@@ -189,6 +189,7 @@ describe("OpenAI-compatible door, through the official openai SDK", () => {
       queue_depth: 0,
       in_flight: 0,
       breaker: "closed",
+      available: true,
       limits: { requests_per_minute: 0, max_concurrent: 0, max_queue: 1000 },
     });
   });

@@ -76,6 +76,39 @@ describe("config validation", () => {
     expect(message).not.toContain("model_aliases.fast");
   });
 
+  it("checks deployment groups: endpoints only, each once, no name clash, a known strategy and positive weights", () => {
+    const endpoints = { a: { provider: "mock", model: "m" }, b: { provider: "mock", model: "m" } };
+    const shape = problemsOf({
+      model_registry: {
+        endpoints,
+        groups: { nested: { deployments: [{ endpoint: "b", weight: 0 }] }, odd: { strategy: "random", deployments: ["a"] }, empty: { deployments: [] } },
+      },
+    });
+    expect(shape).toContain("groups.nested.deployments.0.weight");
+    expect(shape).toContain("groups.odd.strategy");
+    expect(shape).toContain("groups.empty.deployments");
+    const references = problemsOf({
+      model_registry: { endpoints, groups: { a: { deployments: ["b"] }, pool: { deployments: ["a", "a", "ghost", "nested"] }, nested: { deployments: ["b"] } } },
+    });
+    expect(references).toContain('groups.a: "a" is already an endpoint name');
+    expect(references).toContain('groups.pool.deployments.1: endpoint "a" is listed twice');
+    expect(references).toContain('groups.pool.deployments.2: unknown endpoint "ghost"');
+    expect(references).toContain('groups.pool.deployments.3: "nested" is a group: a deployment is an endpoint (groups do not nest)');
+  });
+
+  it("lets aliases, capability chains and the default name a group", () => {
+    const loaded = parseConfig({
+      model_registry: {
+        endpoints: { a: { provider: "mock", model: "m" }, b: { provider: "mock", model: "m", supports_tools: true } },
+        groups: { duo: { strategy: "least_busy", deployments: ["a", { endpoint: "b", weight: 2 }] } },
+        model_aliases: { friendly: "duo" },
+        capabilities: { tools: { preferred: ["duo"], requires_tools: true } },
+        defaults: { model: "duo" },
+      },
+    });
+    expect(loaded.model_registry.groups.duo).toEqual({ strategy: "least_busy", deployments: [{ endpoint: "a", weight: 1 }, { endpoint: "b", weight: 2 }] });
+  });
+
   it("checks capability chains and defaults", () => {
     const message = problemsOf({
       model_registry: {
@@ -84,8 +117,8 @@ describe("config validation", () => {
         defaults: { model: "nobody", capability: "nothing" },
       },
     });
-    expect(message).toContain('capabilities.coding.preferred.1: unknown endpoint "ghost"');
-    expect(message).toContain('defaults.model: unknown endpoint or alias "nobody"');
+    expect(message).toContain('capabilities.coding.preferred.1: unknown endpoint or group "ghost"');
+    expect(message).toContain('defaults.model: unknown endpoint, group or alias "nobody"');
     expect(message).toContain('defaults.capability: unknown capability "nothing"');
   });
 

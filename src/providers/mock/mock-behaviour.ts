@@ -7,6 +7,8 @@
 import { z } from "zod";
 
 const delayMs = z.number().nonnegative().optional();
+/** Extra response headers, e.g. a provider's `x-ratelimit-remaining-requests` report. */
+const responseHeaders = z.record(z.string(), z.string()).optional();
 
 /** Answer with text (and optionally reasoning_content), streamed when the request asks. */
 export const textBehaviourSchema = z.strictObject({
@@ -21,6 +23,7 @@ export const textBehaviourSchema = z.strictObject({
     })
     .optional(),
   reasoning_content: z.string().optional(),
+  headers: responseHeaders,
 });
 
 /** One tool call; `arguments` is sent verbatim, so it may be malformed JSON on purpose. */
@@ -54,6 +57,7 @@ export const errorBehaviourSchema = z.strictObject({
   /** Sent as the retry-after-ms header (the openai SDK prefers it over Retry-After). */
   retry_after_ms: z.number().nonnegative().optional(),
   delay_ms: delayMs,
+  headers: responseHeaders,
 });
 
 /** Accept the request and never answer, until the client aborts or the server closes. */

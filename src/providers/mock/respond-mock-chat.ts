@@ -83,7 +83,9 @@ function answer(res: ServerResponse, behaviour: MockBehaviour, context: MockChat
 }
 
 /** Answers `res` according to `behaviour`, after its delay if it has one. */
-export function respondMockChat(res: ServerResponse, behaviour: MockBehaviour, context: MockChatContext): void {
+export function respondMockChat(res: ServerResponse, behaviour: MockBehaviour, given: MockChatContext): void {
+  const extra = "headers" in behaviour ? behaviour.headers : undefined;
+  const context = extra ? { ...given, headers: { ...given.headers, ...extra } } : given;
   const delay = "delay_ms" in behaviour ? behaviour.delay_ms : undefined;
   if (delay === undefined || delay <= 0) {
     answer(res, behaviour, context);

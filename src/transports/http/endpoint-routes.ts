@@ -1,6 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { ModelRegistryConfig } from "../../config/config-schema.ts";
+import type { ProviderRateLimits } from "../../providers/provider-rate-limits.ts";
 import type { BreakerRegistry } from "../../registry/breaker-registry.ts";
+import type { DeploymentRouter } from "../../registry/deployment-router.ts";
 import type { ThrottleRegistry } from "../../throttle/throttle-registry.ts";
 import { endpointBreakerState, healthOf, type EndpointHealth } from "./endpoint-breaker-state.ts";
 
@@ -8,6 +10,8 @@ export interface EndpointRouteDependencies {
   readonly registryConfig: ModelRegistryConfig;
   readonly throttles: ThrottleRegistry;
   readonly breakers: BreakerRegistry;
+  readonly router: DeploymentRouter;
+  readonly rateLimits: ProviderRateLimits;
   readonly startedAt: number;
 }
 
@@ -17,14 +21,19 @@ function capabilityHealth(healths: readonly EndpointHealth[]): EndpointHealth {
 }
 
 /**
- * GET /v1/models: every name a client may send as `model` (endpoints, aliases,
- * capabilities) in OpenAI's list shape, with health. GET /v1/endpoints: the operator's
- * view of each endpoint's throttle queue, calls in flight and breaker.
+ * GET /v1/models: every name a client may send as `model` (endpoints, deployment groups,
+ * aliases, capabilities) in OpenAI's list shape, with health. GET /v1/endpoints: the operator's
+ * view of each endpoint's throttle queue, calls in flight, breaker, 429 cool-down and the rate
+ * limits its provider last reported, and of each group.
  */
 export function registerEndpointRoutes(app: FastifyInstance, dependencies: EndpointRouteDependencies): void {
-  const { registryConfig: config, throttles, breakers } = dependencies;
+  const { registryConfig: config, throttles, breakers, router, rateLimits } = dependencies;
+  const groupEndpoints = (name: string) => (config.groups[name]?.deployments ?? []).map((deployment) => deployment.endpoint);
+  const targetHealth = (name: string) => (Object.hasOwn(config.groups, name) ? capabilityHealth(groupEndpoints(name).map(endpointHealthOf)) : endpointHealthOf(name));
   const created = Math.floor(dependencies.startedAt / 1_000);
-  const endpointHealth = (name: string) => healthOf(endpointBreakerState(breakers, name));
+  function endpointHealthOf(name: string): EndpointHealth {
+    return healthOf(endpointBreakerState(breakers, name));
+  }
   const base = (id: string) => ({ id, object: "model", created, owned_by: "modelbus" });
 
   app.get("/v1/models", async () => ({
@@ -35,12 +44,20 @@ export function registerEndpointRoutes(app: FastifyInstance, dependencies: Endpo
         kind: "endpoint",
         provider: endpoint.provider,
         provider_model: endpoint.model,
-        health: endpointHealth(name),
+        health: endpointHealthOf(name),
       })),
-      ...Object.entries(config.model_aliases).map(([name, target]) => ({ ...base(name), kind: "alias", target, health: endpointHealth(target) })),
+      ...Object.entries(config.groups).map(([name, group]) => ({
+        ...base(name),
+        kind: "group",
+        strategy: group.strategy,
+        deployments: group.deployments,
+        health: capabilityHealth(groupEndpoints(name).map(endpointHealthOf)),
+      })),
+      ...Object.entries(config.model_aliases).map(([name, target]) => ({ ...base(name), kind: "alias", target, health: targetHealth(target) })),
       ...Object.entries(config.capabilities).map(([name, capability]) => {
-        const endpoints = [...new Set([...capability.preferred, ...capability.fallback])];
-        return { ...base(name), kind: "capability", endpoints, health: capabilityHealth(endpoints.map(endpointHealth)) };
+        const targets = [...new Set([...capability.preferred, ...capability.fallback])];
+        const endpoints = [...new Set(targets.flatMap((target) => (Object.hasOwn(config.groups, target) ? groupEndpoints(target) : [target])))];
+        return { ...base(name), kind: "capability", endpoints, ...(targets.some((target) => Object.hasOwn(config.groups, target)) ? { targets } : {}), health: capabilityHealth(endpoints.map(endpointHealthOf)) };
       }),
     ],
   }));
@@ -55,8 +72,11 @@ export function registerEndpointRoutes(app: FastifyInstance, dependencies: Endpo
         queue_depth: stats[name]?.queued ?? 0,
         in_flight: stats[name]?.running ?? 0,
         breaker: endpointBreakerState(breakers, name),
+        available: router.available(name),
         limits: { requests_per_minute: endpoint.requests_per_minute, max_concurrent: endpoint.max_concurrent, max_queue: endpoint.max_queue },
+        ...(rateLimits.view(name) ? { provider_limits: rateLimits.view(name) } : {}),
       })),
+      groups: Object.entries(config.groups).map(([name, group]) => ({ name, strategy: group.strategy, deployments: group.deployments })),
     };
   });
 }

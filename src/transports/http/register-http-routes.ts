@@ -37,7 +37,14 @@ export function registerHttpRoutes(app: FastifyInstance, dependencies: HttpRoute
   refuseWhileDraining(app, dependencies.drain);
   if (dependencies.apiKey !== undefined) registerBearerAuth(app, { apiKey: dependencies.apiKey, openPaths: ["/healthz"] });
   registerAdminRoutes(app, { registry: dependencies.metricsRegistry, checks: dependencies.readiness });
-  registerEndpointRoutes(app, { registryConfig: config.model_registry, throttles: pipeline.throttles, breakers: pipeline.breakers, startedAt: Date.now() });
+  registerEndpointRoutes(app, {
+    registryConfig: config.model_registry,
+    throttles: pipeline.throttles,
+    breakers: pipeline.breakers,
+    router: pipeline.router,
+    rateLimits: pipeline.rateLimits,
+    startedAt: Date.now(),
+  });
   registerChatCompletionsRoute(app, { processing, shutdown });
   if (!catalog) return;
   registerAgentRoutes(app, { agents: catalog.agents, registry: pipeline.registry, maxPageSize, onAgentsChanged: dependencies.onAgentsChanged });
