@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
 import { sendRequest } from "./cli/send-request.ts";
-import { parseDuration } from "./config/parse-duration.ts";
+import { parseAge, parseDuration } from "./config/parse-duration.ts";
 import { loadConfig } from "./config/load-config.ts";
 import { startService } from "./main.ts";
 import { applyMigrations } from "./store/migrations/apply-migrations.ts";
 import { migrationStatus } from "./store/migrations/migration-status.ts";
+import { createInferenceStore } from "./store/open-store.ts";
 
 const help = {
   main: `modelbus — agent requests over NATS JetStream to OpenAI-compatible models
@@ -15,6 +16,7 @@ Commands:
   serve     run the service (JetStream consumer, HTTP API, metrics)
   send      publish one request and print the response
   migrate   apply database migrations (or --status to show them)
+  purge     delete stored data older than an age (once; store.retention does it continuously)
 
 Run "modelbus <command> --help" for a command's options.
 Environment: MODELBUS_CONFIG (config file, default config/default.json), NATS_URL,
@@ -39,6 +41,18 @@ Options:
   --status        print which migrations are applied, pending, failed or edited; change nothing
   --config PATH   config file (overrides MODELBUS_CONFIG)
   -h, --help      show this help`,
+  purge: `Usage: modelbus purge --older-than AGE [--dry-run] [--config PATH]
+
+Deletes from DATABASE_URL what store.retention would: inferences made before now - AGE,
+sessions (with their messages) idle since then, and conversations whose last session went.
+Agents are never deleted. In small batches (store.retention_batch_size, with
+store.retention_pause between them); prints the rows deleted per table as JSON.
+
+Options:
+  --older-than AGE  e.g. 30d, 720h
+  --dry-run         count what would be deleted; delete nothing
+  --config PATH     config file (overrides MODELBUS_CONFIG)
+  -h, --help        show this help`,
   send: `Usage: modelbus send --model NAME [options] "text"
 
 Publishes an AgentRequest (one user message) and prints the AgentResponse JSON.
@@ -125,6 +139,33 @@ async function migrate(args: string[]): Promise<number> {
   return 0;
 }
 
+async function purge(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { "older-than": { type: "string" }, "dry-run": { type: "boolean", default: false }, config: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) return print(help.purge);
+  const age = values["older-than"] === undefined ? undefined : parseAge(values["older-than"]);
+  if (age === undefined || age <= 0) {
+    process.stderr.write(`purge needs --older-than AGE (e.g. 30d, 720h)\n\n${help.purge}\n`);
+    return 64;
+  }
+  const { config, environment } = loadConfig(values.config ? { ...process.env, MODELBUS_CONFIG: values.config } : process.env);
+  const store = createInferenceStore(environment.databaseUrl, 2, { maxBatch: 1, maxConcurrentBatches: 1, agentCacheTtlMs: 0 });
+  try {
+    const counts = await store.purge({
+      cutoff: new Date(Date.now() - age),
+      batchSize: config.store.retention_batch_size,
+      pauseMs: config.store.retention_pause,
+      dryRun: values["dry-run"],
+    });
+    process.stdout.write(`${JSON.stringify({ dry_run: values["dry-run"], older_than: values["older-than"], ...counts })}\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
 function print(text: string): number {
   process.stdout.write(`${text}\n`);
   return 0;
@@ -139,6 +180,8 @@ async function main(argv: string[]): Promise<number> {
       return send(rest);
     case "migrate":
       return migrate(rest);
+    case "purge":
+      return purge(rest);
     case undefined:
     case "-h":
     case "--help":

@@ -139,9 +139,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   });
 
   const store = config.store.enabled
-    ? await openStore(config.store, environment.databaseUrl, logger, (operation, size, durationMs) => {
-        metrics.storeDuration.observe({ operation }, durationMs / 1_000);
-        metrics.storeBatchSize.observe({ operation }, size);
+    ? await openStore(config.store, environment.databaseUrl, logger, {
+        onBatch: (operation, size, durationMs) => {
+          metrics.storeDuration.observe({ operation }, durationMs / 1_000);
+          metrics.storeBatchSize.observe({ operation }, size);
+        },
+        onPurged: (table, rows) => metrics.retentionPurged.inc({ table }, rows),
       })
     : undefined;
   const processing: ProcessDependencies = {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "./parse-duration.ts";
+import { parseAge, parseDuration } from "./parse-duration.ts";
 
 /** A Go-style duration string ("30s", "1m30s", "250ms") parsed to milliseconds. */
 function duration(defaultValue: string) {
@@ -152,6 +152,20 @@ export const storeSchema = configObject({
   max_concurrent_batches: positiveInt.default(4),
   agent_cache_ttl: duration("5s"),
   lease_margin: duration("30s"),
+  retention: z
+    .string()
+    .default("0")
+    .transform((text, context) => {
+      const milliseconds = parseAge(text);
+      if (milliseconds === undefined) {
+        context.addIssue({ code: "custom", message: `invalid age "${text}" (use e.g. "30d", "720h"; "0" keeps everything)` });
+        return z.NEVER;
+      }
+      return milliseconds;
+    }),
+  retention_interval: duration("1h"),
+  retention_batch_size: positiveInt.max(10_000).default(1_000),
+  retention_pause: duration("100ms"),
 });
 
 export const httpSchema = configObject({

@@ -20,3 +20,9 @@ export function parseDuration(text: string): number | undefined {
   }
   return index === 0 ? undefined : total;
 }
+
+/** An age: a Go duration ("720h") or whole days ("30d", which Go durations lack); undefined when neither. */
+export function parseAge(text: string): number | undefined {
+  const days = /^(\d+)d$/.exec(text.trim());
+  return days ? Number(days[1]) * 86_400_000 : parseDuration(text.trim());
+}

@@ -107,6 +107,12 @@ export function createMetrics(options: MetricsOptions = {}) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
+    retentionPurged: new Counter({
+      name: "modelbus_retention_purged_rows_total",
+      help: "Rows deleted for being older than store.retention (or by `modelbus purge`), by table.",
+      labelNames: ["table"] as const,
+      registers,
+    }),
     storeBatchSize: new Histogram({
       name: "modelbus_store_batch_size",
       help: "Requests written per group-committed store batch, by operation.",

@@ -18,18 +18,32 @@ const migrationRetryMs = 2_000;
  * answer does not: the store reports unavailable (deliveries are handed back, /readyz
  * says not ready) and migrating is retried until it succeeds.
  */
-export async function openStore(
-  config: StoreConfig,
-  databaseUrl: string,
-  logger: Logger,
-  onBatch?: (operation: "begin" | "complete", size: number, durationMs: number) => void,
-): Promise<PrismaInferenceStore> {
+export interface OpenStoreHooks {
+  /** Each group-committed batch: its operation, size and duration (for the store metrics). */
+  readonly onBatch?: ((operation: "begin" | "complete", size: number, durationMs: number) => void) | undefined;
+  /** Rows store.retention purged, by table. */
+  readonly onPurged?: ((table: string, rows: number) => void) | undefined;
+}
+
+export async function openStore(config: StoreConfig, databaseUrl: string, logger: Logger, hooks: OpenStoreHooks = {}): Promise<PrismaInferenceStore> {
   const store = createInferenceStore(databaseUrl, config.connection_limit, {
     maxBatch: config.max_batch,
     maxConcurrentBatches: config.max_concurrent_batches,
     agentCacheTtlMs: config.agent_cache_ttl,
     onClaimSweepError: (error) => logger.warn({ err: (error as Error).message }, "could not delete answered or expired claims; trying again at the next sweep"),
-    ...(onBatch ? { onBatch } : {}),
+    ...(hooks.onBatch ? { onBatch: hooks.onBatch } : {}),
+    ...(config.retention > 0
+      ? {
+          retention: {
+            retentionMs: config.retention,
+            intervalMs: config.retention_interval,
+            batchSize: config.retention_batch_size,
+            pauseMs: config.retention_pause,
+            onDeleted: hooks.onPurged,
+            onError: (error: unknown) => logger.warn({ err: (error as Error).message }, "retention purge failed; trying again at the next interval"),
+          },
+        }
+      : {}),
   });
   if (!config.migrate_on_start) {
     await checkEngineOnce(databaseUrl, logger);

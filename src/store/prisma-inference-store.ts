@@ -12,6 +12,7 @@ import { isConnectionFailure } from "./is-connection-failure.ts";
 import { randomHex } from "./random-hex.ts";
 import type { SqlPort } from "./sql-port.ts";
 import { storeUnavailable } from "./store-unavailable.ts";
+import { countOlderThan, purgeOlderThan, RetentionSweeper, type PurgeCounts, type PurgeOptions, type RetentionSweeperOptions } from "./retention.ts";
 
 export interface PrismaInferenceStoreOptions {
   readonly maxBatch: number;
@@ -21,6 +22,8 @@ export interface PrismaInferenceStoreOptions {
   readonly onBatch?: (operation: "begin" | "complete", size: number, durationMs: number) => void;
   /** A failed DELETE of answered or expired claims (they stay until the next sweep). */
   readonly onClaimSweepError?: (error: unknown) => void;
+  /** store.retention: purge what is older, off the request path (retention.ts). */
+  readonly retention?: Omit<RetentionSweeperOptions, "now"> | undefined;
 }
 
 /** Answered claims are deleted together after this long. */
@@ -40,6 +43,7 @@ export class PrismaInferenceStore implements InferenceStore {
   private readonly begins: GroupCommit<BeginItem, BeginOutcome>;
   private readonly completions: GroupCommit<CompleteItem, StoredAnswer>;
   private readonly sweeper: ClaimSweeper;
+  private readonly retention: RetentionSweeper | undefined;
   private pending: Promise<void> | undefined;
 
   constructor(
@@ -63,6 +67,7 @@ export class PrismaInferenceStore implements InferenceStore {
       now,
       onError: options.onClaimSweepError ?? (() => undefined),
     });
+    this.retention = options.retention === undefined ? undefined : new RetentionSweeper(sql, { ...options.retention, now: () => Date.now() });
     const batching = { maxBatch: options.maxBatch, maxConcurrent: options.maxConcurrentBatches, failsWholeBatch: isConnectionFailure };
     this.begins = new GroupCommit({
       ...batching,
@@ -137,7 +142,14 @@ export class PrismaInferenceStore implements InferenceStore {
     }
   }
 
+  /** Deletes what is older than the cutoff now (`modelbus purge`), or with `dryRun` counts it. */
+  purge(options: { cutoff: Date; batchSize: number; pauseMs: number; dryRun: boolean; onDeleted?: PurgeOptions["onDeleted"] }): Promise<PurgeCounts> {
+    const { dryRun, ...purge } = options;
+    return dryRun ? countOlderThan(this.sql, purge.cutoff) : purgeOlderThan(this.sql, purge);
+  }
+
   async close(): Promise<void> {
+    await this.retention?.close();
     await Promise.all([this.begins.drain(), this.completions.drain()]);
     await this.sweeper.close();
     await this.prisma.$disconnect();

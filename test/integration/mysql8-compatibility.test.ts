@@ -2,7 +2,7 @@
  * Every migration and every statement modelbus sends is valid on MySQL 8 as well as MariaDB.
  * Only MariaDB runs here, so the statements are taken from the server's general log while a
  * workload goes through every store path (migrate, status, both doors, the catalog, sessions,
- * idempotency keys, claims busy, taken over, released and swept), then parsed with a MySQL
+ * idempotency keys, claims busy, taken over, released and swept, retention), then parsed with a MySQL
  * grammar and checked against the constructs MySQL 8 lacks (test/support/mysql8-grammar.ts).
  * The SQL literals in src/store must all be among what was captured, so a new statement that
  * no workload step sends fails here until one does.
@@ -110,6 +110,11 @@ async function claimWorkload(): Promise<void> {
     expect(taken.kind).toBe("claimed");
     if (taken.kind === "claimed") await second.release(taken.ticket);
     expect((await first.begin(request("sql-expiring"), { leaseMs: 1_000 })).kind).toBe("claimed");
+    // Retention, last: a cutoff after everything the workload wrote sends every purge statement.
+    const future = new Date(Date.now() + 86_400_000);
+    const counted = await first.purge({ cutoff: future, batchSize: 2, pauseMs: 0, dryRun: true });
+    expect(counted.sessions).toBeGreaterThan(0);
+    expect(await first.purge({ cutoff: future, batchSize: 2, pauseMs: 0, dryRun: false })).toEqual(counted);
     // The store sweeps expired claims once a minute; a sweeper of its own does it at once
     // (checked after the capture, so the check's own query is not taken for the store's).
     const { prisma, pool } = createPrismaClientWithPool(databaseUrl, { connectionLimit: 1 });
