@@ -13,6 +13,8 @@ import { processRequest, type ProcessDependencies } from "./pipeline/process-req
 import { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
 import { OpenAIChatProvider, type ProviderEndpoint } from "./providers/openai-chat-provider.ts";
 import { ProviderRateLimits } from "./providers/provider-rate-limits.ts";
+import { BudgetGuard } from "./budget/budget-guard.ts";
+import { LocalBudgetLedger, RedisBudgetLedger } from "./budget/budget-ledger.ts";
 import { BreakerRegistry } from "./registry/breaker-registry.ts";
 import type { BreakerState } from "./registry/circuit-breaker.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
@@ -128,10 +130,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const onRequest = providerRequestObserver({ logger, env, semstreams: metrics.semstreams, endpointOf: (name) => config.model_registry.endpoints[name] });
   const rateLimits = new ProviderRateLimits();
   const provider = new OpenAIChatProvider(providerEndpoints(config, mockProvider, env), { logger, rateLimits, ...(onRequest ? { onRequest } : {}) });
+  const redis = throttles.redisClient();
+  const budgets = new BudgetGuard(config.budgets, redis ? new RedisBudgetLedger(redis, "modelbus:budget") : new LocalBudgetLedger(), {
+    spent: (scope, unit, amount) => metrics.budgetSpend.inc({ scope, unit }, amount),
+    refused: (scope, window) => metrics.budgetRefusals.inc({ scope, window }),
+  });
   const pipeline = pipelineDependencies(config, {
     registry,
     provider,
     rateLimits,
+    budgets,
     throttles,
     breakers,
     metrics,

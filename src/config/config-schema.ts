@@ -188,6 +188,31 @@ export const breakerSchema = configObject({
   cooldown: duration("30s"),
 });
 
+/** Limits over rolling windows; a window left out is not limited. */
+const budgetWindowsSchema = configObject({
+  per_minute: z.number().positive().optional(),
+  per_hour: z.number().positive().optional(),
+  per_day: z.number().positive().optional(),
+  total: z.number().positive().optional(),
+});
+
+/** A budget: tokens (prompt + completion) and cost (in the endpoints' price unit) per window. */
+export const budgetSchema = configObject({
+  tokens: budgetWindowsSchema.optional(),
+  cost: budgetWindowsSchema.optional(),
+});
+
+export const budgetsSchema = configObject({
+  /** By agent key (the catalog's own `budget` wins over this). */
+  agents: z.record(z.string().min(1), budgetSchema).default({}),
+  /** By the request's `role`. */
+  roles: z.record(z.string().min(1), budgetSchema).default({}),
+  /** Each `loop_id`'s own budget. */
+  loop: budgetSchema.optional(),
+  /** Each session's own budget. */
+  session: budgetSchema.optional(),
+});
+
 export const metricsSchema = configObject({
   semstreams: z.boolean().default(false),
 });
@@ -207,6 +232,7 @@ export const configSchema = configObject({
   throttle: throttleSchema.default(throttleSchema.parse({})),
   breaker: breakerSchema.default(breakerSchema.parse({})),
   metrics: metricsSchema.default(metricsSchema.parse({})),
+  budgets: budgetsSchema.default(budgetsSchema.parse({})),
   mock: mockSchema.default(mockSchema.parse({})),
   model_registry: modelRegistrySchema,
 });
@@ -216,6 +242,8 @@ export type EndpointConfig = z.output<typeof endpointSchema>;
 export type CapabilityConfig = z.output<typeof capabilitySchema>;
 export type ModelRegistryConfig = z.output<typeof modelRegistrySchema>;
 export type GroupConfig = z.output<typeof groupSchema>;
+export type BudgetConfig = z.output<typeof budgetSchema>;
+export type BudgetsConfig = z.output<typeof budgetsSchema>;
 export type RetryConfig = z.output<typeof retrySchema>;
 export type NatsConfig = z.output<typeof natsSchema>;
 export type StoreConfig = z.output<typeof storeSchema>;

@@ -8,6 +8,7 @@ export const errorCodes = {
   E_REQUEST_INVALID: "The request decoded but breaks a rule (missing request_id, empty messages, a field of the wrong type; on HTTP also OpenAI's message rules), or an HTTP request is malformed (bad URL encoding, request line, Content-Length).",
   E_MODEL_UNKNOWN: "No capability, endpoint, alias or default matches the requested model.",
   E_CIRCUIT_OPEN: "Every endpoint that could serve the model is open in the circuit breaker; the response says when the next probe goes.",
+  E_BUDGET_EXCEEDED: "The request would pass a budget (config `budgets`, or its agent's own): named in the message with when it refills; no model call was made.",
   E_THROTTLE_QUEUE_FULL: "The endpoint's throttle queue (max_queue) is full; the request was not sent.",
   E_THROTTLE_UNAVAILABLE: "The endpoint's limits are shared through Redis and Redis is unreachable or not answering; the request was not sent and is handed back for later.",
   E_PROVIDER_RATE_LIMITED: "The provider kept answering 429 until max_rate_limit_retries was used up.",

@@ -1,3 +1,4 @@
+import type { BudgetConfig } from "../config/config-schema.ts";
 import type { ToolDefinition } from "./agent-request.ts";
 
 /** An agent's settings as they govern a request that names it. */
@@ -9,6 +10,8 @@ export interface AgentSettings {
   readonly fallbackModels: readonly string[];
   readonly temperature?: number | undefined;
   readonly tools?: readonly ToolDefinition[] | undefined;
+  /** The agent's own budget (catalog `budget`); wins over `budgets.agents.<key>` of the config. */
+  readonly budget?: BudgetConfig | undefined;
 }
 
 /** Per-session overrides; they win over the agent's settings. */

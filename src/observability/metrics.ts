@@ -107,6 +107,18 @@ export function createMetrics(options: MetricsOptions = {}) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     }),
+    budgetSpend: new Counter({
+      name: "modelbus_budget_spend_total",
+      help: "Tokens and cost charged against budgets (the reported usage, after the call), by budget scope (agent, role, loop, session) and unit.",
+      labelNames: ["scope", "unit"] as const,
+      registers,
+    }),
+    budgetRefusals: new Counter({
+      name: "modelbus_budget_refusals_total",
+      help: "Requests refused with E_BUDGET_EXCEEDED before any model call, by budget scope and window.",
+      labelNames: ["scope", "window"] as const,
+      registers,
+    }),
     retentionPurged: new Counter({
       name: "modelbus_retention_purged_rows_total",
       help: "Rows deleted for being older than store.retention (or by `modelbus purge`), by table.",

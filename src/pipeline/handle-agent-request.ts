@@ -4,7 +4,10 @@ import type { ProviderResult, StreamDelta } from "../core/chat-provider.ts";
 import type { ErrorCode } from "../core/error-codes.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { BudgetReservation, ScopedBudget } from "../budget/budget-guard.ts";
+import type { TokenUsage } from "../core/agent-response.ts";
 import { callEndpoint } from "./call-endpoint.ts";
+import { estimateTokens } from "./estimate-tokens.ts";
 import { endpointChain, type ChainLink } from "./endpoint-chain.ts";
 import { requestTimeout, withDeadline } from "./request-deadline.ts";
 import type { PipelineDependencies, PipelineOutcome, RequestTiming } from "./pipeline-dependencies.ts";
@@ -67,6 +70,8 @@ export interface HandleOptions {
   readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
   /** Filled in with provider and wait time, for the door's overhead metric. */
   readonly timing?: RequestTiming | undefined;
+  /** The budgets this request is charged to (with its agent's from the catalog); else those config gives its fields. */
+  readonly budgets?: readonly ScopedBudget[] | undefined;
 }
 
 /**
@@ -86,14 +91,21 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
   const semstreamsModel = metrics.semstreams ? semstreamsModelLabel(dependencies, request, first.endpointName) : undefined;
   if (semstreamsModel !== undefined) metrics.semstreams?.started(semstreamsModel);
 
+  const charged = await chargeBudgets(dependencies, request, first.endpointName, options.budgets);
+  if ("error" in charged) {
+    if (charged.error.code === "E_THROTTLE_UNAVAILABLE") return { type: "abandoned", error: charged.error };
+    return finish(dependencies, startedAt, "none", errorResponse(request.request_id, charged.error), semstreamsModel);
+  }
   const timeout = requestTimeout(request, first, dependencies.registry, dependencies.serviceTimeoutMs);
   if (timeout.ignoredRequestTimeout) logger.warn({ timeout: timeout.ignoredRequestTimeout }, "unparseable request timeout ignored");
   const walked = await withDeadline(options.signal, timeout, now, (signal, deadlineMs) =>
     walkChain(dependencies, request, chain, { signal, deadlineMs, logger, onDelta: options.onDelta, timing }),
   );
   if (walked.kind === "answered") {
+    settleBudgets(dependencies, charged.reservation, walked.endpoint, walked.result.usage, logger);
     return finish(dependencies, startedAt, walked.endpoint, successResponse(request, walked.endpoint, walked.result, walked.retryCount), semstreamsModel);
   }
+  settleBudgets(dependencies, charged.reservation, walked.endpoint, walked.error?.partial?.usage, logger);
   const error = walked.error ?? allOpen(dependencies, request, chain.map((link) => link.endpointName));
   // Shutdown and bugs are not answers, nor are limits that cannot be checked (an outage of
   // ours): hand the request back.
@@ -110,6 +122,46 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
   // A stream cut mid-way still tells the orchestrator what had arrived.
   if (error.partial && (error.partial.message.content || error.partial.message.reasoning_content)) response.message = error.partial.message;
   return finish(dependencies, startedAt, walked.endpoint, response, semstreamsModel);
+}
+
+/**
+ * Charges the request's budgets its estimate (tokens as the throttle estimates them, cost at the
+ * first endpoint's higher price), or says which one it would pass. A ledger that cannot be
+ * reached (Redis) hands the request back, as an unreachable shared throttle does.
+ */
+async function chargeBudgets(
+  dependencies: PipelineDependencies,
+  request: AgentRequest,
+  endpointName: string,
+  given: readonly ScopedBudget[] | undefined,
+): Promise<{ readonly reservation: BudgetReservation | undefined } | { readonly error: ModelbusError }> {
+  const guard = dependencies.budgets;
+  if (guard === undefined) return { reservation: undefined };
+  const budgets = given ?? guard.budgetsFor(request);
+  if (budgets.length === 0) return { reservation: undefined };
+  const endpoint = dependencies.registry.endpoint(endpointName);
+  if (endpoint === undefined) return { reservation: undefined };
+  const tokens = estimateTokens(request, endpoint);
+  const price = Math.max(endpoint.input_price_per_1m_tokens, endpoint.output_price_per_1m_tokens);
+  try {
+    return { reservation: await guard.reserve(budgets, { tokens, cost: (tokens * price) / 1_000_000 }) };
+  } catch (error) {
+    if (error instanceof ModelbusError) {
+      dependencies.metrics.errors.inc({ code: error.code });
+      return { error };
+    }
+    return { error: new ModelbusError({ code: "E_THROTTLE_UNAVAILABLE", message: `budget ledger unreachable: ${(error as Error).message}`, cause: error }) };
+  }
+}
+
+/** Corrects the charge with what the call used (nothing when it was refused outright); never fails the request. */
+function settleBudgets(dependencies: PipelineDependencies, reservation: BudgetReservation | undefined, endpointName: string, usage: TokenUsage | undefined, logger: Logger): void {
+  if (reservation === undefined) return;
+  const endpoint = dependencies.registry.endpoint(endpointName);
+  const prompt = usage?.prompt_tokens ?? 0;
+  const completion = usage?.completion_tokens ?? 0;
+  const cost = ((endpoint?.input_price_per_1m_tokens ?? 0) * prompt + (endpoint?.output_price_per_1m_tokens ?? 0) * completion) / 1_000_000;
+  reservation.settle({ tokens: prompt + completion, cost }).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "could not correct a budget charge; it keeps its estimate"));
 }
 
 type ChainOutcome =

@@ -5,6 +5,7 @@ import type { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { BreakerRegistry } from "../registry/breaker-registry.ts";
+import type { BudgetGuard } from "../budget/budget-guard.ts";
 import { DeploymentRouter } from "../registry/deployment-router.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { ProviderRateLimits } from "../providers/provider-rate-limits.ts";
@@ -19,6 +20,8 @@ export interface PipelineDependencies {
   readonly router: DeploymentRouter;
   /** What providers last reported of their rate limits, per endpoint (the router's `limit_aware`). */
   readonly rateLimits: ProviderRateLimits;
+  /** Budgets per agent, role, loop and session (config `budgets`); undefined when none is configured and no agent has one. */
+  readonly budgets?: BudgetGuard | undefined;
   readonly provider: ChatProvider;
   readonly throttles: ThrottleRegistry;
   readonly breakers: BreakerRegistry;
@@ -34,7 +37,10 @@ export interface PipelineDependencies {
 /** The pipeline's dependencies: the given parts, with retry policy, timeouts, sleep and clock from the config. */
 export function pipelineDependencies(
   config: ModelbusConfig,
-  parts: Pick<PipelineDependencies, "registry" | "provider" | "throttles" | "breakers" | "metrics" | "logger"> & { readonly rateLimits?: ProviderRateLimits },
+  parts: Pick<PipelineDependencies, "registry" | "provider" | "throttles" | "breakers" | "metrics" | "logger"> & {
+    readonly rateLimits?: ProviderRateLimits;
+    readonly budgets?: BudgetGuard | undefined;
+  },
 ): PipelineDependencies {
   const { rateLimits = new ProviderRateLimits(), ...rest } = parts;
   const now = () => performance.now();

@@ -68,7 +68,8 @@ export async function processRequest(dependencies: ProcessDependencies, request:
   if (begun.kind === "busy") return { type: "retry_later", delayMs: begun.retryAfterMs, reason: "in_flight_elsewhere" };
 
   const governed = applyGovernance(request, begun.agent, begun.session);
-  const outcome = await handleAgentRequest(pipeline, governed.request, { ...options, fallbackModels: governed.fallbackModels });
+  const budgets = pipeline.budgets?.budgetsFor(governed.request, begun.agent);
+  const outcome = await handleAgentRequest(pipeline, governed.request, { ...options, fallbackModels: governed.fallbackModels, budgets });
   if (outcome.type === "abandoned") {
     await store.release(begun.ticket).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "could not release claim"));
     return outcome;

@@ -17,6 +17,7 @@ function toRecord(row: Agent): AgentRecord {
     temperature: row.temperature,
     tools: readJson.tools(row.tools),
     metadata: readJson.object(row.metadata),
+    budget: readJson.budget(row.budget),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -32,6 +33,7 @@ function columns(fields: Partial<AgentFields>) {
     ...(fields.temperature === undefined ? {} : { temperature: fields.temperature }),
     ...(fields.tools === undefined ? {} : { tools: jsonColumn(fields.tools) }),
     ...(fields.metadata === undefined ? {} : { metadata: jsonColumn(fields.metadata) }),
+    ...(fields.budget === undefined ? {} : { budget: jsonColumn(fields.budget) }),
   };
 }
 
@@ -56,6 +58,7 @@ export class AgentRepository {
           temperature: fields.temperature,
           tools: jsonColumn(fields.tools),
           metadata: jsonColumn(fields.metadata),
+          budget: jsonColumn(fields.budget),
         },
       });
       return { kind: "ok", agent: toRecord(row) };

@@ -1,3 +1,4 @@
+import { budgetSchema } from "../config/config-schema.ts";
 import { z } from "zod";
 import { toolDefinitionSchema } from "../core/agent-request.ts";
 import type { AgentSettings, SessionSettings } from "../core/governance.ts";
@@ -7,7 +8,7 @@ const stringList = z.array(z.string());
 const toolList = z.array(toolDefinitionSchema);
 
 /** JSON columns are parsed with a schema when they leave the database, like any boundary. */
-export function agentSettingsFromRow(row: Pick<Agent, "id" | "key" | "systemPrompt" | "defaultModel" | "fallbackModels" | "temperature" | "tools">): AgentSettings {
+export function agentSettingsFromRow(row: Pick<Agent, "id" | "key" | "systemPrompt" | "defaultModel" | "fallbackModels" | "temperature" | "tools" | "budget">): AgentSettings {
   const fallbacks = stringList.safeParse(row.fallbackModels);
   const tools = row.tools === null ? undefined : toolList.safeParse(row.tools);
   return {
@@ -18,6 +19,7 @@ export function agentSettingsFromRow(row: Pick<Agent, "id" | "key" | "systemProm
     fallbackModels: fallbacks.success ? fallbacks.data : [],
     temperature: row.temperature ?? undefined,
     tools: tools?.success ? tools.data : undefined,
+    budget: row.budget === null ? undefined : (budgetSchema.safeParse(row.budget).data ?? undefined),
   };
 }
 

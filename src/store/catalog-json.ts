@@ -1,3 +1,4 @@
+import { budgetSchema, type BudgetConfig } from "../config/config-schema.ts";
 import { z } from "zod";
 import { toolCallSchema, toolDefinitionSchema, type ToolCall, type ToolDefinition } from "../core/agent-request.ts";
 import { Prisma } from "../generated/prisma/client.ts";
@@ -13,6 +14,7 @@ export const readJson = {
   strings: (value: unknown): string[] | null => (value === null ? null : (stringList.safeParse(value).data ?? null)),
   tools: (value: unknown): ToolDefinition[] | null => (value === null ? null : (toolList.safeParse(value).data ?? null)),
   toolCalls: (value: unknown): ToolCall[] | null => (value === null ? null : (toolCallList.safeParse(value).data ?? null)),
+  budget: (value: unknown): BudgetConfig | null => (value === null ? null : (budgetSchema.safeParse(value).data ?? null)),
 };
 
 /** A nullable JSON column's input: SQL NULL for null, the value otherwise. */

@@ -1,3 +1,4 @@
+import type { BudgetConfig } from "../config/config-schema.ts";
 import type { ToolCall, ToolDefinition } from "../core/agent-request.ts";
 
 /**
@@ -13,6 +14,7 @@ export interface AgentFields {
   readonly temperature: number | null;
   readonly tools: readonly ToolDefinition[] | null;
   readonly metadata: Record<string, unknown> | null;
+  readonly budget: BudgetConfig | null;
 }
 
 export interface AgentRecord extends AgentFields {

@@ -1,3 +1,4 @@
+import type { Redis } from "ioredis";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import { EndpointThrottle, type EndpointThrottleCluster, type ThrottleStats } from "./endpoint-throttle.ts";
 import { RedisThrottleConnection } from "./redis-throttle-connection.ts";
@@ -104,6 +105,11 @@ export class ThrottleRegistry {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** The Redis client the limits are shared through (the budgets' ledger uses it too); undefined without Redis. */
+  redisClient(): Redis | undefined {
+    return this.connection?.client;
   }
 
   /** False while the limits live in Redis and Redis is not answering (limited endpoints then refuse work with E_THROTTLE_UNAVAILABLE). */

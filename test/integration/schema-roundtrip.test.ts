@@ -111,6 +111,7 @@ function fullGraph() {
       { type: "function", function: { name: "calc", parameters: {} } },
     ],
     metadata: { owner: "team 🛰", nested: { list: [1, 2.5, true, null, "x"], empty: {}, emptyList: [] }, quote: 'he said "hi"\n\\ back' },
+    budget: { tokens: { per_minute: 10_000, per_day: 5_000_000, total: 1e12 }, cost: { per_hour: 2.5, total: 123.456789 } },
     createdAt: at("2026-01-02T03:04:05.678Z"),
     updatedAt: at("2026-01-02T03:04:06.789Z"),
     deletedAt: at("2026-02-03T04:05:06.007Z"),
@@ -207,6 +208,7 @@ async function createMinimalGraph() {
       temperature: null,
       tools: Prisma.DbNull,
       metadata: Prisma.DbNull,
+      budget: Prisma.DbNull,
       deletedAt: null,
     },
   });
@@ -407,6 +409,7 @@ describe("the migrated schema and the generated client", () => {
         "sessions.message_count",
       ],
       json: [
+        "agents.budget",
         "agents.fallback_models",
         "agents.metadata",
         "agents.tools",

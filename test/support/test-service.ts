@@ -21,9 +21,10 @@ export function uniqueNames() {
 /** A config for tests: mock endpoints, fast retries, unique NATS names; `overrides` merge per section. */
 export function testConfig(
   names: ReturnType<typeof uniqueNames>,
-  overrides: { nats?: Json; retry?: Json; service?: Json; registry?: Json; store?: Json; throttle?: Json; breaker?: Json; http?: Json } = {},
+  overrides: { nats?: Json; retry?: Json; service?: Json; registry?: Json; store?: Json; throttle?: Json; breaker?: Json; http?: Json; budgets?: Json } = {},
 ) {
   return parseConfig({
+    ...(overrides.budgets ? { budgets: overrides.budgets } : {}),
     ...(overrides.throttle ? { throttle: overrides.throttle } : {}),
     ...(overrides.breaker ? { breaker: overrides.breaker } : {}),
     ...(overrides.http ? { http: overrides.http } : {}),

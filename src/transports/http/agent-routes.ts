@@ -8,6 +8,7 @@ import { HttpError, notFound } from "./http-error.ts";
 import { cursors, pageBody, pageQuerySchema, type PageQuery } from "./pagination.ts";
 import { unsupportedModels } from "./unsupported-models.ts";
 import { withoutUndefined } from "./without-undefined.ts";
+import type { BudgetGuard } from "../../budget/budget-guard.ts";
 
 export interface AgentRouteDependencies {
   readonly agents: AgentRepository;
@@ -15,6 +16,8 @@ export interface AgentRouteDependencies {
   readonly maxPageSize: number;
   /** Called after every write, so this process's governance sees the change at once. */
   readonly onAgentsChanged: () => void;
+  /** For an agent's spend against its budget (the catalog's, else the config's). */
+  readonly budgets?: BudgetGuard | undefined;
 }
 
 function changes(body: UpdateAgentBody): Partial<AgentFields> {
@@ -27,6 +30,7 @@ function changes(body: UpdateAgentBody): Partial<AgentFields> {
     temperature: body.temperature,
     tools: body.tools,
     metadata: body.metadata,
+    budget: body.budget,
   });
 }
 
@@ -40,6 +44,7 @@ function created(body: CreateAgentBody): AgentFields {
     temperature: body.temperature ?? null,
     tools: body.tools ?? null,
     metadata: body.metadata ?? null,
+    budget: body.budget ?? null,
   };
 }
 
@@ -78,7 +83,10 @@ export function registerAgentRoutes(app: FastifyInstance, dependencies: AgentRou
   });
 
   app.get("/v1/agents/:id", { schema: { params: agentParamsSchema } }, async (request) => {
-    return view(await existing((request.params as { id: string }).id));
+    const agent = await existing((request.params as { id: string }).id);
+    const budget = agent.budget ?? dependencies.budgets?.agentBudget(agent.key);
+    const spend = budget && dependencies.budgets ? await dependencies.budgets.spend("agent", agent.key, budget) : undefined;
+    return { ...view(agent), ...(spend ? { spend } : {}) };
   });
 
   app.patch("/v1/agents/:id", { schema: { params: agentParamsSchema, body: updateAgentSchema } }, async (request) => {

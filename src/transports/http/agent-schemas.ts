@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { budgetSchema } from "../../config/config-schema.ts";
 import { namedToolDefinitionSchema } from "../../core/agent-request.ts";
 
 const key = z
@@ -20,6 +21,7 @@ export const createAgentSchema = z.strictObject({
   temperature: z.number().min(0).max(2).nullish(),
   tools: z.array(namedToolDefinitionSchema).max(128).nullish(),
   metadata: metadata.nullish(),
+  budget: budgetSchema.nullish(),
 });
 
 /** PATCH /v1/agents/{id}: only the fields sent change; null clears an optional field. */
@@ -33,6 +35,7 @@ export const updateAgentSchema = z
     temperature: z.number().min(0).max(2).nullish(),
     tools: z.array(namedToolDefinitionSchema).max(128).nullish(),
     metadata: metadata.nullish(),
+    budget: budgetSchema.nullish(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: "at least one field to change is required" });
 

@@ -12,6 +12,7 @@ export function agentView(agent: AgentRecord, unsupportedModels: readonly string
     temperature: agent.temperature,
     tools: agent.tools,
     metadata: agent.metadata,
+    budget: agent.budget,
     unsupported_models: unsupportedModels,
     created_at: agent.createdAt.toISOString(),
     updated_at: agent.updatedAt.toISOString(),

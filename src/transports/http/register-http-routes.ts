@@ -47,9 +47,9 @@ export function registerHttpRoutes(app: FastifyInstance, dependencies: HttpRoute
   });
   registerChatCompletionsRoute(app, { processing, shutdown });
   if (!catalog) return;
-  registerAgentRoutes(app, { agents: catalog.agents, registry: pipeline.registry, maxPageSize, onAgentsChanged: dependencies.onAgentsChanged });
+  registerAgentRoutes(app, { agents: catalog.agents, registry: pipeline.registry, maxPageSize, onAgentsChanged: dependencies.onAgentsChanged, budgets: pipeline.budgets });
   registerConversationRoutes(app, { catalog, maxPageSize });
-  registerSessionRoutes(app, { catalog, registry: pipeline.registry, maxPageSize });
+  registerSessionRoutes(app, { catalog, registry: pipeline.registry, maxPageSize, budgets: pipeline.budgets });
   registerSessionMessageRoute(app, { processing, shutdown, catalog, idempotencyTtlMs: config.http.idempotency_ttl });
   registerTranscriptRoutes(app, { catalog });
 }

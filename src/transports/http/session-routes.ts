@@ -7,6 +7,7 @@ import { idParamsSchema } from "./conversation-routes.ts";
 import { invalidField, notFound } from "./http-error.ts";
 import { cursors, pageBody, pageQuerySchema, type PageQuery } from "./pagination.ts";
 import { unsupportedModels } from "./unsupported-models.ts";
+import type { BudgetGuard } from "../../budget/budget-guard.ts";
 
 const createSessionSchema = z.strictObject({
   agent: z.string().min(1).max(191),
@@ -21,6 +22,8 @@ export interface SessionRouteDependencies {
   readonly catalog: CatalogStore;
   readonly registry: ModelRegistry;
   readonly maxPageSize: number;
+  /** For a session's spend against `budgets.session`. */
+  readonly budgets?: BudgetGuard | undefined;
 }
 
 /**
@@ -56,7 +59,9 @@ export function registerSessionRoutes(app: FastifyInstance, dependencies: Sessio
     const { id } = request.params as { id: string };
     const session = await catalog.sessions.find(id);
     if (!session) throw notFound("session", id);
-    return sessionView(session);
+    const budget = dependencies.budgets?.sessionBudget;
+    const spend = budget && dependencies.budgets ? await dependencies.budgets.spend("session", session.id, budget) : undefined;
+    return { ...sessionView(session), ...(spend ? { budget, spend } : {}) };
   });
 
   app.get("/v1/sessions/:id/messages", { schema: { params: idParamsSchema, querystring: pageQuery } }, async (request) => {
