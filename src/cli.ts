@@ -23,7 +23,7 @@ Environment: MODELBUS_CONFIG (config file, default config/default.json), NATS_UR
 DATABASE_URL, MODELBUS_HTTP_HOST, MODELBUS_HTTP_PORT.`,
   serve: `Usage: modelbus serve [--config PATH]
 
-Runs modelbus until SIGTERM/SIGINT: ensures the JetStream stream and durable consumer,
+Runs modelbus until SIGTERM/SIGINT (SIGHUP re-reads the config): ensures the JetStream stream and durable consumer,
 answers requests on <prefix>.request.>, serves the HTTP API (OpenAI-compatible
 chat completions, agents, conversations, sessions) and /metrics, /healthz, /readyz.
 With the default config every endpoint is the built-in mock provider (no API key needed).
@@ -84,6 +84,8 @@ async function serve(args: string[]): Promise<number> {
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    // SIGHUP re-reads the config; the outcome is logged (and in /readyz, and a metric).
+    process.on("SIGHUP", () => void service.reload("SIGHUP"));
   });
 }
 

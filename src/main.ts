@@ -1,6 +1,7 @@
+import { watch, type FSWatcher } from "node:fs";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { LoadedConfig } from "./config/load-config.ts";
+import { loadConfig, type LoadedConfig } from "./config/load-config.ts";
 import { defaultProviderUrl, type ModelbusConfig } from "./config/config-schema.ts";
 import { registryWarnings } from "./config/check-registry-references.ts";
 import { setHeapGrowingPercent } from "./runtime/set-heap-growing-percent.ts";
@@ -13,8 +14,10 @@ import { processRequest, type ProcessDependencies } from "./pipeline/process-req
 import { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
 import { OpenAIChatProvider, type ProviderEndpoint } from "./providers/openai-chat-provider.ts";
 import { ProviderRateLimits } from "./providers/provider-rate-limits.ts";
-import { BudgetGuard } from "./budget/budget-guard.ts";
-import { LocalBudgetLedger, RedisBudgetLedger } from "./budget/budget-ledger.ts";
+import { BudgetGuard, type BudgetScope } from "./budget/budget-guard.ts";
+import { LocalBudgetLedger, RedisBudgetLedger, type BudgetUnit, type BudgetWindow } from "./budget/budget-ledger.ts";
+import { applyReloadable, changedEndpoints, restartRequired } from "./config/reloadable.ts";
+import type { DeploymentRouter } from "./registry/deployment-router.ts";
 import { BreakerRegistry } from "./registry/breaker-registry.ts";
 import type { BreakerState } from "./registry/circuit-breaker.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
@@ -38,6 +41,23 @@ import { trackConnection } from "./transports/nats/track-connection.ts";
 export interface ServiceOptions extends LoadedConfig {
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: Logger;
+  /**
+   * Reads the config again, for a reload (SIGHUP, POST /v1/admin/reload, a file change); throws
+   * E_CONFIG_INVALID listing every problem. Default: the file at environment.configPath.
+   */
+  readonly readConfig?: (() => ModelbusConfig) | undefined;
+}
+
+/** What a reload did. */
+export interface ReloadResult {
+  readonly status: "applied" | "refused";
+  /** Why it was refused: every problem of the new config. */
+  readonly problems: readonly string[];
+  /** Keys that changed but keep their old value until a restart. */
+  readonly restartRequired: readonly string[];
+  /** Endpoints that got a fresh throttle and breaker (their definition changed, or they went). */
+  readonly replacedEndpoints: readonly string[];
+  readonly at: string;
 }
 
 export interface Service {
@@ -51,6 +71,8 @@ export interface Service {
   readonly store: PrismaInferenceStore | undefined;
   /** Drains both doors within service.shutdown_timeout, then closes everything; never rejects. */
   stop(): Promise<StopResult>;
+  /** Re-reads the config and applies what can change at runtime to new requests; never rejects. */
+  reload(source: string): Promise<ReloadResult>;
 }
 
 export interface StopResult {
@@ -108,6 +130,22 @@ function providerEndpoints(config: ModelbusConfig, mock: MockProviderServer | un
   }));
 }
 
+/** Calls `onChange` once the file has settled after a change (editors write in several steps). */
+function watchConfigFile(path: string, onChange: () => void, logger: Logger): FSWatcher | undefined {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const watcher = watch(path, () => {
+      clearTimeout(timer);
+      timer = setTimeout(onChange, 200);
+    });
+    watcher.on("error", (error) => logger.warn({ err: error.message, path }, "config file watch failed; reload with SIGHUP or POST /v1/admin/reload"));
+    return watcher;
+  } catch (error) {
+    logger.warn({ err: (error as Error).message, path }, "cannot watch the config file; reload with SIGHUP or POST /v1/admin/reload");
+    return undefined;
+  }
+}
+
 /**
  * The composition root: config → adapters → pipeline → doors. Everything started here is
  * stopped by `stop()` in reverse order, so tests can run several services in one process.
@@ -125,26 +163,34 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const mockProvider = await startMockIfUsed(config);
   if (mockProvider) logger.info({ url: mockProvider.url }, "built-in mock provider started");
 
-  const registry = new ModelRegistry(config.model_registry);
   const breakers = breakerRegistry(config, metrics, performance.now.bind(performance));
-  const onRequest = providerRequestObserver({ logger, env, semstreams: metrics.semstreams, endpointOf: (name) => config.model_registry.endpoints[name] });
   const rateLimits = new ProviderRateLimits();
-  const provider = new OpenAIChatProvider(providerEndpoints(config, mockProvider, env), { logger, rateLimits, ...(onRequest ? { onRequest } : {}) });
   const redis = throttles.redisClient();
-  const budgets = new BudgetGuard(config.budgets, redis ? new RedisBudgetLedger(redis, "modelbus:budget") : new LocalBudgetLedger(), {
-    spent: (scope, unit, amount) => metrics.budgetSpend.inc({ scope, unit }, amount),
-    refused: (scope, window) => metrics.budgetRefusals.inc({ scope, window }),
-  });
-  const pipeline = pipelineDependencies(config, {
-    registry,
-    provider,
-    rateLimits,
-    budgets,
-    throttles,
-    breakers,
-    metrics,
-    logger,
-  });
+  const ledger = redis ? new RedisBudgetLedger(redis, "modelbus:budget") : new LocalBudgetLedger();
+  const budgetMetrics = {
+    spent: (scope: BudgetScope, unit: BudgetUnit, amount: number) => metrics.budgetSpend.inc({ scope, unit }, amount),
+    refused: (scope: BudgetScope, window: BudgetWindow) => metrics.budgetRefusals.inc({ scope, window }),
+  };
+  /** The pipeline of one config: a reload builds another; throttles, breakers, router, rate limits and the budget ledger carry over. */
+  const pipelineFor = (effective: ModelbusConfig, router?: DeploymentRouter) => {
+    const endpointOf = (name: string) => effective.model_registry.endpoints[name];
+    const onRequest = providerRequestObserver({ logger, env, semstreams: metrics.semstreams, endpointOf });
+    const provider = new OpenAIChatProvider(providerEndpoints(effective, mockProvider, env), { logger, rateLimits, ...(onRequest ? { onRequest } : {}) });
+    return pipelineDependencies(effective, {
+      registry: new ModelRegistry(effective.model_registry),
+      provider,
+      rateLimits,
+      budgets: new BudgetGuard(effective.budgets, ledger, budgetMetrics),
+      throttles,
+      breakers,
+      metrics,
+      logger,
+      ...(router ? { router } : {}),
+    });
+  };
+  const runtime = { config, pipeline: pipelineFor(config) };
+  const retiredProviders: OpenAIChatProvider[] = [];
+  let lastReload: ReloadResult | undefined;
 
   const store = config.store.enabled
     ? await openStore(config.store, environment.databaseUrl, logger, {
@@ -156,7 +202,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       })
     : undefined;
   const processing: ProcessDependencies = {
-    pipeline,
+    get pipeline() {
+      return runtime.pipeline;
+    },
     store,
     leaseMarginMs: config.store.lease_margin,
     retryDelayMs: config.nats.nak_delay,
@@ -202,6 +250,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     catalog,
     onAgentsChanged: () => store?.agents.invalidate(),
     drain,
+    reload: (source) => reload(source),
+    readinessDetails: () => (lastReload ? { config: { last_reload: lastReload } } : {}),
     readiness: [
       { name: "nats", check: natsConnected },
       ...(store ? [{ name: "mysql", check: () => store.ping() }] : []),
@@ -225,6 +275,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           logger.error({ err: (error as Error).message, step: name }, "shutdown step failed");
         }
       };
+      watcher?.close();
       const deadlineMs = config.service.shutdown_timeout;
       // Both doors drain at once, under the one shutdown deadline.
       await Promise.all([
@@ -241,12 +292,71 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await step("catalog", () => catalog?.close());
       await step("throttles", () => throttles.stopAll());
       await step("store", () => store?.close());
-      await step("provider", () => provider.close());
+      await step("provider", () => Promise.all([runtime.pipeline.provider, ...retiredProviders].map((each) => (each as OpenAIChatProvider).close())));
       await step("mock provider", () => mockProvider?.close());
       logger.info({ failed_steps: failures }, failures.length === 0 ? "modelbus stopped" : "modelbus stopped with failures");
       return { ok: failures.length === 0, failedSteps: failures };
     })();
     return stopped;
   };
-  return { config, httpUrl, metrics, nats, streamName: stream.name, mockProvider, consumer, store, stop };
+  const readConfig = options.readConfig ?? (() => loadConfig({ ...env, MODELBUS_CONFIG: environment.configPath }).config);
+  const watcher = config.service.reload_on_change ? watchConfigFile(environment.configPath, () => void reload("file change"), logger) : undefined;
+  let reloading: Promise<ReloadResult> | undefined;
+  const reload = (source: string): Promise<ReloadResult> => {
+    // One at a time: a second trigger while one runs gets that one's result.
+    reloading ??= Promise.resolve()
+      .then(() => applyReload(source))
+      .finally(() => (reloading = undefined));
+    return reloading;
+  };
+  const applyReload = (source: string): ReloadResult => {
+    const at = new Date().toISOString();
+    let next: ModelbusConfig;
+    try {
+      next = readConfig();
+    } catch (error) {
+      const problems = (error as Error).message.split("\n").map((line) => line.replace(/^\s*-\s*/, "").trim()).filter((line) => line !== "" && !line.startsWith("invalid config"));
+      metrics.configReloads.inc({ result: "refused" });
+      lastReload = { status: "refused", problems: problems.length > 0 ? problems : [(error as Error).message], restartRequired: [], replacedEndpoints: [], at };
+      logger.error({ source, problems: lastReload.problems }, "config reload refused; the running config stays");
+      return lastReload;
+    }
+    const usesMock = Object.values(next.model_registry.endpoints).some((endpoint) => endpoint.provider === "mock" && endpoint.url === undefined);
+    if (usesMock && mockProvider === undefined) {
+      metrics.configReloads.inc({ result: "refused" });
+      lastReload = { status: "refused", problems: ["model_registry.endpoints: a mock endpoint needs the built-in mock provider, which starts only with the service (restart)"], restartRequired: [], replacedEndpoints: [], at };
+      logger.error({ source, problems: lastReload.problems }, "config reload refused; the running config stays");
+      return lastReload;
+    }
+    const restart = restartRequired(runtime.config, next);
+    const effective = applyReloadable(runtime.config, next);
+    const changed = changedEndpoints(runtime.config, effective);
+    for (const name of changed) breakers.forget(name);
+    const replaced = [...new Set([...throttles.reconfigure(throttleLimitsFromConfig(effective.model_registry.endpoints)), ...changed])];
+    const previous = runtime.pipeline;
+    runtime.pipeline = pipelineFor(effective, previous.router);
+    runtime.config = effective;
+    logger.level = effective.service.log_level;
+    // Calls in flight finish on the provider they started with; it closes once they have had their time.
+    retiredProviders.push(previous.provider as OpenAIChatProvider);
+    setTimeout(() => void (previous.provider as OpenAIChatProvider).close(), effective.service.timeout + 5_000).unref();
+    metrics.configReloads.inc({ result: "applied" });
+    lastReload = { status: "applied", problems: [], restartRequired: restart, replacedEndpoints: replaced, at };
+    logger.info({ source, restart_required: restart, replaced_endpoints: replaced }, restart.length > 0 ? "config reloaded; some changes wait for a restart" : "config reloaded");
+    return lastReload;
+  };
+  return {
+    get config() {
+      return runtime.config;
+    },
+    httpUrl,
+    metrics,
+    nats,
+    streamName: stream.name,
+    mockProvider,
+    consumer,
+    store,
+    stop,
+    reload,
+  };
 }

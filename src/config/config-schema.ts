@@ -142,6 +142,7 @@ export const serviceSchema = configObject({
   shutdown_timeout: duration("25s"),
   log_level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   heap_growing_percent: nonNegativeInt.max(300).default(50),
+  reload_on_change: z.boolean().default(false),
 });
 
 export const storeSchema = configObject({

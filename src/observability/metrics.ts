@@ -119,6 +119,12 @@ export function createMetrics(options: MetricsOptions = {}) {
       labelNames: ["scope", "window"] as const,
       registers,
     }),
+    configReloads: new Counter({
+      name: "modelbus_config_reloads_total",
+      help: "Config reloads (SIGHUP, POST /v1/admin/reload, a file change), by result: applied, or refused (the running config stays).",
+      labelNames: ["result"] as const,
+      registers,
+    }),
     retentionPurged: new Counter({
       name: "modelbus_retention_purged_rows_total",
       help: "Rows deleted for being older than store.retention (or by `modelbus purge`), by table.",

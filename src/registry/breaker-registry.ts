@@ -22,6 +22,11 @@ export class BreakerRegistry {
     return breaker;
   }
 
+  /** An endpoint whose definition changed (a config reload): its history says nothing of the new one. */
+  forget(endpoint: string): void {
+    this.breakers.delete(endpoint);
+  }
+
   state(endpoint: string): BreakerState {
     return this.breakers.get(endpoint)?.state() ?? "closed";
   }

@@ -24,7 +24,7 @@ export class ModelRegistry {
   private readonly routes = new Map<string, Route | undefined>();
   private longest: number | undefined;
 
-  constructor(private readonly config: ModelRegistryConfig) {}
+  constructor(readonly config: ModelRegistryConfig) {}
 
   endpoint(name: string): EndpointConfig | undefined {
     return Object.hasOwn(this.config.endpoints, name) ? this.config.endpoints[name] : undefined;

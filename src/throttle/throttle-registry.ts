@@ -44,8 +44,11 @@ export class ThrottleRegistry {
   private stopped = false;
   private stopping: Promise<void> | undefined;
 
+  /** Throttles replaced by reconfigure(), still finishing their calls; stopped once idle. */
+  private readonly retiring = new Set<EndpointThrottle>();
+
   constructor(
-    private readonly limitsByEndpoint: ReadonlyMap<string, ThrottleLimits>,
+    private limitsByEndpoint: ReadonlyMap<string, ThrottleLimits>,
     private readonly options: ThrottleRegistryOptions = {},
   ) {
     const redis = options.redis;
@@ -117,6 +120,38 @@ export class ThrottleRegistry {
     return this.connection?.healthy() ?? true;
   }
 
+  /**
+   * New limits (a config reload): an endpoint whose limits did not change keeps its throttle,
+   * and with it its queue, slots and budgets; a changed or removed one gets a fresh throttle on
+   * its next call while the old one finishes what it holds (calls and queue) and is stopped once
+   * idle. Returns the endpoints whose throttle was replaced.
+   */
+  reconfigure(limitsByEndpoint: ReadonlyMap<string, ThrottleLimits>): string[] {
+    const replaced: string[] = [];
+    for (const [name, throttle] of this.throttles) {
+      const before = this.limitsByEndpoint.get(name);
+      const after = limitsByEndpoint.get(name);
+      if (JSON.stringify(before) === JSON.stringify(after)) continue;
+      this.throttles.delete(name);
+      this.retire(throttle);
+      replaced.push(name);
+    }
+    this.limitsByEndpoint = limitsByEndpoint;
+    return replaced;
+  }
+
+  private retire(throttle: EndpointThrottle): void {
+    this.retiring.add(throttle);
+    const check = setInterval(() => {
+      const { queued, running } = throttle.stats();
+      if (queued > 0 || running > 0) return;
+      clearInterval(check);
+      this.retiring.delete(throttle);
+      void throttle.stop();
+    }, 250);
+    check.unref();
+  }
+
   /** Stats of every throttle created so far, by endpoint name. */
   stats(): Record<string, ThrottleStats> {
     const result: Record<string, ThrottleStats> = {};
@@ -135,7 +170,7 @@ export class ThrottleRegistry {
 
   private async doStopAll(): Promise<void> {
     this.stopped = true;
-    await Promise.all([...this.throttles.values()].map((throttle) => throttle.stop()));
+    await Promise.all([...this.throttles.values(), ...this.retiring].map((throttle) => throttle.stop()));
     await this.connection?.close();
   }
 }

@@ -212,9 +212,9 @@ const configCases: ConfigCase[] = [
   { name: "alias to nowhere", content: brokenConfig((config) => (registry(config).model_aliases = { fast: "nowhere" })), mentions: ["model_registry.model_aliases.fast", 'alias target "nowhere" is not an endpoint'] },
   { name: "alias chained", content: brokenConfig((config) => (registry(config).model_aliases = { fast: "main", faster: "fast" })), mentions: ["model_registry.model_aliases.faster", "aliases cannot chain"] },
   { name: "capability with no preferred", content: brokenConfig((config) => (registry(config).capabilities = { general: { preferred: [] } })), mentions: ["model_registry.capabilities.general.preferred"] },
-  { name: "capability naming an unknown endpoint", content: brokenConfig((config) => (registry(config).capabilities = { general: { preferred: ["ghost"] } })), mentions: ["model_registry.capabilities.general.preferred.0", 'unknown endpoint "ghost"'] },
+  { name: "capability naming an unknown endpoint", content: brokenConfig((config) => (registry(config).capabilities = { general: { preferred: ["ghost"] } })), mentions: ["model_registry.capabilities.general.preferred.0", 'unknown endpoint or group "ghost"'] },
   { name: "capability: bad timeout", content: brokenConfig((config) => (registry(config).capabilities = { general: { preferred: ["main"], timeout: "a while" } })), mentions: ["model_registry.capabilities.general.timeout"] },
-  { name: "defaults.model unknown", content: brokenConfig((config) => (registry(config).defaults = { model: "nobody" })), mentions: ["model_registry.defaults.model", 'unknown endpoint or alias "nobody"'] },
+  { name: "defaults.model unknown", content: brokenConfig((config) => (registry(config).defaults = { model: "nobody" })), mentions: ["model_registry.defaults.model", 'unknown endpoint, group or alias "nobody"'] },
 ];
 
 describe("broken config files", () => {

@@ -55,6 +55,7 @@ export class ServiceProcess {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const service = new ServiceProcess(child, `http://127.0.0.1:${mockPort}`, `http://127.0.0.1:${httpPort}`);
+    service.rewriteConfig = (next) => writeFileSync(path, JSON.stringify({ ...next, mock: { host: "127.0.0.1", port: mockPort } }));
     void service.exited.then(() => rmSync(directory, { recursive: true, force: true }));
     try {
       await service.waitFor(async () => (await fetch(`${service.httpUrl}/readyz`).catch(() => undefined))?.status === 200, options.readyTimeoutMs ?? 20_000);
@@ -64,6 +65,9 @@ export class ServiceProcess {
     }
     return service;
   }
+
+  /** Writes a new config file for the child (its mock port kept), for a reload. */
+  rewriteConfig: (config: Record<string, unknown>) => void = () => undefined;
 
   get logs(): string {
     return this.output;

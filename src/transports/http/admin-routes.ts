@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
+import { HttpError } from "./http-error.ts";
 
 /** A named readiness check: NATS connected, MySQL reachable, migrations applied. */
 export interface ReadinessCheck {
@@ -26,15 +27,35 @@ async function run(check: ReadinessCheck["check"]): Promise<boolean> {
  * /healthz: the process is up (the one route without auth). /readyz: every dependency
  * answers, with the failing ones named (503 otherwise). /metrics: the Prometheus text format.
  */
-export function registerAdminRoutes(app: FastifyInstance, options: { registry: Registry; checks: readonly ReadinessCheck[] }): void {
+export interface AdminRouteOptions {
+  readonly registry: Registry;
+  readonly checks: readonly ReadinessCheck[];
+  /** Shown beside the checks, not counted in them (the last config reload). */
+  readonly details?: (() => Record<string, unknown>) | undefined;
+  readonly reload?: ((source: string) => Promise<{ readonly status: "applied" | "refused"; readonly problems: readonly string[] }>) | undefined;
+}
+
+export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOptions): void {
   app.get("/healthz", async () => ({ status: "ok" }));
 
   app.get("/readyz", async (_request, reply) => {
     const results = await Promise.all(options.checks.map(async ({ name, check }) => [name, await run(check)] as const));
     const checks = Object.fromEntries(results);
     const ready = results.every(([, ok]) => ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks });
+    return reply.code(ready ? 200 : 503).send({ status: ready ? "ready" : "not_ready", checks, ...options.details?.() });
   });
+
+  const reload = options.reload;
+  if (reload) {
+    /** Re-reads the config: 200 with what changed, or E_CONFIG_INVALID listing every problem (the running config stays). */
+    app.post("/v1/admin/reload", async () => {
+      const result = await reload("POST /v1/admin/reload");
+      if (result.status === "refused") {
+        throw new HttpError({ code: "E_CONFIG_INVALID", message: `config reload refused: ${result.problems.join("; ")}`, details: { ...result } });
+      }
+      return result;
+    });
+  }
 
   app.get("/metrics", async (_request, reply) => {
     const body = await options.registry.metrics();

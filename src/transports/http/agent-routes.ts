@@ -54,8 +54,9 @@ function created(body: CreateAgentBody): AgentFields {
  * models the registry cannot resolve by name.
  */
 export function registerAgentRoutes(app: FastifyInstance, dependencies: AgentRouteDependencies): void {
-  const { agents, registry } = dependencies;
-  const view = (agent: AgentRecord) => agentView(agent, unsupportedModels(registry, [agent.defaultModel, ...agent.fallbackModels]));
+  const { agents } = dependencies;
+  // `registry` and `budgets` are read per call: a config reload replaces them.
+  const view = (agent: AgentRecord) => agentView(agent, unsupportedModels(dependencies.registry, [agent.defaultModel, ...agent.fallbackModels]));
   const written = (result: AgentWrite, idOrKey: string, key?: string) => {
     if (result.kind === "conflict") {
       throw new HttpError({ code: "E_CONFLICT", message: `agent key "${key}" is already taken (keys of deleted agents stay taken)`, details: { field: "key", key } });

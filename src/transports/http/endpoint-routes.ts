@@ -27,16 +27,20 @@ function capabilityHealth(healths: readonly EndpointHealth[]): EndpointHealth {
  * limits its provider last reported, and of each group.
  */
 export function registerEndpointRoutes(app: FastifyInstance, dependencies: EndpointRouteDependencies): void {
-  const { registryConfig: config, throttles, breakers, router, rateLimits } = dependencies;
-  const groupEndpoints = (name: string) => (config.groups[name]?.deployments ?? []).map((deployment) => deployment.endpoint);
-  const targetHealth = (name: string) => (Object.hasOwn(config.groups, name) ? capabilityHealth(groupEndpoints(name).map(endpointHealthOf)) : endpointHealthOf(name));
   const created = Math.floor(dependencies.startedAt / 1_000);
-  function endpointHealthOf(name: string): EndpointHealth {
-    return healthOf(endpointBreakerState(breakers, name));
-  }
   const base = (id: string) => ({ id, object: "model", created, owned_by: "modelbus" });
+  // Read per call: a config reload replaces the registry and its parts.
+  const parts = () => {
+    const { registryConfig: config, breakers } = dependencies;
+    const groupEndpoints = (name: string) => (config.groups[name]?.deployments ?? []).map((deployment) => deployment.endpoint);
+    const endpointHealthOf = (name: string): EndpointHealth => healthOf(endpointBreakerState(breakers, name));
+    const targetHealth = (name: string) => (Object.hasOwn(config.groups, name) ? capabilityHealth(groupEndpoints(name).map(endpointHealthOf)) : endpointHealthOf(name));
+    return { ...dependencies, config, groupEndpoints, endpointHealthOf, targetHealth };
+  };
 
-  app.get("/v1/models", async () => ({
+  app.get("/v1/models", async () => {
+    const { config, groupEndpoints, endpointHealthOf, targetHealth } = parts();
+    return {
     object: "list",
     data: [
       ...Object.entries(config.endpoints).map(([name, endpoint]) => ({
@@ -60,9 +64,11 @@ export function registerEndpointRoutes(app: FastifyInstance, dependencies: Endpo
         return { ...base(name), kind: "capability", endpoints, ...(targets.some((target) => Object.hasOwn(config.groups, target)) ? { targets } : {}), health: capabilityHealth(endpoints.map(endpointHealthOf)) };
       }),
     ],
-  }));
+    };
+  });
 
   app.get("/v1/endpoints", async () => {
+    const { config, throttles, breakers, router, rateLimits } = parts();
     const stats = throttles.stats();
     return {
       data: Object.entries(config.endpoints).map(([name, endpoint]) => ({

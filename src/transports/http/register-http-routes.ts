@@ -3,6 +3,7 @@ import type { Registry } from "prom-client";
 import type { ModelbusConfig } from "../../config/config-schema.ts";
 import type { ProcessDependencies } from "../../pipeline/process-request.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
+import type { ReloadResult } from "../../main.ts";
 import { registerAdminRoutes, type ReadinessCheck } from "./admin-routes.ts";
 import { registerAgentRoutes } from "./agent-routes.ts";
 import { registerChatCompletionsRoute } from "./chat-completions-route.ts";
@@ -26,30 +27,64 @@ export interface HttpRouteDependencies {
   readonly onAgentsChanged: () => void;
   /** The door's shutdown: new requests refused while it drains, running ones cancelled at its deadline. */
   readonly drain: HttpDrain;
+  /** POST /v1/admin/reload: re-read the config (see Service.reload). */
+  readonly reload?: ((source: string) => Promise<ReloadResult>) | undefined;
+  /** Shown in /readyz beside the checks (the last config reload). */
+  readonly readinessDetails?: (() => Record<string, unknown>) | undefined;
 }
 
 /** Every HTTP route, behind bearer auth (registered first, so it covers all of them and unknown paths). */
 export function registerHttpRoutes(app: FastifyInstance, dependencies: HttpRouteDependencies): void {
   const { config, processing, catalog } = dependencies;
-  const { pipeline } = processing;
+  // The pipeline is read per call, through these getters: a config reload swaps it.
+  const current = () => processing.pipeline;
   const maxPageSize = config.http.max_page_size;
   const shutdown = dependencies.drain.signal;
   refuseWhileDraining(app, dependencies.drain);
   if (dependencies.apiKey !== undefined) registerBearerAuth(app, { apiKey: dependencies.apiKey, openPaths: ["/healthz"] });
-  registerAdminRoutes(app, { registry: dependencies.metricsRegistry, checks: dependencies.readiness });
+  registerAdminRoutes(app, { registry: dependencies.metricsRegistry, checks: dependencies.readiness, details: dependencies.readinessDetails, reload: dependencies.reload });
   registerEndpointRoutes(app, {
-    registryConfig: config.model_registry,
-    throttles: pipeline.throttles,
-    breakers: pipeline.breakers,
-    router: pipeline.router,
-    rateLimits: pipeline.rateLimits,
+    get registryConfig() {
+      return current().registry.config;
+    },
+    get throttles() {
+      return current().throttles;
+    },
+    get breakers() {
+      return current().breakers;
+    },
+    get router() {
+      return current().router;
+    },
+    get rateLimits() {
+      return current().rateLimits;
+    },
     startedAt: Date.now(),
   });
   registerChatCompletionsRoute(app, { processing, shutdown });
   if (!catalog) return;
-  registerAgentRoutes(app, { agents: catalog.agents, registry: pipeline.registry, maxPageSize, onAgentsChanged: dependencies.onAgentsChanged, budgets: pipeline.budgets });
+  registerAgentRoutes(app, {
+    agents: catalog.agents,
+    get registry() {
+      return current().registry;
+    },
+    get budgets() {
+      return current().budgets;
+    },
+    maxPageSize,
+    onAgentsChanged: dependencies.onAgentsChanged,
+  });
   registerConversationRoutes(app, { catalog, maxPageSize });
-  registerSessionRoutes(app, { catalog, registry: pipeline.registry, maxPageSize, budgets: pipeline.budgets });
+  registerSessionRoutes(app, {
+    catalog,
+    get registry() {
+      return current().registry;
+    },
+    get budgets() {
+      return current().budgets;
+    },
+    maxPageSize,
+  });
   registerSessionMessageRoute(app, { processing, shutdown, catalog, idempotencyTtlMs: config.http.idempotency_ttl });
   registerTranscriptRoutes(app, { catalog });
 }

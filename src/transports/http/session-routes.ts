@@ -32,7 +32,7 @@ export interface SessionRouteDependencies {
  * listed by position with cursor pagination.
  */
 export function registerSessionRoutes(app: FastifyInstance, dependencies: SessionRouteDependencies): void {
-  const { catalog, registry } = dependencies;
+  const { catalog } = dependencies;
   const pageQuery = pageQuerySchema(dependencies.maxPageSize);
 
   app.post("/v1/sessions", { schema: { body: createSessionSchema } }, async (request, reply) => {
@@ -41,7 +41,7 @@ export function registerSessionRoutes(app: FastifyInstance, dependencies: Sessio
     if (!agent) throw notFound("agent", body.agent);
     if (body.conversation_id && !(await catalog.conversations.find(body.conversation_id))) throw notFound("conversation", body.conversation_id);
     // An override must name a real model: unlike an agent's models, it is chosen now, for this run.
-    if (body.model && unsupportedModels(registry, [body.model]).length > 0) {
+    if (body.model && unsupportedModels(dependencies.registry, [body.model]).length > 0) {
       throw invalidField("model", `no capability, endpoint or alias named "${body.model}"`);
     }
     const session = await catalog.sessions.create({
