@@ -45,7 +45,11 @@ export function pipelineDependencies(
   const { rateLimits = new ProviderRateLimits(), ...rest } = parts;
   const now = () => performance.now();
   const router = new DeploymentRouter({
-    load: async (endpoint) => ({ ...(await parts.throttles.for(endpoint).load()), headroom: rateLimits.headroom(endpoint) }),
+    // Headroom: the smaller of what the endpoint's own limits have left and what its provider reported.
+    load: async (endpoint) => {
+      const load = await parts.throttles.for(endpoint).load();
+      return { ...load, headroom: Math.min(load.headroom, rateLimits.headroom(endpoint)) };
+    },
     closed: (endpoint) => !parts.breakers.enabled || parts.breakers.for(endpoint).retryInMs() === 0,
     now,
   });

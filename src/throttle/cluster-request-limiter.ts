@@ -113,6 +113,14 @@ export class ClusterRequestLimiter implements RequestGate {
     await Promise.allSettled([...this.unsettled]);
   }
 
+  /** The share of the fleet's request bucket left (Bottleneck's reservoir over the burst). */
+  async requestShare(): Promise<number | undefined> {
+    const burst = this.settings.reservoir;
+    if (burst === undefined || burst === null || burst <= 0) return undefined;
+    const left = await this.limiter.currentReservoir();
+    return left === null ? undefined : Math.max(0, Math.min(1, left / burst));
+  }
+
   /** Jobs running on every replica (Bottleneck keeps the count in Redis). */
   runningCount(): Promise<number> {
     return this.limiter.running();

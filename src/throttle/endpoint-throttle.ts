@@ -195,9 +195,14 @@ export class EndpointThrottle {
    * the limits live in Redis; this process's count when Redis does not answer), calls waiting
    * here, and its concurrency cap.
    */
-  async load(): Promise<{ inFlight: number; queued: number; maxConcurrent: number | undefined }> {
+  async load(): Promise<{ inFlight: number; queued: number; maxConcurrent: number | undefined; headroom: number }> {
     const fleet = this.cluster !== undefined && this.requests !== undefined ? await this.requests.runningCount().catch(() => undefined) : undefined;
-    return { inFlight: fleet ?? this.running.value, queued: this.waiting, maxConcurrent: this.limits.maxConcurrent };
+    const [requests, tokens] = await Promise.all([
+      this.requests?.requestShare().catch(() => undefined),
+      this.budget && this.limits.tokensPerMinute ? this.budget.currentTokens().then((level) => level / (this.limits.tokensPerMinute as number), () => undefined) : undefined,
+    ]);
+    const headroom = Math.max(0, Math.min(1, requests ?? 1, tokens ?? 1));
+    return { inFlight: fleet ?? this.running.value, queued: this.waiting, maxConcurrent: this.limits.maxConcurrent, headroom };
   }
 
   stats(): ThrottleStats {

@@ -82,6 +82,13 @@ class RequestBucket {
   cap(): void {
     if (this.level > this.burst) this.level = this.burst;
   }
+
+  /** The share of the bucket held now, read without taking or capping anything. */
+  share(): number {
+    const now = this.now();
+    const level = now > this.at ? this.level + (now - this.at) * this.perMs : this.level;
+    return Math.max(0, Math.min(1, level / this.burst));
+  }
 }
 
 /**
@@ -171,6 +178,10 @@ export class LocalRequestLimiter implements RequestGate {
   }
 
   /** Jobs waiting and jobs holding a slot (tests, debugging). */
+  requestShare(): Promise<number | undefined> {
+    return Promise.resolve(this.bucket?.share());
+  }
+
   runningCount(): Promise<number> {
     return Promise.resolve(this.counts().running);
   }

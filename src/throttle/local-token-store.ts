@@ -37,6 +37,10 @@ export class LocalTokenStore implements TokenStore {
 
   async release(): Promise<void> {}
 
+  async currentTokens(): Promise<number> {
+    return this.currentLevel();
+  }
+
   /** The current level (for tests and debugging). */
   currentLevel(): number {
     this.refill();

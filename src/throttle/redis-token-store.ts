@@ -46,6 +46,8 @@ elseif op == 'adjust' then
   level = math.min(capacity, level - amount)
 elseif op == 'release' then
   if holder == me then holder = ''; held = 0; hold_until = 0 end
+elseif op == 'level' then
+  reply = {1, tostring(level)}
 end
 redis.call('HSET', KEYS[1], 'level', level, 'at', now, 'holder', holder, 'held', held, 'hold_until', hold_until)
 redis.call('PEXPIRE', KEYS[1], math.ceil(math.max(0, capacity - level) / per_ms) + 60000)
@@ -79,7 +81,12 @@ export class RedisTokenStore implements TokenStore {
     await this.run("release", 0);
   }
 
-  private run(op: "take" | "adjust" | "release", amount: number): Promise<unknown> {
+  async currentTokens(): Promise<number> {
+    const [, level] = (await this.run("level", 0)) as [number, string];
+    return Number(level);
+  }
+
+  private run(op: "take" | "adjust" | "release" | "level", amount: number): Promise<unknown> {
     const { client, key, tokensPerMinute, holderId, holdMs } = this.options;
     return BUCKET.run(client, [key], [op, tokensPerMinute, tokensPerMinute, amount, holderId, holdMs]);
   }

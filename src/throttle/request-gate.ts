@@ -24,6 +24,8 @@ export interface RequestGate {
   reapSlots(): Promise<number>;
   /** Jobs running under the gate: in this process, or across the fleet when the gate lives in Redis. */
   runningCount(): Promise<number>;
+  /** The share of the request bucket (requests_per_minute / burst) left, 0–1; undefined without one. */
+  requestShare(): Promise<number | undefined>;
 }
 
 /** The gate refused a job that could not start at once because its queue already held its bound. */

@@ -80,6 +80,11 @@ export class TokenBudget {
     if (delta < 0) this.kick();
   }
 
+  /** The tokens the budget holds now. */
+  currentTokens(): Promise<number> {
+    return this.store.currentTokens();
+  }
+
   /** Rejects every waiter with `error` (Redis went away, or the throttle stopped). */
   failAll(error: Error): void {
     const waiters = this.line.splice(0);

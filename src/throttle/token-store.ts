@@ -13,6 +13,8 @@ export interface TokenStore {
   adjust(delta: number): Promise<void>;
   /** This process no longer waits: drop its claim on the next tokens, if it holds one. */
   release(): Promise<void>;
+  /** The tokens the budget holds now (refilled to the clock), for a deployment group's `limit_aware`. */
+  currentTokens(): Promise<number>;
 }
 
 /** Floating-point slack when comparing a continuously refilled level with a charge. */

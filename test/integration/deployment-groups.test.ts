@@ -134,6 +134,18 @@ describe("deployment groups", () => {
     expect([served("low"), served("high")]).toEqual([2, 4]);
   });
 
+  it("limit_aware: counts the endpoints' own request budgets too (requests_per_minute / burst)", async () => {
+    const { chat, model } = await serviceWith(
+      { small: { requests_per_minute: 6, burst: 2 }, large: { requests_per_minute: 6, burst: 4 } },
+      { groups: { own: { strategy: "limit_aware", deployments: ["small", "large"] } } },
+    );
+    for (const name of ["small", "large"]) for (let index = 0; index < 4; index += 1) mock.enqueue(model(name), { kind: "text", content: name });
+    const picks: string[] = [];
+    for (let index = 0; index < 6; index += 1) picks.push((await chat("own")).body.choices?.[0]?.message.content ?? "");
+    // Shares left before each pick: small 2/2, large 4/4 → small; then large 4/4 > 1/2, 3/4 > 1/2; tie 1/2 → small; then large.
+    expect(picks).toEqual(["small", "large", "large", "small", "large", "large"]);
+  });
+
   it("moves past a deployment that answers 429 at once, and skips it until its Retry-After passes", async () => {
     const { service, chat, served, model } = await serviceWith(
       { first: {}, second: {} },

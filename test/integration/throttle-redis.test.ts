@@ -218,6 +218,16 @@ describe("fleet-wide limits through Redis", () => {
     expect((await within(refundable, 2_000)) - refundedAt).toBeLessThan(400); // the waiting head asks at least every 250 ms
   });
 
+  it("reports the fleet's shared budgets as headroom, seen alike from every replica", async () => {
+    const [a, b] = await replicas(2, { llm: { tokensPerMinute: 60_000, requestsPerMinute: 60, burst: 10, maxQueue: 100 } }, { keyPrefix: uniquePrefix() });
+    await Promise.all([a!.ready(), b!.ready()]);
+    expect((await b!.for("llm").load()).headroom).toBeGreaterThan(0.99);
+    await a!.for("llm").schedule(async () => {}, { tokens: 45_000 }); // a quarter of the tokens left, 9 of 10 requests
+    const seen = await b!.for("llm").load();
+    expect(seen.headroom).toBeGreaterThan(0.24);
+    expect(seen.headroom).toBeLessThan(0.27);
+  });
+
   it("a killed replica's slots are freed after about client_timeout", async () => {
     const keyPrefix = uniquePrefix();
     const clientTimeoutMs = 1_000;
