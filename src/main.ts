@@ -1,4 +1,5 @@
 import { watch, type FSWatcher } from "node:fs";
+import { basename, dirname } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { loadConfig, type LoadedConfig } from "./config/load-config.ts";
@@ -134,7 +135,10 @@ function providerEndpoints(config: ModelbusConfig, mock: MockProviderServer | un
 function watchConfigFile(path: string, onChange: () => void, logger: Logger): FSWatcher | undefined {
   let timer: NodeJS.Timeout | undefined;
   try {
-    const watcher = watch(path, () => {
+    // The directory, not the file: editors save by renaming a new file over it, and a Kubernetes
+    // ConfigMap swaps a symlink; a watch on the file itself would lose it after the first change.
+    const watcher = watch(dirname(path), (_event, name) => {
+      if (name !== null && name !== basename(path) && !name.startsWith("..")) return;
       clearTimeout(timer);
       timer = setTimeout(onChange, 200);
     });
@@ -189,7 +193,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     });
   };
   const runtime = { config, pipeline: pipelineFor(config) };
-  const retiredProviders: OpenAIChatProvider[] = [];
+  const retiredProviders = new Set<OpenAIChatProvider>();
   let lastReload: ReloadResult | undefined;
 
   const store = config.store.enabled
@@ -292,7 +296,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await step("catalog", () => catalog?.close());
       await step("throttles", () => throttles.stopAll());
       await step("store", () => store?.close());
-      await step("provider", () => Promise.all([runtime.pipeline.provider, ...retiredProviders].map((each) => (each as OpenAIChatProvider).close())));
+      await step("provider", () => Promise.all([runtime.pipeline.provider as OpenAIChatProvider, ...retiredProviders].map((each) => each.close())));
       await step("mock provider", () => mockProvider?.close());
       logger.info({ failed_steps: failures }, failures.length === 0 ? "modelbus stopped" : "modelbus stopped with failures");
       return { ok: failures.length === 0, failedSteps: failures };
@@ -337,9 +341,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     runtime.pipeline = pipelineFor(effective, previous.router);
     runtime.config = effective;
     logger.level = effective.service.log_level;
-    // Calls in flight finish on the provider they started with; it closes once they have had their time.
-    retiredProviders.push(previous.provider as OpenAIChatProvider);
-    setTimeout(() => void (previous.provider as OpenAIChatProvider).close(), effective.service.timeout + 5_000).unref();
+    // Calls in flight finish on the provider they started with; it closes once the longest a
+    // request of the old config could run has passed.
+    const retired = previous.provider as OpenAIChatProvider;
+    retiredProviders.add(retired);
+    const longestMs = Math.max(previous.serviceTimeoutMs, previous.registry.longestTimeoutMs()) + 5_000;
+    setTimeout(() => {
+      retiredProviders.delete(retired);
+      void retired.close();
+    }, longestMs).unref();
     metrics.configReloads.inc({ result: "applied" });
     lastReload = { status: "applied", problems: [], restartRequired: restart, replacedEndpoints: replaced, at };
     logger.info({ source, restart_required: restart, replaced_endpoints: replaced }, restart.length > 0 ? "config reloaded; some changes wait for a restart" : "config reloaded");

@@ -67,9 +67,15 @@ export interface BudgetLedger {
   spent(key: string, window: BudgetWindow, now: number): Promise<number>;
 }
 
+/** How many charges between two sweeps of the buckets that no window covers any more. */
+const sweepEvery = 1_000;
+
 /** One process's spend, in memory: what it charged, counted until it stops. */
 export class LocalBudgetLedger implements BudgetLedger {
   private readonly counters = new Map<string, number>();
+  /** When each bucket stops counting (two windows after it began; never for a total). */
+  private readonly expires = new Map<string, number>();
+  private charges = 0;
 
   async charge(limits: readonly BudgetLimit[], now: number): Promise<{ charge: Charge } | { exceeded: Exceeded }> {
     const checked = limits.map((limit) => {
@@ -85,7 +91,12 @@ export class LocalBudgetLedger implements BudgetLedger {
         return { exceeded: { index, spent, refillsInMs: refill } };
       }
     }
-    for (const entry of checked) this.add(entry.key, entry.limit.amount);
+    for (const entry of checked) {
+      this.add(entry.key, entry.limit.amount);
+      const length = budgetWindows[entry.limit.window];
+      if (Number.isFinite(length)) this.expires.set(entry.key, (Math.floor(now / length) + 2) * length);
+    }
+    if (++this.charges % sweepEvery === 0) this.sweep(now);
     const keys = checked.map((entry) => entry.key);
     return { charge: { correct: async (deltas) => deltas.forEach((delta, index) => this.add(keys[index] as string, delta)) } };
   }
@@ -98,6 +109,15 @@ export class LocalBudgetLedger implements BudgetLedger {
 
   private add(key: string, amount: number): void {
     this.counters.set(key, (this.counters.get(key) ?? 0) + amount);
+  }
+
+  /** Forgets the buckets no window covers any more (a total's counter stays: it never rolls). */
+  private sweep(now: number): void {
+    for (const [key, expiresAt] of this.expires) {
+      if (expiresAt > now) continue;
+      this.expires.delete(key);
+      this.counters.delete(key);
+    }
   }
 }
 
@@ -142,8 +162,9 @@ export class RedisBudgetLedger implements BudgetLedger {
       const { current, weight, elapsed } = buckets(limit.window, now);
       const length = budgetWindows[limit.window];
       keys.push(`${this.prefix}:${keyOf(limit, current)}`, `${this.prefix}:${keyOf(limit, current - 1)}`);
-      args.push(String(limit.limit), String(weight), String(limit.amount), String(Number.isFinite(length) ? Math.ceil((2 * length) / 1_000) : 0));
-      return { elapsed, key: `${this.prefix}:${keyOf(limit, current)}` };
+      const ttlSeconds = Number.isFinite(length) ? Math.ceil((2 * length) / 1_000) : 0;
+      args.push(String(limit.limit), String(weight), String(limit.amount), String(ttlSeconds));
+      return { elapsed, ttlSeconds, key: `${this.prefix}:${keyOf(limit, current)}` };
     });
     const result = (await this.redis.eval(chargeScript, keys.length, ...keys, ...args)) as [number, string?, string?];
     const [failed, current, previous] = result;
@@ -162,7 +183,11 @@ export class RedisBudgetLedger implements BudgetLedger {
         correct: async (deltas) => {
           const pipeline = this.redis.pipeline();
           deltas.forEach((delta, index) => {
-            if (delta !== 0) pipeline.incrbyfloat(shapes[index]?.key as string, delta);
+            const shape = shapes[index];
+            if (delta === 0 || shape === undefined) return;
+            pipeline.incrbyfloat(shape.key, delta);
+            // Keep the bucket's time to live (a key that expired during a long call comes back with one).
+            if (shape.ttlSeconds > 0) pipeline.expire(shape.key, shape.ttlSeconds);
           });
           await pipeline.exec();
         },

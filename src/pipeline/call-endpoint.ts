@@ -6,6 +6,7 @@ import { runWithRetry, type RetryOutcome } from "../retry/run-with-retry.ts";
 import type { PipelineDependencies, RequestTiming } from "./pipeline-dependencies.ts";
 import { estimateTokens } from "./estimate-tokens.ts";
 import { attemptTimeoutMs } from "./request-deadline.ts";
+import type { EndpointThrottle } from "../throttle/endpoint-throttle.ts";
 
 export interface EndpointCall {
   readonly request: AgentRequest;
@@ -69,7 +70,6 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
   const streaming = stream
     ? { stream, onDelta: call.onDelta, firstTokenTimeoutMs: endpoint.first_token_timeout || dependencies.firstTokenTimeoutMs }
     : {};
-  const throttle = throttles.for(endpointName);
   const tokens = endpoint.tokens_per_minute > 0 ? estimateTokens(request, endpoint) : 0;
   const warn = (message: string, details?: Record<string, unknown>) => logger.warn({ endpoint: endpointName, ...details }, message);
   const sleep = async (ms: number, signal?: AbortSignal) => {
@@ -86,7 +86,9 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
   metrics.inFlight.inc({ endpoint: endpointName });
   try {
     let queuedAt = 0;
-    const attempt = async () => {
+    // The throttle is looked up for every attempt: after a config reload that changed the
+    // endpoint's limits, a retry queues on the new one (the old one stops once idle).
+    const attempt = async (throttle: EndpointThrottle) => {
       const startedAt = now();
       timing.waitMs += startedAt - queuedAt;
       metrics.throttleWait.observe({ endpoint: endpointName }, (startedAt - queuedAt) / 1_000);
@@ -116,7 +118,8 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
     return await runWithRetry(
       () => {
         queuedAt = now();
-        return throttle.schedule(attempt, { signal, tokens });
+        const throttle = throttles.for(endpointName);
+        return throttle.schedule(() => attempt(throttle), { signal, tokens });
       },
       {
         policy: call.moveOnRateLimit ? { ...dependencies.retryPolicy, maxRateLimitRetries: 0 } : dependencies.retryPolicy,

@@ -93,7 +93,11 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
 
   const charged = await chargeBudgets(dependencies, request, first.endpointName, options.budgets);
   if ("error" in charged) {
-    if (charged.error.code === "E_THROTTLE_UNAVAILABLE") return { type: "abandoned", error: charged.error };
+    if (charged.error.code === "E_THROTTLE_UNAVAILABLE") {
+      metrics.errors.inc({ code: charged.error.code });
+      if (semstreamsModel !== undefined) metrics.semstreams?.abandoned(semstreamsModel);
+      return { type: "abandoned", error: charged.error };
+    }
     return finish(dependencies, startedAt, "none", errorResponse(request.request_id, charged.error), semstreamsModel);
   }
   const timeout = requestTimeout(request, first, dependencies.registry, dependencies.serviceTimeoutMs);
@@ -146,10 +150,8 @@ async function chargeBudgets(
   try {
     return { reservation: await guard.reserve(budgets, { tokens, cost: (tokens * price) / 1_000_000 }) };
   } catch (error) {
-    if (error instanceof ModelbusError) {
-      dependencies.metrics.errors.inc({ code: error.code });
-      return { error };
-    }
+    // An E_BUDGET_EXCEEDED becomes an error response, counted where responses are.
+    if (error instanceof ModelbusError) return { error };
     return { error: new ModelbusError({ code: "E_THROTTLE_UNAVAILABLE", message: `budget ledger unreachable: ${(error as Error).message}`, cause: error }) };
   }
 }
@@ -192,7 +194,7 @@ async function walkChain(dependencies: PipelineDependencies, request: AgentReque
     const breaker = breakers.for(endpointName);
     // A deployment resting after a 429 waits while another link can still be tried.
     const later = chain.slice(index + 1);
-    if (group !== undefined && !dependencies.router.available(endpointName) && later.length > 0) {
+    if (group !== undefined && !dependencies.router.available(endpointName) && later.some((link) => dependencies.router.available(link.endpointName))) {
       logger.debug({ endpoint: endpointName, group }, "deployment cooling down after a 429; skipped");
       previous = endpointName;
       continue;

@@ -40,11 +40,13 @@ export function pipelineDependencies(
   parts: Pick<PipelineDependencies, "registry" | "provider" | "throttles" | "breakers" | "metrics" | "logger"> & {
     readonly rateLimits?: ProviderRateLimits;
     readonly budgets?: BudgetGuard | undefined;
+    /** The router of the pipeline this one replaces (a reload): its cool-downs and round-robin carry over. */
+    readonly router?: DeploymentRouter | undefined;
   },
 ): PipelineDependencies {
-  const { rateLimits = new ProviderRateLimits(), ...rest } = parts;
+  const { rateLimits = new ProviderRateLimits(), router: previousRouter, ...rest } = parts;
   const now = () => performance.now();
-  const router = new DeploymentRouter({
+  const router = previousRouter ?? new DeploymentRouter({
     // Headroom: the smaller of what the endpoint's own limits have left and what its provider reported.
     load: async (endpoint) => {
       const load = await parts.throttles.for(endpoint).load();

@@ -42,10 +42,16 @@ const idleSessions = (cutoff: Date, limit: number): SqlStatement => ({
   values: [sqlDateTime(cutoff), limit],
 });
 
-/** The messages of sessions still idle (a session that took a turn meanwhile keeps them). */
-const deleteMessagesOf = (sessionIds: readonly string[], cutoff: Date, limit: number): SqlStatement => ({
-  sql: `DELETE FROM messages WHERE session_id IN (SELECT id FROM sessions WHERE id IN (${placeholders(sessionIds.length)}) AND updated_at < ?) LIMIT ?`,
-  values: [...sessionIds, sqlDateTime(cutoff), limit],
+/** Of these sessions, those still idle (one that took a turn meanwhile keeps its messages). */
+const stillIdle = (sessionIds: readonly string[], cutoff: Date): SqlStatement => ({
+  sql: `SELECT id FROM sessions WHERE id IN (${placeholders(sessionIds.length)}) AND updated_at < ?`,
+  values: [...sessionIds, sqlDateTime(cutoff)],
+});
+
+/** Messages by their session ids: the (session_id, position) index, no subquery (a DELETE with one cannot use a semijoin). */
+const deleteMessagesOf = (sessionIds: readonly string[], limit: number): SqlStatement => ({
+  sql: `DELETE FROM messages WHERE session_id IN (${placeholders(sessionIds.length)}) LIMIT ?`,
+  values: [...sessionIds, limit],
 });
 
 const deleteSessions = (sessionIds: readonly string[], cutoff: Date): SqlStatement => ({
@@ -53,10 +59,15 @@ const deleteSessions = (sessionIds: readonly string[], cutoff: Date): SqlStateme
   values: [...sessionIds, sqlDateTime(cutoff)],
 });
 
-/** Conversations left without a session (their last one went), unchanged since the cutoff. */
-const deleteEmptyConversations = (cutoff: Date, limit: number): SqlStatement => ({
-  sql: "DELETE FROM conversations WHERE updated_at < ? AND NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.conversation_id = conversations.id) LIMIT ?",
+/** Conversations left without a session (their last one went), unchanged since the cutoff: found by a read, deleted by primary key. */
+const emptyConversations = (cutoff: Date, limit: number): SqlStatement => ({
+  sql: "SELECT id FROM conversations WHERE updated_at < ? AND NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.conversation_id = conversations.id) LIMIT ?",
   values: [sqlDateTime(cutoff), limit],
+});
+
+const deleteConversations = (ids: readonly string[]): SqlStatement => ({
+  sql: `DELETE FROM conversations WHERE id IN (${placeholders(ids.length)}) AND NOT EXISTS (SELECT 1 FROM sessions WHERE sessions.conversation_id = conversations.id)`,
+  values: [...ids],
 });
 
 const sleep = (ms: number, signal: AbortSignal | undefined) =>
@@ -83,15 +94,23 @@ export async function purgeOlderThan(sql: SqlPort, options: PurgeOptions): Promi
     return rows;
   };
   while (!signal?.aborted && (await deleted("inferences", deleteInferences(cutoff, batchSize))) === batchSize);
+  const ids = async (statement: SqlStatement) => (await sql.query<{ id: string }>(statement)).map((row) => row.id);
   while (!signal?.aborted) {
-    const sessions = (await sql.query<{ id: string }>(idleSessions(cutoff, batchSize))).map((row) => row.id);
-    if (sessions.length === 0) break;
-    while (!signal?.aborted && (await deleted("messages", deleteMessagesOf(sessions, cutoff, batchSize))) === batchSize);
+    const found = await ids(idleSessions(cutoff, batchSize));
+    if (found.length === 0) break;
+    const sessions = await ids(stillIdle(found, cutoff));
+    if (sessions.length === 0) continue;
+    while (!signal?.aborted && (await deleted("messages", deleteMessagesOf(sessions, batchSize))) === batchSize);
     if (signal?.aborted) break;
     const removed = await deleted("sessions", deleteSessions(sessions, cutoff));
     if (removed === 0) break; // all of them took a turn meanwhile
   }
-  while (!signal?.aborted && (await deleted("conversations", deleteEmptyConversations(cutoff, batchSize))) === batchSize);
+  while (!signal?.aborted) {
+    const conversations = await ids(emptyConversations(cutoff, batchSize));
+    if (conversations.length === 0) break;
+    await deleted("conversations", deleteConversations(conversations));
+    if (conversations.length < batchSize) break;
+  }
   return counts;
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { randomUUID } from "node:crypto";
 import { ModelbusError, toModelbusError } from "../core/modelbus-error.ts";
 import { ClusterRequestLimiter } from "./cluster-request-limiter.ts";
@@ -114,7 +115,9 @@ export class EndpointThrottle {
 
     const cluster = options.cluster;
     this.cluster = cluster;
-    const id = cluster && `${cluster.keyPrefix}:${endpointName}`;
+    // The limits are part of the limiter's id: after a reload that changed them, the old and the
+    // new limiter of an endpoint never share Bottleneck's pub/sub channel (one limiter per id).
+    const id = cluster && `${cluster.keyPrefix}:${endpointName}:${createHash("sha256").update(JSON.stringify(limits)).digest("hex").slice(0, 8)}`;
     if (needsRequestLimiter(this.limits)) {
       this.requests =
         cluster === undefined || id === undefined

@@ -40,12 +40,12 @@ function configFile(names: ReturnType<typeof uniqueNames>) {
 
 const endpoints = { slow: { provider: "mock", model: "slow-model", max_concurrent: 1 }, other: { provider: "mock", model: "other-model" } };
 
-async function reloadingService() {
+async function reloadingService(extra: Json = {}) {
   const names = uniqueNames();
   const file = configFile(names);
-  file.write({ endpoints });
+  file.write({ endpoints }, extra);
   const service = await startService({
-    config: parseConfig(file.raw({ endpoints })),
+    config: parseConfig(file.raw({ endpoints }, extra)),
     environment: { configPath: file.path, natsUrl, databaseUrl: "", httpHost: "127.0.0.1", httpPort: 0 },
     env: {},
     logger: createLogger({ level: "silent" }),
@@ -87,6 +87,21 @@ describe("config reload", () => {
     expect(models.data.map((entry) => entry.id)).toContain("friendly");
     expect(service.config.nats.concurrency).not.toBe(8); // waits for a restart
     expect(await metricValue(service, "modelbus_config_reloads_total", { result: "applied" })).toBe(1);
+  });
+
+  it("sends a retry that waits out its backoff across a reload to the endpoint's new throttle", async () => {
+    const retry = { retry: { initial_delay: "600ms", max_delay: "2s", rate_limit_delay: "50ms", jitter: 0 } };
+    const { file, post, chat, mock } = await reloadingService(retry);
+    mock.enqueue("slow-model", { kind: "error", status: 503 });
+    mock.enqueue("slow-model", { kind: "text", content: "after the retry" });
+    const answer = chat("slow");
+    await expect.poll(() => mock.requestsFor("slow-model").length, { timeout: 3_000 }).toBe(1);
+    // The endpoint's limits change while the request sleeps before its retry; its old throttle goes idle and is stopped.
+    file.write({ endpoints: { ...endpoints, slow: { ...endpoints.slow, max_concurrent: 2 } } }, retry);
+    expect((await post("/v1/admin/reload")).body.replacedEndpoints).toEqual(["slow"]);
+    const settled = await answer;
+    expect(settled.status).toBe(200);
+    expect(settled.body.choices[0].message.content).toBe("after the retry");
   });
 
   it("refuses an invalid config with every problem listed, keeps the running one, and says so in /readyz and a metric", async () => {
