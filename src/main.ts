@@ -1,5 +1,8 @@
 import { watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { loadConfig, type LoadedConfig } from "./config/load-config.ts";
@@ -64,6 +67,8 @@ export interface ReloadResult {
 export interface Service {
   readonly config: ModelbusConfig;
   readonly httpUrl: string;
+  /** The /metrics listener of its own (metrics.port), when one is configured. */
+  readonly metricsUrl: string | undefined;
   readonly metrics: Metrics;
   readonly nats: NatsConnection;
   readonly streamName: string;
@@ -129,6 +134,34 @@ function providerEndpoints(config: ModelbusConfig, mock: MockProviderServer | un
     baseURL: endpoint.provider === "mock" && endpoint.url === undefined ? (mock as MockProviderServer).url : baseUrlOf(endpoint.url ?? defaultProviderUrl),
     apiKey: endpoint.api_key_env === undefined ? undefined : env[endpoint.api_key_env],
   }));
+}
+
+/** GET /metrics and nothing else, without auth, on an address of its own (metrics.host / metrics.port). */
+async function listenForMetrics(registry: Registry, host: string, port: number): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((request, response) => {
+    if (request.method !== "GET" || (request.url ?? "").split("?")[0] !== "/metrics") {
+      response.writeHead(404, { "content-type": "text/plain" }).end("only GET /metrics is served here\n");
+      return;
+    }
+    registry.metrics().then(
+      (body) => response.writeHead(200, { "content-type": registry.contentType }).end(body),
+      (error: Error) => response.writeHead(500, { "content-type": "text/plain" }).end(`${error.message}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shown === "0.0.0.0" ? "127.0.0.1" : shown}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // a scraper's keep-alive connection must not hold shutdown
+      }),
+  };
 }
 
 /** Calls `onChange` once the file has settled after a change (editors write in several steps). */
@@ -264,6 +297,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ],
   });
   const httpUrl = await http.listen({ host: environment.httpHost, port: environment.httpPort });
+  const metricsListener = config.metrics.port === undefined ? undefined : await listenForMetrics(metrics.registry, config.metrics.host, config.metrics.port);
+  if (metricsListener) logger.info({ url: metricsListener.url }, "metrics served without the bearer key");
   logger.info({ url: httpUrl, nats: environment.natsUrl, requests: subjects.requests }, "modelbus serving");
 
   let stopped: Promise<StopResult> | undefined;
@@ -292,6 +327,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           logger.info({ finished_in_flight: result.finished }, "HTTP server closed");
         }),
       ]);
+      await step("metrics listener", () => metricsListener?.close());
       await step("nats drain", () => nats.drain());
       await step("catalog", () => catalog?.close());
       await step("throttles", () => throttles.stopAll());
@@ -360,6 +396,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       return runtime.config;
     },
     httpUrl,
+    metricsUrl: metricsListener?.url,
     metrics,
     nats,
     streamName: stream.name,

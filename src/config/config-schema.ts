@@ -216,6 +216,9 @@ export const budgetsSchema = configObject({
 
 export const metricsSchema = configObject({
   semstreams: z.boolean().default(false),
+  /** A listener of its own for /metrics, without the bearer key (scrapers inside the cluster); unset: only on the HTTP server. */
+  port: nonNegativeInt.max(65_535).optional(),
+  host: z.string().default("0.0.0.0"),
 });
 
 export const mockSchema = configObject({

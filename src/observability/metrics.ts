@@ -13,9 +13,19 @@ export interface MetricsOptions {
   readonly semstreams?: boolean;
 }
 
+/**
+ * prom-client's gauges named like counters (`*_total`), which Prometheus' own lint (`promtool
+ * check metrics`) refuses; the same counts are in `nodejs_active_handles` etc., by type.
+ */
+const counterNamedGauges = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+
 export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "modelbus_process_" });
+  if (options.defaultMetrics ?? true) {
+    // Under their standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, …), as dashboards expect them.
+    collectDefaultMetrics({ register: registry });
+    for (const name of counterNamedGauges) registry.removeSingleMetric(name);
+  }
   const registers = [registry];
   return {
     registry,
