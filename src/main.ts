@@ -59,7 +59,7 @@ export interface ReloadResult {
   readonly problems: readonly string[];
   /** Keys that changed but keep their old value until a restart. */
   readonly restartRequired: readonly string[];
-  /** Endpoints that got a fresh throttle and breaker (their definition changed, or they went). */
+  /** Endpoints that got a fresh throttle (their limits changed, or they went) or breaker (their definition changed). */
   readonly replacedEndpoints: readonly string[];
   readonly at: string;
 }
@@ -351,22 +351,22 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   };
   const applyReload = (source: string): ReloadResult => {
     const at = new Date().toISOString();
+    const refuse = (problems: string[]): ReloadResult => {
+      metrics.configReloads.inc({ result: "refused" });
+      lastReload = { status: "refused", problems, restartRequired: [], replacedEndpoints: [], at };
+      logger.error({ source, problems }, "config reload refused; the running config stays");
+      return lastReload;
+    };
     let next: ModelbusConfig;
     try {
       next = readConfig();
     } catch (error) {
       const problems = (error as Error).message.split("\n").map((line) => line.replace(/^\s*-\s*/, "").trim()).filter((line) => line !== "" && !line.startsWith("invalid config"));
-      metrics.configReloads.inc({ result: "refused" });
-      lastReload = { status: "refused", problems: problems.length > 0 ? problems : [(error as Error).message], restartRequired: [], replacedEndpoints: [], at };
-      logger.error({ source, problems: lastReload.problems }, "config reload refused; the running config stays");
-      return lastReload;
+      return refuse(problems.length > 0 ? problems : [(error as Error).message]);
     }
     const usesMock = Object.values(next.model_registry.endpoints).some((endpoint) => endpoint.provider === "mock" && endpoint.url === undefined);
     if (usesMock && mockProvider === undefined) {
-      metrics.configReloads.inc({ result: "refused" });
-      lastReload = { status: "refused", problems: ["model_registry.endpoints: a mock endpoint needs the built-in mock provider, which starts only with the service (restart)"], restartRequired: [], replacedEndpoints: [], at };
-      logger.error({ source, problems: lastReload.problems }, "config reload refused; the running config stays");
-      return lastReload;
+      return refuse(["model_registry.endpoints: a mock endpoint needs the built-in mock provider, which starts only with the service (restart)"]);
     }
     const restart = restartRequired(runtime.config, next);
     const effective = applyReloadable(runtime.config, next);

@@ -6,8 +6,8 @@ import type { ModelbusConfig } from "./config-schema.ts";
  * level. Everything else is wired into connections, servers and streams at start, and takes a
  * restart.
  */
-export const reloadableSections = ["model_registry", "retry", "budgets"] as const;
-export const reloadableServiceKeys = ["timeout", "first_token_timeout", "log_level"] as const;
+const reloadableSections = ["model_registry", "retry", "budgets"] as const;
+const reloadableServiceKeys = ["timeout", "first_token_timeout", "log_level"] as const;
 
 /** The leaf paths where two values differ (`a.b.c`), arrays compared whole. */
 function differences(before: unknown, after: unknown, path: string): string[] {
@@ -18,25 +18,17 @@ function differences(before: unknown, after: unknown, path: string): string[] {
   return [...keys].sort().flatMap((key) => differences((before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key], path === "" ? key : `${path}.${key}`));
 }
 
-/** The keys that changed but cannot change at runtime (they wait for a restart). */
-export function restartRequired(current: ModelbusConfig, next: ModelbusConfig): string[] {
-  const fixed = (config: ModelbusConfig) => {
-    const { model_registry: _registry, retry: _retry, budgets: _budgets, service, ...rest } = config;
-    const { timeout: _timeout, first_token_timeout: _firstToken, log_level: _level, ...fixedService } = service;
-    return { ...rest, service: fixedService };
-  };
-  return differences(fixed(current), fixed(next), "");
-}
-
 /** The next config as it takes effect: its reloadable parts over what the running service keeps. */
 export function applyReloadable(current: ModelbusConfig, next: ModelbusConfig): ModelbusConfig {
-  return {
-    ...current,
-    model_registry: next.model_registry,
-    retry: next.retry,
-    budgets: next.budgets,
-    service: { ...current.service, timeout: next.service.timeout, first_token_timeout: next.service.first_token_timeout, log_level: next.service.log_level },
-  };
+  const service = { ...current.service };
+  for (const key of reloadableServiceKeys) (service as Record<string, unknown>)[key] = next.service[key];
+  const sections = Object.fromEntries(reloadableSections.map((section) => [section, next[section]]));
+  return { ...current, ...sections, service };
+}
+
+/** The keys that changed but cannot change at runtime (they wait for a restart): where what takes effect differs from what was asked. */
+export function restartRequired(current: ModelbusConfig, next: ModelbusConfig): string[] {
+  return differences(applyReloadable(current, next), next, "");
 }
 
 /** Endpoints whose definition changed or that went away: their breaker history is forgotten. */

@@ -38,6 +38,17 @@ export interface AgentResponse {
 
 export const zeroUsage = (): TokenUsage => ({ prompt_tokens: 0, completion_tokens: 0 });
 
+/** Prices per million tokens, as an endpoint's `input_price_per_1m_tokens` / `output_price_per_1m_tokens` give them. */
+export interface PricesPerMillion {
+  readonly input: number;
+  readonly output: number;
+}
+
+/** What a call's usage cost at those prices: the stored inference's `cost`, and a budget's charge. */
+export function usageCost(usage: TokenUsage, prices: PricesPerMillion): number {
+  return (usage.prompt_tokens * prices.input + usage.completion_tokens * prices.output) / 1_000_000;
+}
+
 /** Builds the `error` response for a request; provider failures never become exceptions. */
 export function errorResponse(
   requestId: string,

@@ -1,5 +1,5 @@
 import type { AgentRequest } from "../core/agent-request.ts";
-import { errorResponse, type AgentResponse } from "../core/agent-response.ts";
+import { errorResponse, usageCost, zeroUsage, type AgentResponse, type PricesPerMillion } from "../core/agent-response.ts";
 import type { ProviderResult, StreamDelta } from "../core/chat-provider.ts";
 import type { ErrorCode } from "../core/error-codes.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
@@ -156,14 +156,18 @@ async function chargeBudgets(
   }
 }
 
+/** An endpoint's prices per million tokens (0 for one the registry does not know, or none). */
+export function endpointPrices(dependencies: PipelineDependencies, endpointName: string | undefined): PricesPerMillion {
+  const endpoint = endpointName === undefined ? undefined : dependencies.registry.endpoint(endpointName);
+  return { input: endpoint?.input_price_per_1m_tokens ?? 0, output: endpoint?.output_price_per_1m_tokens ?? 0 };
+}
+
 /** Corrects the charge with what the call used (nothing when it was refused outright); never fails the request. */
 function settleBudgets(dependencies: PipelineDependencies, reservation: BudgetReservation | undefined, endpointName: string, usage: TokenUsage | undefined, logger: Logger): void {
   if (reservation === undefined) return;
-  const endpoint = dependencies.registry.endpoint(endpointName);
-  const prompt = usage?.prompt_tokens ?? 0;
-  const completion = usage?.completion_tokens ?? 0;
-  const cost = ((endpoint?.input_price_per_1m_tokens ?? 0) * prompt + (endpoint?.output_price_per_1m_tokens ?? 0) * completion) / 1_000_000;
-  reservation.settle({ tokens: prompt + completion, cost }).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "could not correct a budget charge; it keeps its estimate"));
+  const used = usage ?? zeroUsage();
+  const cost = usageCost(used, endpointPrices(dependencies, endpointName));
+  reservation.settle({ tokens: used.prompt_tokens + used.completion_tokens, cost }).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "could not correct a budget charge; it keeps its estimate"));
 }
 
 type ChainOutcome =

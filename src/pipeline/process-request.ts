@@ -5,7 +5,7 @@ import type { CompleteInput, DeliveryIdentity, InferenceStore, StoredAnswer } fr
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
 import { applyGovernance } from "./apply-governance.ts";
-import { handleAgentRequest, type PipelineDependencies, type RequestTiming } from "./handle-agent-request.ts";
+import { endpointPrices, handleAgentRequest, type PipelineDependencies, type RequestTiming } from "./handle-agent-request.ts";
 import { leaseTimeoutMs } from "./request-deadline.ts";
 
 /** What a door does next with a request: answer it, hand it back for later, or give it up for now. */
@@ -34,11 +34,6 @@ export interface ProcessOptions {
   readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
   /** Filled in with provider and wait time, for the door's overhead metric. */
   readonly timing?: RequestTiming | undefined;
-}
-
-function prices(dependencies: ProcessDependencies, endpoint: string | undefined) {
-  const config = endpoint ? dependencies.pipeline.registry.endpoint(endpoint) : undefined;
-  return { input: config?.input_price_per_1m_tokens ?? 0, output: config?.output_price_per_1m_tokens ?? 0 };
 }
 
 /**
@@ -75,7 +70,7 @@ export async function processRequest(dependencies: ProcessDependencies, request:
     return outcome;
   }
   const response = outcome.response;
-  const input = { ticket: begun.ticket, response, wireForm: options.wireForm, costPerMillion: prices(dependencies, response.endpoint) };
+  const input = { ticket: begun.ticket, response, wireForm: options.wireForm, costPerMillion: endpointPrices(pipeline, response.endpoint) };
   // On a last attempt nothing would call the model again: answer at once instead of waiting.
   const retryUntil = options.finalAttempt ? 0 : leaseEndsAt;
   const stored = await storeOutcome(dependencies, input, { retryUntil, signal: options.signal, logger });

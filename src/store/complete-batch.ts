@@ -7,6 +7,7 @@ import type { SqlPort, SqlStatement } from "./sql-port.ts";
 import { tuples } from "./sql-tuples.ts";
 import { sqlDateTime, sqlJson } from "./sql-values.ts";
 import { uuidV7 } from "./uuid-v7.ts";
+import { usageCost } from "../core/agent-response.ts";
 
 export interface CompleteItem extends CompleteInput {
   readonly ticket: StoreTicket;
@@ -62,10 +63,6 @@ function plannedWrites(item: CompleteItem, at: string, messageValues: unknown[])
   return { messageCount: session.startPosition + count, historyHash };
 }
 
-function cost(item: CompleteItem): number {
-  const usage = item.response.token_usage;
-  return (usage.prompt_tokens * item.costPerMillion.input + usage.completion_tokens * item.costPerMillion.output) / 1_000_000;
-}
 
 /**
  * Writes a batch of outcomes in one transaction of at most four statements, whatever the
@@ -109,7 +106,7 @@ export async function completeBatch(sql: SqlPort, items: readonly CompleteItem[]
       response.finish_reason ?? null,
       response.token_usage.prompt_tokens,
       response.token_usage.completion_tokens,
-      cost(item),
+      usageCost(item.response.token_usage, item.costPerMillion),
       response.retry_count ?? 0,
       response.latency_ms ?? 0,
       response.error_code ?? null,
