@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly profileAlloc: boolean;
   /** Also alternate a modelbus run with persistence off (diagnostic). */
   readonly withNostore: boolean;
+  /** Adds the "traced" run: modelbus with tracing on, every request sampled (--with-tracing). */
+  readonly withTracing: boolean;
   /** Also alternate the floor's loop writing through modelbus's store (diagnostic). */
   readonly withFloorstore: boolean;
   /**
@@ -75,6 +77,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     profileMs: seconds("--profile-seconds", 20, 8),
     profileSut: argv.includes("--profile-floor") ? "floor" : "modelbus",
     withNostore: argv.includes("--with-nostore"),
+    withTracing: argv.includes("--with-tracing"),
     withFloorstore: argv.includes("--with-floorstore"),
     profileRate: numberFlag(argv, "--profile-rate"),
     profileAlloc: argv.includes("--profile-alloc"),

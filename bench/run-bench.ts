@@ -33,7 +33,7 @@ async function main(): Promise<number> {
   const dropped = await dropStaleBenchDatabases();
   if (dropped > 0) log(`dropped ${dropped} bench databases left by an earlier run`);
   const { child: mock, info } = await BenchChild.start({ script: "mock-child.ts", options: {} });
-  const context: RunContext = { options, mock, mockUrl: String(info.url), log };
+  const context: RunContext = { options, mock, mockUrl: String(info.url), otlpUrl: String(info.otlpUrl), log };
   try {
     if (options.profile) {
       await runProfile(context, options.profileSut);
@@ -49,6 +49,7 @@ async function main(): Promise<number> {
         ...(httpStatus?.available ? (["http"] as const) : []),
         ...(options.withNostore ? (["nostore"] as const) : []),
         ...(options.withFloorstore ? (["floorstore"] as const) : []),
+        ...(options.withTracing ? (["traced"] as const) : []),
       ];
       for (const kind of order) {
         const { result, httpProbe } = await runSut(context, kind, repeat, { probeHttp: kind === "modelbus" && httpStatus === undefined });

@@ -41,6 +41,7 @@ import { RequestConsumer } from "./transports/nats/request-consumer.ts";
 import { ResponsePublisher } from "./transports/nats/response-publisher.ts";
 import { subjectsFor } from "./transports/nats/subjects.ts";
 import { trackConnection } from "./transports/nats/track-connection.ts";
+import { startTracing } from "./observability/tracing.ts";
 
 export interface ServiceOptions extends LoadedConfig {
   readonly env?: NodeJS.ProcessEnv;
@@ -101,7 +102,7 @@ function createThrottles(config: ModelbusConfig, env: NodeJS.ProcessEnv, logger:
       // Reported on every failed reconnect: keep the log to one line per 10 s.
       if (Date.now() - lastReport < 10_000) return;
       lastReport = Date.now();
-      logger.warn({ endpoint, err: (error as Error).message }, "throttle cannot reach Redis");
+      logger.warn({ endpoint, err: error }, "throttle cannot reach Redis");
     },
   });
 }
@@ -175,10 +176,10 @@ function watchConfigFile(path: string, onChange: () => void, logger: Logger): FS
       clearTimeout(timer);
       timer = setTimeout(onChange, 200);
     });
-    watcher.on("error", (error) => logger.warn({ err: error.message, path }, "config file watch failed; reload with SIGHUP or POST /v1/admin/reload"));
+    watcher.on("error", (error) => logger.warn({ err: error, path }, "config file watch failed; reload with SIGHUP or POST /v1/admin/reload"));
     return watcher;
   } catch (error) {
-    logger.warn({ err: (error as Error).message, path }, "cannot watch the config file; reload with SIGHUP or POST /v1/admin/reload");
+    logger.warn({ err: error, path }, "cannot watch the config file; reload with SIGHUP or POST /v1/admin/reload");
     return undefined;
   }
 }
@@ -195,6 +196,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   for (const warning of registryWarnings(config.model_registry, env)) logger.warn({ path: warning.path }, warning.message);
   // Before anything starts: a public address without a bearer key is refused (E_CONFIG_INVALID).
   const apiKey = resolveHttpApiKey(config.http, env, environment.httpHost);
+  // OTEL_* asking for what modelbus cannot do is refused here too (E_CONFIG_INVALID).
+  const tracing = await startTracing(env, logger);
   const throttles = createThrottles(config, env, logger);
   const metrics = createMetrics({ throttleQueues: () => throttles.stats(), semstreams: config.metrics.semstreams });
   const mockProvider = await startMockIfUsed(config);
@@ -245,6 +248,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     store,
     leaseMarginMs: config.store.lease_margin,
     retryDelayMs: config.nats.nak_delay,
+    tracing,
   };
 
   const nats = await connectNats(environment.natsUrl, config.nats, env);
@@ -268,11 +272,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       metrics,
       logger,
       checkPublishedOnRedelivery: store === undefined,
+      tracing,
       process: (request, processOptions) => processRequest(processing, request, processOptions),
     }),
   });
   // Limited endpoints refuse calls until Redis answers; say so rather than fail the start.
-  await throttles.ready().catch((error: Error) => logger.error({ err: error.message }, "throttle Redis not ready; limited endpoints refuse calls until it is"));
+  await throttles.ready().catch((error: Error) => logger.error({ err: error }, "throttle Redis not ready; limited endpoints refuse calls until it is"));
   await consumer.start();
 
   const catalog = store ? openCatalogStore(environment.databaseUrl, { connectionLimit: config.store.connection_limit, logger }) : undefined;
@@ -311,7 +316,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           await run();
         } catch (error) {
           failures.push(name);
-          logger.error({ err: (error as Error).message, step: name }, "shutdown step failed");
+          logger.error({ err: error, step: name }, "shutdown step failed");
         }
       };
       watcher?.close();
@@ -334,6 +339,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await step("store", () => store?.close());
       await step("provider", () => Promise.all([runtime.pipeline.provider as OpenAIChatProvider, ...retiredProviders].map((each) => each.close())));
       await step("mock provider", () => mockProvider?.close());
+      await step("tracing", () => tracing?.shutdown());
       logger.info({ failed_steps: failures }, failures.length === 0 ? "modelbus stopped" : "modelbus stopped with failures");
       return { ok: failures.length === 0, failedSteps: failures };
     })();

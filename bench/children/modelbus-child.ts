@@ -18,10 +18,19 @@ export interface ModelbusChildOptions {
   readonly apiKey: string;
   readonly logLevel: "warn" | "silent";
   readonly persistence: boolean;
+  /** Tracing on, exporting OTLP/HTTP here (the "traced" run); off without it. */
+  readonly otlpUrl?: string;
 }
 
 serveChild(async () => {
   const options = readChildOptions<ModelbusChildOptions>();
+  // Every span exported, none dropped at full load: the SDK's batch processor reads these from
+  // the process environment (its default queue of 2,048 spans overflows at ~300 requests/s).
+  if (options.otlpUrl) {
+    process.env.OTEL_BSP_MAX_QUEUE_SIZE ??= "100000";
+    process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ??= "2048";
+    process.env.OTEL_BSP_SCHEDULE_DELAY ??= "500";
+  }
   const config = parseConfig(
     {
       service: { log_level: options.logLevel, timeout: "60s", shutdown_timeout: "10s" },
@@ -43,7 +52,7 @@ serveChild(async () => {
   const service = await startService({
     config,
     environment: { configPath: "(bench)", natsUrl: options.natsUrl, databaseUrl: options.databaseUrl, httpHost: "127.0.0.1", httpPort: 0 },
-    env: { MODELBUS_API_KEY: options.apiKey },
+    env: { MODELBUS_API_KEY: options.apiKey, ...(options.otlpUrl ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpUrl } : {}) },
     logger: createLogger({ level: options.logLevel }),
   });
   const counters = service.store ? timeStoreCalls(service.store) : undefined;

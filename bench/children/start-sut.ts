@@ -9,9 +9,11 @@ import { BenchChild } from "./spawn-child.ts";
 /**
  * Two diagnostic runs bracket the store's share of modelbus's cost: "nostore" is modelbus with
  * persistence off (--with-nostore); "floorstore" is the floor's loop writing through modelbus's
- * own store instead of its one-row insert (--with-floorstore).
+ * own store instead of its one-row insert (--with-floorstore). "traced" is modelbus with
+ * OpenTelemetry tracing on, every request sampled, exporting OTLP/HTTP to the mock process's sink
+ * (--with-tracing): what tracing on costs beside the default run, where it is off.
  */
-export type SutKind = "floor" | "modelbus" | "http" | "nostore" | "floorstore";
+export type SutKind = "floor" | "modelbus" | "http" | "nostore" | "floorstore" | "traced";
 
 export const benchApiKey = "bench-api-key";
 
@@ -27,7 +29,7 @@ export async function startSut(
   names: BenchNames,
   databaseUrl: string,
   mockUrl: string,
-  options: Pick<BenchOptions, "concurrency"> & Partial<Pick<BenchOptions, "compiledChildren" | "modelbusNodeFlags">>,
+  options: Pick<BenchOptions, "concurrency"> & Partial<Pick<BenchOptions, "compiledChildren" | "modelbusNodeFlags">> & { readonly otlpUrl?: string | undefined },
   nodeFlags: readonly string[] = [],
 ): Promise<{ child: BenchChild; info: Record<string, unknown> }> {
   const compiled = options.compiledChildren ?? false;
@@ -60,6 +62,7 @@ export async function startSut(
     apiKey: benchApiKey,
     logLevel: "warn",
     persistence: kind !== "nostore",
+    ...(kind === "traced" && options.otlpUrl ? { otlpUrl: options.otlpUrl } : {}),
   };
   return BenchChild.start({ script: "modelbus-child.ts", options: modelbus, nodeFlags: [...(options.modelbusNodeFlags ?? []), ...nodeFlags], compiled });
 }

@@ -16,6 +16,8 @@ import { phaseResult } from "./phase-result.ts";
 export interface RunContext {
   readonly options: BenchOptions;
   readonly mock: BenchChild;
+  /** The mock process's OTLP/HTTP sink, where the "traced" run exports its spans. */
+  readonly otlpUrl?: string | undefined;
   readonly mockUrl: string;
   readonly log: (line: string) => void;
 }
@@ -64,7 +66,7 @@ export async function runSut(
   const names = benchNames(kind);
   const database = await createBenchDatabase(names.database);
   const startedAt = performance.now();
-  const { child, info } = await startSut(kind, names, database.url, context.mockUrl, options).catch(async (error: unknown) => {
+  const { child, info } = await startSut(kind, names, database.url, context.mockUrl, { ...options, otlpUrl: context.otlpUrl }).catch(async (error: unknown) => {
     await database.drop();
     throw error;
   });

@@ -69,10 +69,11 @@ function summarizeSut(runs: readonly SutRunResult[], rates: readonly number[]): 
 }
 
 /** Ratios and overheads computed within each repeat (same run, adjacent in time), then the median. */
-function pairedRatios(runs: readonly SutRunResult[], kind: SutKind, rates: readonly number[]): { medians: Record<string, number>; perRepeat: Record<string, number[]> } {
+/** `kind` against `base` (the floor unless named), repeat by repeat: ratios, and differences for latency. */
+function pairedRatios(runs: readonly SutRunResult[], kind: SutKind, rates: readonly number[], base: SutKind = "floor"): { medians: Record<string, number>; perRepeat: Record<string, number[]> } {
   const pairs = runs
     .filter((run) => run.sut === kind)
-    .map((run) => [runs.find((other) => other.sut === "floor" && other.repeat === run.repeat), run] as const)
+    .map((run) => [runs.find((other) => other.sut === base && other.repeat === run.repeat), run] as const)
     .filter((pair): pair is readonly [SutRunResult, SutRunResult] => pair[0] !== undefined);
   const medians: Record<string, number> = {};
   const perRepeat: Record<string, number[]> = {};
@@ -161,15 +162,22 @@ export function summarize(input: {
 }): BenchSummary {
   const { options, runs, soak } = input;
   const summary: Partial<Record<SutKind, SutSummary>> = {};
-  for (const kind of ["floor", "modelbus", "http", "nostore", "floorstore"] as const) {
+  for (const kind of ["floor", "modelbus", "http", "nostore", "floorstore", "traced"] as const) {
     const ofKind = runs.filter((run) => run.sut === kind);
     if (ofKind.length > 0) summary[kind] = summarizeSut(ofKind, options.openRates);
   }
   const ratios: Record<string, Record<string, number>> = {};
   const ratiosPerRepeat: Record<string, Record<string, number[]>> = {};
-  for (const [name, kind] of [["modelbus_vs_floor", "modelbus"], ["http_vs_floor", "http"], ["nostore_vs_floor", "nostore"], ["floorstore_vs_floor", "floorstore"]] as const) {
+  const compared = [
+    ["modelbus_vs_floor", "modelbus", "floor"],
+    ["http_vs_floor", "http", "floor"],
+    ["nostore_vs_floor", "nostore", "floor"],
+    ["floorstore_vs_floor", "floorstore", "floor"],
+    ["traced_vs_modelbus", "traced", "modelbus"],
+  ] as const;
+  for (const [name, kind, base] of compared) {
     if (kind !== "modelbus" && summary[kind] === undefined) continue;
-    const paired = pairedRatios(runs, kind, options.openRates);
+    const paired = pairedRatios(runs, kind, options.openRates, base);
     ratios[name] = paired.medians;
     ratiosPerRepeat[name] = paired.perRepeat;
   }

@@ -28,6 +28,8 @@ export interface ProviderCallOptions {
   readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
   /** Streaming: the attempt fails (retryably) when no token arrives within this time. */
   readonly firstTokenTimeoutMs?: number | undefined;
+  /** Sent with this call only: the W3C `traceparent` of the attempt's span when tracing is on. */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /**

@@ -2,11 +2,13 @@ import type { AgentRequest } from "../core/agent-request.ts";
 import type { ProviderResult, StreamDelta } from "../core/chat-provider.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
+import { endSpan, SpanKind, type Attributes, type RequestTrace, type Span } from "../observability/tracing.ts";
 import { runWithRetry, type RetryOutcome } from "../retry/run-with-retry.ts";
 import type { PipelineDependencies, RequestTiming } from "./pipeline-dependencies.ts";
 import { estimateTokens } from "./estimate-tokens.ts";
 import { attemptTimeoutMs } from "./request-deadline.ts";
 import type { EndpointThrottle } from "../throttle/endpoint-throttle.ts";
+import type { EndpointConfig } from "../config/config-schema.ts";
 
 export interface EndpointCall {
   readonly request: AgentRequest;
@@ -21,6 +23,8 @@ export interface EndpointCall {
   readonly group?: string | undefined;
   /** Another deployment of the group can take the request: a 429 is not retried here but there. */
   readonly moveOnRateLimit?: boolean | undefined;
+  /** The request's trace, when tracing is on: a span per throttle wait and per attempt. */
+  readonly trace?: RequestTrace | undefined;
 }
 
 /**
@@ -81,20 +85,26 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
     }
   };
 
-  const { signal, deadlineMs } = call;
+  const { signal, deadlineMs, trace } = call;
   const capMs = endpoint.request_timeout || undefined;
   metrics.inFlight.inc({ endpoint: endpointName });
   try {
     let queuedAt = 0;
+    let waitSpan: Span | undefined;
+    let attemptNumber = 0;
     // The throttle is looked up for every attempt: after a config reload that changed the
     // endpoint's limits, a retry queues on the new one (the old one stops once idle).
     const attempt = async (throttle: EndpointThrottle) => {
       const startedAt = now();
       timing.waitMs += startedAt - queuedAt;
       metrics.throttleWait.observe({ endpoint: endpointName }, (startedAt - queuedAt) / 1_000);
+      waitSpan?.end();
+      const span = trace?.child(`chat ${endpoint.model}`, SpanKind.CLIENT, attemptAttributes(endpointName, endpoint, request, attemptNumber));
       try {
         const timeoutMs = attemptTimeoutMs(deadlineMs, startedAt, capMs);
-        const result = await dependencies.provider.complete(endpointName, request, { signal, timeoutMs, warn, ...streaming });
+        const headers = span ? trace?.headers(span) : undefined;
+        const result = await dependencies.provider.complete(endpointName, request, { signal, timeoutMs, warn, ...streaming, ...(headers ? { headers } : {}) });
+        if (span) recordResult(span, result);
         if (tokens > 0) void throttle.adjustTokens(result.usage.prompt_tokens + result.usage.completion_tokens - tokens);
         if (result.streamStats) {
           metrics.streamChunks.inc({ endpoint: endpointName }, result.streamStats.chunks);
@@ -110,16 +120,26 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
           metrics.semstreams?.rateLimited(endpoint.model);
           if (call.group !== undefined) dependencies.router.coolDown(endpointName, error.retryAfterMs ?? dependencies.retryPolicy.rateLimitDelayMs);
         }
-        throw coolDownOnLongPause(dependencies, endpointName, attemptTimedOut(error, signal, endpointName, capMs));
+        const failure = coolDownOnLongPause(dependencies, endpointName, attemptTimedOut(error, signal, endpointName, capMs));
+        if (span) endSpan(span, failure);
+        throw failure;
       } finally {
         timing.providerMs += now() - startedAt;
       }
     };
     return await runWithRetry(
-      () => {
+      async (number) => {
         queuedAt = now();
+        attemptNumber = number;
+        waitSpan = trace?.child("modelbus.throttle.wait", SpanKind.INTERNAL, { "modelbus.endpoint": endpointName, "modelbus.attempt": number });
         const throttle = throttles.for(endpointName);
-        return throttle.schedule(() => attempt(throttle), { signal, tokens });
+        try {
+          return await throttle.schedule(() => attempt(throttle), { signal, tokens });
+        } catch (error) {
+          // Refused by the throttle (queue full, shutdown) before the attempt began.
+          if (waitSpan?.isRecording()) endSpan(waitSpan, error);
+          throw error;
+        }
       },
       {
         policy: call.moveOnRateLimit ? { ...dependencies.retryPolicy, maxRateLimitRetries: 0 } : dependencies.retryPolicy,
@@ -131,10 +151,34 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
           metrics.retries.inc({ endpoint: endpointName, reason: event.reason });
           if (event.reason === "rate_limit") metrics.semstreams?.rateLimitRetry(endpoint.model);
           logger.info({ endpoint: endpointName, ...event }, "retrying provider call");
+          trace?.event("modelbus.retry", { "modelbus.endpoint": endpointName, "modelbus.attempt": event.attemptNumber, "modelbus.retry.reason": event.reason, "modelbus.retry.delay_ms": event.delayMs, "error.type": event.code });
         },
       },
     );
   } finally {
     metrics.inFlight.dec({ endpoint: endpointName });
   }
+}
+
+/** The attempt's span, in OpenTelemetry's GenAI terms (the request as sent to this endpoint). */
+function attemptAttributes(endpointName: string, endpoint: EndpointConfig, request: AgentRequest, attemptNumber: number): Attributes {
+  return {
+    "gen_ai.operation.name": "chat",
+    "gen_ai.provider.name": endpoint.provider,
+    "gen_ai.request.model": endpoint.model,
+    ...(request.max_tokens ? { "gen_ai.request.max_tokens": request.max_tokens } : {}),
+    ...(request.temperature !== undefined ? { "gen_ai.request.temperature": request.temperature } : {}),
+    "modelbus.endpoint": endpointName,
+    "modelbus.attempt": attemptNumber,
+  };
+}
+
+function recordResult(span: Span, result: ProviderResult): void {
+  span.setAttributes({
+    "gen_ai.response.model": result.providerModel,
+    "gen_ai.response.finish_reasons": [result.finishReason],
+    "gen_ai.usage.input_tokens": result.usage.prompt_tokens,
+    "gen_ai.usage.output_tokens": result.usage.completion_tokens,
+  });
+  endSpan(span);
 }

@@ -4,6 +4,7 @@ import type { ProviderResult, StreamDelta } from "../core/chat-provider.ts";
 import type { ErrorCode } from "../core/error-codes.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { RequestTrace } from "../observability/tracing.ts";
 import type { BudgetReservation, ScopedBudget } from "../budget/budget-guard.ts";
 import type { TokenUsage } from "../core/agent-response.ts";
 import { callEndpoint } from "./call-endpoint.ts";
@@ -72,6 +73,8 @@ export interface HandleOptions {
   readonly timing?: RequestTiming | undefined;
   /** The budgets this request is charged to (with its agent's from the catalog); else those config gives its fields. */
   readonly budgets?: readonly ScopedBudget[] | undefined;
+  /** The request's trace, when tracing is on. */
+  readonly trace?: RequestTrace | undefined;
 }
 
 /**
@@ -103,7 +106,7 @@ export async function handleAgentRequest(dependencies: PipelineDependencies, req
   const timeout = requestTimeout(request, first, dependencies.registry, dependencies.serviceTimeoutMs);
   if (timeout.ignoredRequestTimeout) logger.warn({ timeout: timeout.ignoredRequestTimeout }, "unparseable request timeout ignored");
   const walked = await withDeadline(options.signal, timeout, now, (signal, deadlineMs) =>
-    walkChain(dependencies, request, chain, { signal, deadlineMs, logger, onDelta: options.onDelta, timing }),
+    walkChain(dependencies, request, chain, { signal, deadlineMs, logger, onDelta: options.onDelta, timing, trace: options.trace }),
   );
   if (walked.kind === "answered") {
     settleBudgets(dependencies, charged.reservation, walked.endpoint, walked.result.usage, logger);
@@ -167,7 +170,7 @@ function settleBudgets(dependencies: PipelineDependencies, reservation: BudgetRe
   if (reservation === undefined) return;
   const used = usage ?? zeroUsage();
   const cost = usageCost(used, endpointPrices(dependencies, endpointName));
-  reservation.settle({ tokens: used.prompt_tokens + used.completion_tokens, cost }).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "could not correct a budget charge; it keeps its estimate"));
+  reservation.settle({ tokens: used.prompt_tokens + used.completion_tokens, cost }).catch((error: unknown) => logger.warn({ err: error }, "could not correct a budget charge; it keeps its estimate"));
 }
 
 type ChainOutcome =
@@ -181,6 +184,7 @@ interface ChainWalk {
   readonly logger: Logger;
   readonly onDelta: ((delta: StreamDelta) => void) | undefined;
   readonly timing: RequestTiming;
+  readonly trace: RequestTrace | undefined;
 }
 
 /**
@@ -211,6 +215,7 @@ async function walkChain(dependencies: PipelineDependencies, request: AgentReque
     if (previous !== undefined) {
       metrics.fallbacks.inc({ from: previous, to: endpointName });
       logger.warn({ from: previous, to: endpointName, code: lastError?.code }, "falling back to the next endpoint");
+      walk.trace?.event("modelbus.fallback", { "modelbus.fallback.from": previous, "modelbus.fallback.to": endpointName, ...(lastError ? { "error.type": lastError.code } : {}) });
     }
     previous = endpointName;
     lastEndpoint = endpointName;

@@ -4,6 +4,7 @@ import type { StreamDelta } from "../core/chat-provider.ts";
 import type { CompleteInput, DeliveryIdentity, InferenceStore, StoredAnswer } from "../core/inference-store.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
+import { endSpan, type RequestTrace, type Tracing } from "../observability/tracing.ts";
 import { applyGovernance } from "./apply-governance.ts";
 import { endpointPrices, handleAgentRequest, type PipelineDependencies, type RequestTiming } from "./handle-agent-request.ts";
 import { leaseTimeoutMs } from "./request-deadline.ts";
@@ -20,6 +21,8 @@ export interface ProcessDependencies {
   /** Added to the request's longest possible timeout (leaseTimeoutMs) to form its claim's lease. */
   readonly leaseMarginMs: number;
   readonly retryDelayMs: number;
+  /** undefined: tracing is off (OTEL_* names no exporter). */
+  readonly tracing?: Tracing | undefined;
 }
 
 export interface ProcessOptions {
@@ -34,6 +37,8 @@ export interface ProcessOptions {
   readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
   /** Filled in with provider and wait time, for the door's overhead metric. */
   readonly timing?: RequestTiming | undefined;
+  /** The request's trace, when tracing is on (a span for each store step). */
+  readonly trace?: RequestTrace | undefined;
 }
 
 /**
@@ -54,9 +59,13 @@ export async function processRequest(dependencies: ProcessDependencies, request:
   // Taken before the claim is written, so the lease really ends no earlier than this.
   const leaseEndsAt = pipeline.now() + leaseMs;
   let begun;
+  const beginSpan = options.trace?.child("modelbus.store.begin");
   try {
     begun = await store.begin(request, { leaseMs, delivery: options.delivery });
+    beginSpan?.setAttribute("modelbus.store.outcome", begun.kind);
+    beginSpan?.end();
   } catch (error) {
+    if (beginSpan) endSpan(beginSpan, error);
     return storeTrouble(dependencies, error, "store_unavailable");
   }
   if (begun.kind === "completed") return { type: "answer", response: begun.response, source: "store", persisted: true };
@@ -66,18 +75,18 @@ export async function processRequest(dependencies: ProcessDependencies, request:
   const budgets = pipeline.budgets?.budgetsFor(governed.request, begun.agent);
   const outcome = await handleAgentRequest(pipeline, governed.request, { ...options, fallbackModels: governed.fallbackModels, budgets });
   if (outcome.type === "abandoned") {
-    await store.release(begun.ticket).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "could not release claim"));
+    await store.release(begun.ticket).catch((error: unknown) => logger.warn({ err: error }, "could not release claim"));
     return outcome;
   }
   const response = outcome.response;
   const input = { ticket: begun.ticket, response, wireForm: options.wireForm, costPerMillion: endpointPrices(pipeline, response.endpoint) };
   // On a last attempt nothing would call the model again: answer at once instead of waiting.
   const retryUntil = options.finalAttempt ? 0 : leaseEndsAt;
-  const stored = await storeOutcome(dependencies, input, { retryUntil, signal: options.signal, logger });
+  const stored = await storeOutcome(dependencies, input, { retryUntil, signal: options.signal, logger, trace: options.trace });
   if ("error" in stored) {
     const error = stored.error;
     if (options.finalAttempt) {
-      logger.error({ err: (error as Error).message }, "last delivery: answering although the outcome could not be stored");
+      logger.error({ err: error }, "last delivery: answering although the outcome could not be stored");
       pipeline.metrics.errors.inc({ code: "E_STORE_UNAVAILABLE" });
       return { type: "answer", response, source: "model", persisted: false };
     }
@@ -101,19 +110,22 @@ export async function processRequest(dependencies: ProcessDependencies, request:
 async function storeOutcome(
   dependencies: ProcessDependencies,
   input: CompleteInput,
-  options: { readonly retryUntil: number; readonly signal: AbortSignal; readonly logger: Logger },
+  options: { readonly retryUntil: number; readonly signal: AbortSignal; readonly logger: Logger; readonly trace: RequestTrace | undefined },
 ): Promise<StoredAnswer | { readonly error: unknown }> {
   const { pipeline, retryDelayMs } = dependencies;
   const store = dependencies.store as InferenceStore;
   for (let attempt = 1; ; attempt += 1) {
+    const span = options.trace?.child("modelbus.store.complete", undefined, { "modelbus.attempt": attempt });
     try {
       const stored = await store.complete(input);
+      span?.end();
       if (attempt > 1) options.logger.info({ attempt }, "outcome stored after the store came back");
       return stored;
     } catch (error) {
+      if (span) endSpan(span, error);
       if (options.signal.aborted || pipeline.now() + retryDelayMs >= options.retryUntil) return { error };
       pipeline.metrics.errors.inc({ code: "E_STORE_UNAVAILABLE" });
-      options.logger.warn({ err: (error as Error).message, attempt }, "outcome could not be stored; trying again while the claim is ours");
+      options.logger.warn({ err: error, attempt }, "outcome could not be stored; trying again while the claim is ours");
       try {
         await pipeline.sleep(retryDelayMs, options.signal);
       } catch {

@@ -132,7 +132,7 @@ export class EndpointHttp {
    * before the body is complete → `APIConnectionTimeoutError`; the signal →
    * `APIUserAbortError`; a 2xx JSON body that does not parse → its SyntaxError.
    */
-  postJson(path: string, body: string, signal: AbortSignal, timeoutMs: number): Promise<unknown> {
+  postJson(path: string, body: string, signal: AbortSignal, timeoutMs: number, headers?: Readonly<Record<string, string>>): Promise<unknown> {
     if (signal.aborted) return Promise.reject(new OpenAI.APIUserAbortError());
     return new Promise<unknown>((resolve, reject) => {
       let settled = false;
@@ -158,7 +158,7 @@ export class EndpointHttp {
 
       const outgoing = this.#request(
         this.url(path),
-        { method: "POST", agent: this.#agent, headers: { ...this.#headers, "content-length": Buffer.byteLength(body) } },
+        { method: "POST", agent: this.#agent, headers: { ...this.#headers, ...headers, "content-length": Buffer.byteLength(body) } },
         (response) => {
           clearTimeout(headerTimer);
           this.#onResponseHeaders?.(response.headers);

@@ -58,7 +58,7 @@ export async function probeOllamaContext(target: OllamaProbeTarget, logger: Prob
       signal: AbortSignal.timeout(probeTimeoutMs),
     });
   } catch (error) {
-    logger.debug({ ...details, url: `${base}/api/show`, err: (error as Error).message }, "ollama num_ctx probe: /api/show unreachable");
+    logger.debug({ ...details, url: `${base}/api/show`, err: error }, "ollama num_ctx probe: /api/show unreachable");
     return;
   }
   let parameters: unknown;
@@ -70,7 +70,7 @@ export async function probeOllamaContext(target: OllamaProbeTarget, logger: Prob
     }
     parameters = ((await response.json()) as { parameters?: unknown } | null)?.parameters;
   } catch (error) {
-    logger.debug({ ...details, err: (error as Error).message }, "ollama num_ctx probe: decode failed");
+    logger.debug({ ...details, err: error }, "ollama num_ctx probe: decode failed");
     return;
   }
   const explicit = typeof parameters === "string" ? parseOllamaNumCtx(parameters) : undefined;

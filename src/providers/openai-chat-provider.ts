@@ -98,14 +98,14 @@ export class OpenAIChatProvider implements ChatProvider {
     if (options.stream) {
       const fold = new StreamAccumulator({ adapter: client.adapter, warn: options.warn, now: () => performance.now() });
       const open = (signal: AbortSignal) =>
-        client.sdk.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal, timeout, maxRetries: 0 });
+        client.sdk.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal, timeout, maxRetries: 0, ...callHeaders(options) });
       return streamAttempt(open, fold, options);
     }
     let completion: OpenAI.ChatCompletion;
     try {
       completion = client.http
-        ? ((await client.http.postJson("chat/completions", JSON.stringify(params), options.signal, options.timeoutMs)) as OpenAI.ChatCompletion)
-        : await client.sdk.chat.completions.create(params, { signal: options.signal, timeout, maxRetries: 0 });
+        ? ((await client.http.postJson("chat/completions", JSON.stringify(params), options.signal, options.timeoutMs, options.headers)) as OpenAI.ChatCompletion)
+        : await client.sdk.chat.completions.create(params, { signal: options.signal, timeout, maxRetries: 0, ...callHeaders(options) });
     } catch (error) {
       throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
     }
@@ -119,19 +119,24 @@ export class OpenAIChatProvider implements ChatProvider {
     // The SDK's types describe every Responses feature; the body is ours, built above.
     const sdkParams = params as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming;
     if (options.stream) {
-      const open = (signal: AbortSignal) => client.sdk.responses.create({ ...sdkParams, stream: true }, { signal, timeout, maxRetries: 0 });
+      const open = (signal: AbortSignal) => client.sdk.responses.create({ ...sdkParams, stream: true }, { signal, timeout, maxRetries: 0, ...callHeaders(options) });
       return streamAttempt(open, new ResponsesStreamFold(options.warn), options);
     }
     let body: unknown;
     try {
       body = client.http
-        ? await client.http.postJson("responses", JSON.stringify(params), options.signal, options.timeoutMs)
-        : await client.sdk.responses.create(sdkParams, { signal: options.signal, timeout, maxRetries: 0 });
+        ? await client.http.postJson("responses", JSON.stringify(params), options.signal, options.timeoutMs, options.headers)
+        : await client.sdk.responses.create(sdkParams, { signal: options.signal, timeout, maxRetries: 0, ...callHeaders(options) });
     } catch (error) {
       throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
     }
     return parseResponsesResponse(body, options.warn);
   }
+}
+
+/** The call's own headers (traceparent) as the SDK's request options take them. */
+function callHeaders(options: ProviderCallOptions): { headers?: Record<string, string> } {
+  return options.headers ? { headers: { ...options.headers } } : {};
 }
 
 function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined, rateLimits: ProviderRateLimits | undefined): ClientEntry {

@@ -30,7 +30,7 @@ export async function openStore(config: StoreConfig, databaseUrl: string, logger
     maxBatch: config.max_batch,
     maxConcurrentBatches: config.max_concurrent_batches,
     agentCacheTtlMs: config.agent_cache_ttl,
-    onClaimSweepError: (error) => logger.warn({ err: (error as Error).message }, "could not delete answered or expired claims; trying again at the next sweep"),
+    onClaimSweepError: (error) => logger.warn({ err: error }, "could not delete answered or expired claims; trying again at the next sweep"),
     ...(hooks.onBatch ? { onBatch: hooks.onBatch } : {}),
     ...(config.retention > 0
       ? {
@@ -40,7 +40,7 @@ export async function openStore(config: StoreConfig, databaseUrl: string, logger
             batchSize: config.retention_batch_size,
             pauseMs: config.retention_pause,
             onDeleted: hooks.onPurged,
-            onError: (error: unknown) => logger.warn({ err: (error as Error).message }, "retention purge failed; trying again at the next interval"),
+            onError: (error: unknown) => logger.warn({ err: error }, "retention purge failed; trying again at the next interval"),
           },
         }
       : {}),
@@ -57,7 +57,7 @@ export async function openStore(config: StoreConfig, databaseUrl: string, logger
     await migrate();
   } catch (error) {
     if (error instanceof MigrationError) throw error;
-    logger.error({ err: (error as Error).message }, "database unreachable at start; migrating again in the background");
+    logger.error({ err: error }, "database unreachable at start; migrating again in the background");
     store.holdUntil(retryUntilDone(migrate, logger));
   }
   return store;
@@ -75,7 +75,7 @@ async function checkEngineOnce(databaseUrl: string, logger: Logger): Promise<voi
     logger.info({ engine: `${engine.name} ${engine.version}` }, "database engine checked");
   } catch (error) {
     if (error instanceof MigrationError) throw error;
-    logger.error({ err: (error as Error).message }, "database unreachable at start; its engine is not checked");
+    logger.error({ err: error }, "database unreachable at start; its engine is not checked");
   } finally {
     await connection?.end().catch(() => connection?.destroy());
   }
@@ -95,10 +95,10 @@ async function retryUntilDone(migrate: () => Promise<void>, logger: Logger): Pro
       return;
     } catch (error) {
       if (error instanceof MigrationError) {
-        logger.fatal({ err: error.message, code: error.code }, "migration refused; the store stays unavailable");
+        logger.fatal({ err: error }, "migration refused; the store stays unavailable");
         throw error;
       }
-      logger.warn({ err: (error as Error).message }, "database still unreachable; will retry migrating");
+      logger.warn({ err: error }, "database still unreachable; will retry migrating");
     }
   }
 }

@@ -114,7 +114,7 @@ describe("bad NATS payloads", () => {
 
   it.each(unanswered.map((entry) => [entry.name, entry] as const))("%s: no readable request_id, so logged with its code and the problem", async (_name, entry) => {
     await expect
-      .poll(() => logLines.filter((line) => line.msg === "undecodable request terminated" && line.code === entry.code && entry.mentions.every((mention) => String(line.err).includes(mention))).length, {
+      .poll(() => logLines.filter((line) => line.msg === "undecodable request terminated" && line.code === entry.code && entry.mentions.every((mention) => String((line.err as { message?: unknown } | undefined)?.message).includes(mention))).length, {
         timeout: 10_000,
       })
       .toBeGreaterThanOrEqual(1);

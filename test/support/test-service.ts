@@ -4,7 +4,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { parseConfig } from "../../src/config/load-config.ts";
 import type { AgentResponse } from "../../src/core/agent-response.ts";
 import { startService, type Service } from "../../src/main.ts";
-import { createLogger } from "../../src/observability/logger.ts";
+import { createLogger, type Logger } from "../../src/observability/logger.ts";
 import type { StreamChunk } from "../../src/transports/nats/chunk-publisher.ts";
 import { decodeResponse } from "../../src/transports/nats/encode-response.ts";
 
@@ -43,12 +43,15 @@ export function testConfig(
   });
 }
 
-export async function startTestService(config: ReturnType<typeof testConfig>, options: { databaseUrl?: string } = {}): Promise<Service> {
+export async function startTestService(
+  config: ReturnType<typeof testConfig>,
+  options: { databaseUrl?: string; env?: NodeJS.ProcessEnv; logger?: Logger } = {},
+): Promise<Service> {
   return startService({
     config,
     environment: { configPath: "(test)", natsUrl, databaseUrl: options.databaseUrl ?? "", httpHost: "127.0.0.1", httpPort: 0 },
-    env: {},
-    logger: createLogger({ level: config.service.log_level }),
+    env: options.env ?? {},
+    logger: options.logger ?? createLogger({ level: config.service.log_level }),
   });
 }
 

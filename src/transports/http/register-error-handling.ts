@@ -18,8 +18,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const error = toHttpError(thrown);
     const status = httpStatusForCode(error.code);
     if (status >= 500) {
-      const cause = error.cause instanceof Error ? error.cause : error;
-      request.log.error({ err: cause.message, stack: cause.stack, code: error.code, url: request.url }, "HTTP request failed");
+      request.log.error({ err: error.cause instanceof Error ? error.cause : error, code: error.code, url: request.url }, "HTTP request failed");
     }
     if (reply.sent || reply.raw.headersSent) return;
     return sendHttpError(reply, error);

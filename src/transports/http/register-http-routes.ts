@@ -11,6 +11,7 @@ import { registerConversationRoutes } from "./conversation-routes.ts";
 import { registerEndpointRoutes } from "./endpoint-routes.ts";
 import { refuseWhileDraining, type HttpDrain } from "./http-server.ts";
 import { registerBearerAuth } from "./register-bearer-auth.ts";
+import { registerHttpTracing } from "./http-tracing.ts";
 import { registerSessionMessageRoute } from "./session-message-route.ts";
 import { registerSessionRoutes } from "./session-routes.ts";
 import { registerTranscriptRoutes } from "./transcript-routes.ts";
@@ -41,6 +42,7 @@ export function registerHttpRoutes(app: FastifyInstance, dependencies: HttpRoute
   const maxPageSize = config.http.max_page_size;
   const shutdown = dependencies.drain.signal;
   refuseWhileDraining(app, dependencies.drain);
+  registerHttpTracing(app, processing.tracing);
   if (dependencies.apiKey !== undefined) registerBearerAuth(app, { apiKey: dependencies.apiKey, openPaths: ["/healthz"] });
   registerAdminRoutes(app, { registry: dependencies.metricsRegistry, checks: dependencies.readiness, details: dependencies.readinessDetails, reload: dependencies.reload });
   registerEndpointRoutes(app, {

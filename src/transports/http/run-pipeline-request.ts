@@ -4,7 +4,9 @@ import type { StreamDelta } from "../../core/chat-provider.ts";
 import { ModelbusError } from "../../core/modelbus-error.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { processRequest, type ProcessDependencies } from "../../pipeline/process-request.ts";
+import { recordResponse } from "../../observability/tracing.ts";
 import { answerFromOutcome, type HttpAnswer } from "./answer-from-outcome.ts";
+import { traceOf } from "./http-tracing.ts";
 
 export interface PipelineCall {
   readonly processing: ProcessDependencies;
@@ -26,6 +28,8 @@ export interface PipelineCall {
  */
 export async function runPipelineRequest(call: PipelineCall): Promise<HttpAnswer> {
   const { reply } = call;
+  const trace = traceOf(reply.request);
+  trace?.span.setAttributes({ "gen_ai.operation.name": "chat", "gen_ai.request.model": call.request.model, "modelbus.request_id": call.request.request_id });
   const controller = new AbortController();
   const onClose = () => {
     if (reply.raw.writableFinished) return;
@@ -48,12 +52,15 @@ export async function runPipelineRequest(call: PipelineCall): Promise<HttpAnswer
       finalAttempt: call.finalAttempt,
       onDelta: call.onDelta,
       timing,
+      trace,
     });
     if (outcome.type === "answer") {
       const overheadMs = performance.now() - startedAt - timing.providerMs - timing.waitMs;
       call.processing.pipeline.metrics.overhead.observe({ door: "http" }, Math.max(0, overheadMs) / 1_000);
     }
-    return answerFromOutcome(outcome);
+    const answer = answerFromOutcome(outcome);
+    if (trace) recordResponse(trace.span, answer.response);
+    return answer;
   } finally {
     reply.raw.off("close", onClose);
     call.shutdown.removeEventListener("abort", onShutdown);

@@ -6,6 +6,7 @@ import { ModelbusError } from "../../core/modelbus-error.ts";
 import { lazyChildLogger } from "../../observability/lazy-child-logger.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
+import { endSpan, recordResponse, requestLogBindings, SpanKind, type RequestTrace, type Tracing } from "../../observability/tracing.ts";
 import type { ProcessOptions, ProcessOutcome } from "../../pipeline/process-request.ts";
 import { decodeRequest, type WireForm } from "./decode-request.ts";
 import type { ChunkPublisher } from "./chunk-publisher.ts";
@@ -24,12 +25,14 @@ export interface DeliveryDependencies {
   /** Without a store, a redelivery is checked against the response stream instead. */
   readonly checkPublishedOnRedelivery: boolean;
   readonly process: (request: AgentRequest, options: ProcessOptions) => Promise<ProcessOutcome>;
+  /** undefined: tracing is off. */
+  readonly tracing?: Tracing | undefined;
 }
 
 /** The delivery's dependencies: the given parts, with payload limit, heartbeat, nak delay and max_deliver from the NATS config. */
 export function deliveryDependencies(
   nats: NatsConfig,
-  parts: Pick<DeliveryDependencies, "publisher" | "chunks" | "metrics" | "logger" | "checkPublishedOnRedelivery" | "process">,
+  parts: Pick<DeliveryDependencies, "publisher" | "chunks" | "metrics" | "logger" | "checkPublishedOnRedelivery" | "process" | "tracing">,
 ): DeliveryDependencies {
   return {
     ...parts,
@@ -60,11 +63,16 @@ async function publishThenAck(
   form: WireForm,
   logger: Logger,
   settleAs: { outcome: Settlement; reason: string },
+  trace?: RequestTrace,
 ): Promise<void> {
+  // The response carries the publish span's traceparent back to the loop.
+  const span = trace?.child("modelbus.publish", SpanKind.PRODUCER, { "messaging.system": "nats", "messaging.operation.type": "send", "modelbus.request_id": response.request_id });
   try {
-    await dependencies.publisher.publish(response, form);
+    await dependencies.publisher.publish(response, form, span ? trace?.headers(span) : undefined);
+    span?.end();
   } catch (error) {
-    logger.error({ err: (error as Error).message }, "response publish failed; delivery nak'd for retry");
+    if (span) endSpan(span, error);
+    logger.error({ err: error }, "response publish failed; delivery nak'd for retry");
     settle(message, dependencies, "nak", "publish_failed", dependencies.nakDelayMs);
     return;
   }
@@ -85,15 +93,43 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
   const decoded = decodeRequest(message.data, dependencies.maxPayloadBytes);
   if (decoded.kind === "invalid") {
     metrics.errors.inc({ code: decoded.error.code });
-    dependencies.logger.warn({ subject: message.subject, code: decoded.error.code, err: decoded.error.message, request_id: decoded.requestId }, "undecodable request terminated");
+    dependencies.logger.warn({ subject: message.subject, code: decoded.error.code, err: decoded.error, request_id: decoded.requestId }, "undecodable request terminated");
     if (decoded.requestId === undefined) return settle(message, dependencies, "term", decoded.error.code);
     const response = errorResponse(decoded.requestId, decoded.error);
     return publishThenAck(message, dependencies, response, decoded.form, dependencies.logger, { outcome: "term", reason: decoded.error.code });
   }
 
-  const { request, form } = decoded;
-  const logger = lazyChildLogger(dependencies.logger, { request_id: request.request_id });
+  const { request } = decoded;
   const delivery = message.info.deliveryCount;
+  const trace = dependencies.tracing?.start("modelbus.delivery", SpanKind.CONSUMER, message.headers ? (name) => message.headers?.get(name) : undefined, {
+    "messaging.system": "nats",
+    "messaging.operation.type": "process",
+    "messaging.destination.name": message.subject,
+    "messaging.message.delivery_count": delivery,
+    "gen_ai.operation.name": "chat",
+    "gen_ai.request.model": request.model,
+    "modelbus.request_id": request.request_id,
+    ...(request.loop_id ? { "modelbus.loop_id": request.loop_id } : {}),
+  });
+  try {
+    await handleRequest(message, dependencies, signal, { request, form: decoded.form, delivery, receivedAt, trace });
+  } catch (error) {
+    if (trace) endSpan(trace.span, error);
+    throw error;
+  }
+  trace?.span.end();
+}
+
+async function handleRequest(
+  message: JsMsg,
+  dependencies: DeliveryDependencies,
+  signal: AbortSignal,
+  decoded: { request: AgentRequest; form: WireForm; delivery: number; receivedAt: number; trace: RequestTrace | undefined },
+): Promise<void> {
+  const { metrics } = dependencies;
+  const { request, form, delivery, receivedAt, trace } = decoded;
+  const callerTraceparent = trace === undefined ? message.headers?.get("traceparent") : undefined;
+  const logger = lazyChildLogger(dependencies.logger, requestLogBindings(request.request_id, request.loop_id, trace, callerTraceparent));
   // JetStream will not deliver it again: a nak would lose the request without a word.
   const lastDelivery = delivery >= dependencies.maxDeliver;
   if (delivery > 1) metrics.redeliveries.inc();
@@ -104,7 +140,7 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
         return settle(message, dependencies, "ack", "already_answered");
       }
     } catch (error) {
-      logger.warn({ err: (error as Error).message }, "could not check for an earlier response; nak'd");
+      logger.warn({ err: error }, "could not check for an earlier response; nak'd");
       return settle(message, dependencies, "nak", "lookup_failed", dependencies.nakDelayMs);
     }
   }
@@ -121,6 +157,7 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
       finalAttempt: lastDelivery,
       delivery: { source: `${message.info.stream}:${message.seq}`, attempt: delivery },
       timing,
+      trace,
       onDelta: (delta) => {
         streamed = true;
         dependencies.chunks.delta(request.request_id, delta);
@@ -131,23 +168,26 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
   }
   switch (outcome.type) {
     case "abandoned":
+      trace?.span.setAttribute("modelbus.handed_back", outcome.error.code);
       if (lastDelivery) {
-        return answerLastDelivery(message, dependencies, { request, form, logger, error: outcome.error, reason: outcome.error.code });
+        return answerLastDelivery(message, dependencies, { request, form, logger, error: outcome.error, reason: outcome.error.code, trace });
       }
       return abandon(message, dependencies, logger, outcome.error);
     case "retry_later":
       // Busy elsewhere: the holder answers it.
       if (lastDelivery && outcome.reason !== "in_flight_elsewhere") {
-        return answerLastDelivery(message, dependencies, { request, form, logger, error: outcome.error, reason: outcome.reason });
+        return answerLastDelivery(message, dependencies, { request, form, logger, error: outcome.error, reason: outcome.reason, trace });
       }
-      logger.warn({ reason: outcome.reason, err: outcome.error?.message, delay_ms: outcome.delayMs }, "delivery handed back for later");
+      logger.warn({ reason: outcome.reason, err: outcome.error, delay_ms: outcome.delayMs }, "delivery handed back for later");
+      trace?.span.setAttribute("modelbus.handed_back", outcome.reason);
       return settle(message, dependencies, "nak", outcome.reason, outcome.delayMs);
     case "answer": {
+      if (trace) recordResponse(trace.span, outcome.response);
       if (outcome.source === "model" && outcome.response.status !== "error" && (streamed || request.stream === true)) {
         dependencies.chunks.done(request.request_id);
       }
       const reason = outcome.source === "store" ? "answered_from_store" : outcome.response.status;
-      await publishThenAck(message, dependencies, outcome.response, form, logger, { outcome: "ack", reason });
+      await publishThenAck(message, dependencies, outcome.response, form, logger, { outcome: "ack", reason }, trace);
       metrics.overhead.observe({ door: "nats" }, Math.max(0, performance.now() - receivedAt - timing.providerMs - timing.waitMs) / 1_000);
       return;
     }
@@ -162,16 +202,17 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
 async function answerLastDelivery(
   message: JsMsg,
   dependencies: DeliveryDependencies,
-  failed: { request: AgentRequest; form: WireForm; logger: Logger; error: ModelbusError | undefined; reason: string },
+  failed: { request: AgentRequest; form: WireForm; logger: Logger; error: ModelbusError | undefined; reason: string; trace: RequestTrace | undefined },
 ): Promise<void> {
   const cause = failed.error?.message ?? failed.reason;
   const error = new ModelbusError({
     code: failed.error?.code ?? "E_STORE_UNAVAILABLE",
     message: `not answered: ${cause} on the last delivery (nats.max_deliver ${dependencies.maxDeliver})`,
   });
-  failed.logger.error({ err: cause, reason: failed.reason }, "last delivery could not be worked on; answered with an error");
+  failed.logger.error({ err: failed.error ?? cause, reason: failed.reason }, "last delivery could not be worked on; answered with an error");
   const response = errorResponse(failed.request.request_id, error);
-  await publishThenAck(message, dependencies, response, failed.form, failed.logger, { outcome: "ack", reason: "last_delivery" });
+  if (failed.trace) recordResponse(failed.trace.span, response);
+  await publishThenAck(message, dependencies, response, failed.form, failed.logger, { outcome: "ack", reason: "last_delivery" }, failed.trace);
 }
 
 function abandon(message: JsMsg, dependencies: DeliveryDependencies, logger: Logger, error: ModelbusError): void {
@@ -179,6 +220,6 @@ function abandon(message: JsMsg, dependencies: DeliveryDependencies, logger: Log
     logger.info("request cancelled by shutdown; nak'd for another consumer");
     return settle(message, dependencies, "nak", error.code, 0);
   }
-  logger.error({ err: error.message, code: error.code, stack: error.stack }, "request abandoned; nak'd");
+  logger.error({ err: error }, "request abandoned; nak'd");
   return settle(message, dependencies, "nak", error.code, dependencies.nakDelayMs);
 }

@@ -64,7 +64,7 @@ export class RequestConsumer {
       await handleDelivery(message, this.options.delivery, this.cancel.signal);
     } catch (error) {
       // handleDelivery settles every path itself; reaching here is a bug, so hand the work back.
-      this.options.logger.error({ err: (error as Error).message, stack: (error as Error).stack }, "delivery failed unexpectedly");
+      this.options.logger.error({ err: error }, "delivery failed unexpectedly");
       message.nak(this.options.delivery.nakDelayMs);
     } finally {
       this.slots.release();

@@ -1,8 +1,15 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { headers as natsHeaders } from "@nats-io/transport-node";
 import type { AgentResponse } from "../../core/agent-response.ts";
 import type { WireForm } from "./decode-request.ts";
 import { decodeResponse, encodeResponse } from "./encode-response.ts";
 import type { Subjects } from "./subjects.ts";
+
+function messageHeaders(values: Readonly<Record<string, string>>) {
+  const result = natsHeaders();
+  for (const [name, value] of Object.entries(values)) result.set(name, value);
+  return result;
+}
 
 /** The Nats-Msg-Id of a response: distinct from any id the request itself was published with. */
 export const responseMessageId = (requestId: string) => `${requestId}:response`;
@@ -19,9 +26,11 @@ export class ResponsePublisher {
     private readonly subjects: Subjects,
   ) {}
 
-  async publish(response: AgentResponse, form: WireForm): Promise<{ duplicate: boolean }> {
+  /** `headers` go out as NATS message headers (the trace's `traceparent` when tracing is on). */
+  async publish(response: AgentResponse, form: WireForm, headers?: Readonly<Record<string, string>>): Promise<{ duplicate: boolean }> {
     const ack = await this.client.publish(this.subjects.response(response.request_id), encodeResponse(response, form), {
       msgID: responseMessageId(response.request_id),
+      ...(headers ? { headers: messageHeaders(headers) } : {}),
     });
     return { duplicate: ack.duplicate };
   }
