@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { EndpointWindowStats } from "./endpoint-window-stats.ts";
 import { createSemstreamsMetrics } from "./semstreams-metrics.ts";
 
 /**
@@ -30,6 +31,8 @@ export function createMetrics(options: MetricsOptions = {}) {
   return {
     registry,
     semstreams: options.semstreams ? createSemstreamsMetrics(registry) : undefined,
+    /** Not exported to Prometheus: each endpoint's last five minutes, for GET /v1/endpoints and the console. */
+    endpointWindow: new EndpointWindowStats(),
     requests: new Counter({
       name: "modelbus_requests_total",
       help: "Requests answered, by endpoint and response status (complete, tool_call, length_truncated, error).",

@@ -258,6 +258,7 @@ function finish(dependencies: PipelineDependencies, startedAt: number, endpoint:
   response.latency_ms = Math.round(elapsedMs);
   metrics.requests.inc({ endpoint, status: response.status });
   metrics.requestDuration.observe({ endpoint }, elapsedMs / 1_000);
+  metrics.endpointWindow.record(endpoint, elapsedMs, response.status === "error");
   if (response.token_usage.prompt_tokens) metrics.tokens.inc({ endpoint, type: "prompt" }, response.token_usage.prompt_tokens);
   if (response.token_usage.completion_tokens) metrics.tokens.inc({ endpoint, type: "completion" }, response.token_usage.completion_tokens);
   if (response.error_code) metrics.errors.inc({ code: response.error_code });

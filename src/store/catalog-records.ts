@@ -63,6 +63,29 @@ export interface MessageRecord {
   readonly createdAt: Date;
 }
 
+/** One stored inference for the operator's list, with its session's loop and agent. */
+export interface InferenceRecord {
+  readonly id: string;
+  readonly requestId: string;
+  readonly sessionId: string | null;
+  readonly endpoint: string | null;
+  readonly providerModel: string | null;
+  readonly status: string | null;
+  readonly finishReason: string | null;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly cost: number;
+  readonly retryCount: number;
+  readonly latencyMs: number;
+  readonly errorCode: string | null;
+  /** The session's external key: the NATS loop_id it was found or created by. */
+  readonly loopId: string | null;
+  /** The key of the session's catalog agent. */
+  readonly agent: string | null;
+  readonly createdAt: Date;
+  readonly completedAt: Date | null;
+}
+
 /** One page of a list; `last` is the row a following page starts after, when there is one. */
 export interface Page<T> {
   readonly items: readonly T[];

@@ -3,6 +3,7 @@ import { AgentRepository } from "./agent-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
 import { createCatalogPrismaClient } from "./create-catalog-prisma-client.ts";
 import { IdempotencyRecords } from "./idempotency-records.ts";
+import { InferenceRepository } from "./inference-repository.ts";
 import { migrationStatus } from "./migrations/migration-status.ts";
 import { SessionRepository } from "./session-repository.ts";
 
@@ -11,6 +12,8 @@ export interface CatalogStore {
   readonly conversations: ConversationRepository;
   readonly sessions: SessionRepository;
   readonly idempotency: IdempotencyRecords;
+  /** The stored inferences, newest first, for the operator (GET /v1/inferences). */
+  readonly inferences: InferenceRepository;
   /** Every migration in the folder is applied and none failed (readiness). */
   migrationsApplied(): Promise<boolean>;
   close(): Promise<void>;
@@ -29,6 +32,7 @@ export function openCatalogStore(databaseUrl: string, options: { readonly connec
     conversations: new ConversationRepository(prisma),
     sessions: new SessionRepository(prisma),
     idempotency: new IdempotencyRecords(prisma),
+    inferences: new InferenceRepository(prisma),
     async migrationsApplied() {
       // Applied migrations stay applied: once up to date, a probe costs nothing more.
       if (migrated) return true;
@@ -36,7 +40,7 @@ export function openCatalogStore(databaseUrl: string, options: { readonly connec
         const status = await migrationStatus({ databaseUrl });
         migrated = status.unapplied.length === 0 && status.failed.length === 0;
       } catch (error) {
-        options.logger.debug({ err: (error as Error).message }, "migration status unavailable");
+        options.logger.debug({ err: error }, "migration status unavailable");
       }
       return migrated;
     },

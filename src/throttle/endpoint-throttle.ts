@@ -200,12 +200,24 @@ export class EndpointThrottle {
    */
   async load(): Promise<{ inFlight: number; queued: number; maxConcurrent: number | undefined; headroom: number }> {
     const fleet = this.cluster !== undefined && this.requests !== undefined ? await this.requests.runningCount().catch(() => undefined) : undefined;
-    const [requests, tokens] = await Promise.all([
-      this.requests?.requestShare().catch(() => undefined),
-      this.budget && this.limits.tokensPerMinute ? this.budget.currentTokens().then((level) => level / (this.limits.tokensPerMinute as number), () => undefined) : undefined,
-    ]);
-    const headroom = Math.max(0, Math.min(1, requests ?? 1, tokens ?? 1));
+    const { requests, tokens } = await this.remaining();
+    const { bucket, tokensPerMinute } = this.limits;
+    const requestShare = requests === undefined || bucket === undefined ? 1 : requests / bucket.burst;
+    const tokenShare = tokens === undefined || tokensPerMinute === undefined ? 1 : tokens / tokensPerMinute;
+    const headroom = Math.max(0, Math.min(1, requestShare, tokenShare));
     return { inFlight: fleet ?? this.running.value, queued: this.waiting, maxConcurrent: this.limits.maxConcurrent, headroom };
+  }
+
+  /**
+   * What the endpoint's own budgets hold now (fleet-wide when they live in Redis): requests in
+   * its bucket (at most `burst`, refilling requests_per_minute a minute) and tokens in its token
+   * budget (at most tokens_per_minute; below 0 while a call's overrun is being paid back).
+   * Undefined for a limit the endpoint does not have, or one Redis does not answer for.
+   */
+  async remaining(): Promise<{ requests: number | undefined; tokens: number | undefined }> {
+    const burst = this.limits.bucket?.burst;
+    const [share, tokens] = await Promise.all([this.requests?.requestShare().catch(() => undefined), this.budget?.currentTokens().catch(() => undefined)]);
+    return { requests: share === undefined || burst === undefined ? undefined : share * burst, tokens };
   }
 
   stats(): ThrottleStats {

@@ -1,6 +1,6 @@
 /**
  * The production build (`npm run build`, tsconfig.build.json → dist/): the compiled CLI starts
- * with plain node and finds what it resolves at run time (prisma/migrations), and the bench's
+ * with plain node and finds what it resolves at run time (prisma/migrations, the console's files), and the bench's
  * compiled system-under-test children load. The build is incremental, so a fresh one is reused.
  */
 import { execFile, fork } from "node:child_process";
@@ -54,6 +54,12 @@ describe("compiled build (dist/)", () => {
     } finally {
       await database.drop();
     }
+  });
+
+  it("finds the console's files (read at run time, not compiled) from dist/", async () => {
+    const compiled = (await import(join(repoRoot, "dist/src/transports/http/console-routes.js"))) as { consoleDir: string; consolePaths: string[] };
+    expect(compiled.consoleDir).toBe(join(repoRoot, "src/transports/http/console"));
+    expect(compiled.consolePaths).toEqual(expect.arrayContaining(["/console", "/console/console.js", "/console/console.css"]));
   });
 
   it.each(["modelbus-child.js", "floor-child.js"])("dist/bench/children/%s loads and speaks the bench protocol", async (script) => {

@@ -188,9 +188,12 @@ describe("OpenAI-compatible door, through the official openai SDK", () => {
       model: "main-model",
       queue_depth: 0,
       in_flight: 0,
+      health: "healthy",
       breaker: "closed",
       available: true,
-      limits: { requests_per_minute: 0, max_concurrent: 0, max_queue: 1000 },
+      limits: { requests_per_minute: 0, burst: 0, tokens_per_minute: 0, max_concurrent: 0, max_queue: 1000 },
+      remaining: { requests: null, tokens: null },
+      recent: expect.objectContaining({ window_seconds: 300 }),
     });
   });
 });

@@ -88,6 +88,13 @@ async function serviceWorkload(): Promise<void> {
     expect((await client.get(`/v1/sessions/${session.body.id}/transcript`)).status).toBe(200);
     expect((await client.get(`/v1/conversations/${conversation.body.id}/sessions`)).status).toBe(200);
     expect((await client.get(`/v1/conversations/${conversation.body.id}/transcript`)).status).toBe(200);
+    // The operator's list of inferences: a plain page, then a filtered one and the page after it.
+    const inferences = await client.get("/v1/inferences?limit=2");
+    expect(inferences.body.next_cursor).toEqual(expect.any(String));
+    expect((await client.get(`/v1/inferences?limit=2&cursor=${inferences.body.next_cursor}`)).status).toBe(200);
+    const filtered = await client.get("/v1/inferences?status=complete&endpoint=main&agent=sql-tutor&loop=sql-loop&limit=1");
+    expect(filtered.status).toBe(200);
+    expect((await client.get(`/v1/inferences?status=error&limit=1&cursor=${inferences.body.next_cursor}`)).status).toBe(200);
     expect((await client.delete(`/v1/agents/${agent.body.id}`)).status).toBe(204);
   } finally {
     await orchestrator.close();

@@ -15,7 +15,7 @@ export const testApiKey = `test-key-${randomBytes(8).toString("hex")}`;
 /** testConfig with the store on (the HTTP doors need it) and an `http` section. */
 export function httpTestConfig(
   names: ReturnType<typeof uniqueNames>,
-  overrides: { http?: Json; store?: Json; service?: Json; registry?: Json; retry?: Json; budgets?: Json } = {},
+  overrides: { http?: Json; store?: Json; service?: Json; registry?: Json; retry?: Json; budgets?: Json; breaker?: Json } = {},
 ) {
   return testConfig(names, { ...overrides, store: { enabled: true, ...overrides.store } });
 }

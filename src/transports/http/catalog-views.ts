@@ -1,4 +1,4 @@
-import type { AgentRecord, ConversationRecord, MessageRecord, SessionRecord } from "../../store/catalog-records.ts";
+import type { AgentRecord, ConversationRecord, InferenceRecord, MessageRecord, SessionRecord } from "../../store/catalog-records.ts";
 
 /** JSON views of catalog rows: snake_case, ISO timestamps, absent values as null. */
 export function agentView(agent: AgentRecord, unsupportedModels: readonly string[]) {
@@ -61,5 +61,27 @@ export function messageView(message: MessageRecord) {
     model: message.model,
     metadata: message.metadata,
     created_at: message.createdAt.toISOString(),
+  };
+}
+
+export function inferenceView(inference: InferenceRecord) {
+  return {
+    id: inference.id,
+    request_id: inference.requestId,
+    created_at: inference.createdAt.toISOString(),
+    completed_at: inference.completedAt?.toISOString() ?? null,
+    endpoint: inference.endpoint,
+    provider_model: inference.providerModel,
+    status: inference.status,
+    finish_reason: inference.finishReason,
+    prompt_tokens: inference.promptTokens,
+    completion_tokens: inference.completionTokens,
+    cost: inference.cost,
+    latency_ms: inference.latencyMs,
+    retry_count: inference.retryCount,
+    error_code: inference.errorCode,
+    session_id: inference.sessionId,
+    loop_id: inference.loopId,
+    agent: inference.agent,
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ModelRegistryConfig } from "../../config/config-schema.ts";
+import type { EndpointWindowStats } from "../../observability/endpoint-window-stats.ts";
 import type { ProviderRateLimits } from "../../providers/provider-rate-limits.ts";
 import type { BreakerRegistry } from "../../registry/breaker-registry.ts";
 import type { DeploymentRouter } from "../../registry/deployment-router.ts";
@@ -12,8 +13,13 @@ export interface EndpointRouteDependencies {
   readonly breakers: BreakerRegistry;
   readonly router: DeploymentRouter;
   readonly rateLimits: ProviderRateLimits;
+  /** Each endpoint's recent latency and error rate (this process's). */
+  readonly recent: EndpointWindowStats;
   readonly startedAt: number;
 }
+
+/** Whole requests and tokens left; null for a limit the endpoint does not have (or Redis does not answer for). */
+const whole = (value: number | undefined) => (value === undefined ? null : Math.floor(value));
 
 function capabilityHealth(healths: readonly EndpointHealth[]): EndpointHealth {
   if (healths.every((health) => health === "healthy")) return "healthy";
@@ -23,7 +29,8 @@ function capabilityHealth(healths: readonly EndpointHealth[]): EndpointHealth {
 /**
  * GET /v1/models: every name a client may send as `model` (endpoints, deployment groups,
  * aliases, capabilities) in OpenAI's list shape, with health. GET /v1/endpoints: the operator's
- * view of each endpoint's throttle queue, calls in flight, breaker, 429 cool-down and the rate
+ * view of each endpoint's throttle queue, calls in flight, breaker, 429 cool-down, what its own
+ * request and token budgets have left, its last five minutes (latency, errors) and the rate
  * limits its provider last reported, and of each group.
  */
 export function registerEndpointRoutes(app: FastifyInstance, dependencies: EndpointRouteDependencies): void {
@@ -68,18 +75,31 @@ export function registerEndpointRoutes(app: FastifyInstance, dependencies: Endpo
   });
 
   app.get("/v1/endpoints", async () => {
-    const { config, throttles, breakers, router, rateLimits } = parts();
+    const { config, throttles, breakers, router, rateLimits, recent, endpointHealthOf } = parts();
     const stats = throttles.stats();
+    const endpoints = Object.entries(config.endpoints);
+    const endpointThrottles = endpoints.map(([name]) => throttles.for(name));
+    const remaining = await Promise.all(endpointThrottles.map((throttle) => throttle.remaining()));
     return {
-      data: Object.entries(config.endpoints).map(([name, endpoint]) => ({
+      data: endpoints.map(([name, endpoint], index) => ({
         name,
         provider: endpoint.provider,
         model: endpoint.model,
+        health: endpointHealthOf(name),
         queue_depth: stats[name]?.queued ?? 0,
         in_flight: stats[name]?.running ?? 0,
         breaker: endpointBreakerState(breakers, name),
         available: router.available(name),
-        limits: { requests_per_minute: endpoint.requests_per_minute, max_concurrent: endpoint.max_concurrent, max_queue: endpoint.max_queue },
+        limits: {
+          requests_per_minute: endpoint.requests_per_minute,
+          // The request bucket's capacity: what `remaining.requests` is out of.
+          burst: endpointThrottles[index]?.limits.bucket?.burst ?? 0,
+          tokens_per_minute: endpoint.tokens_per_minute,
+          max_concurrent: endpoint.max_concurrent,
+          max_queue: endpoint.max_queue,
+        },
+        remaining: { requests: whole(remaining[index]?.requests), tokens: whole(remaining[index]?.tokens) },
+        recent: recent.view(name),
         ...(rateLimits.view(name) ? { provider_limits: rateLimits.view(name) } : {}),
       })),
       groups: Object.entries(config.groups).map(([name, group]) => ({ name, strategy: group.strategy, deployments: group.deployments })),

@@ -6,7 +6,7 @@ const digest = (text: string) => createHash("sha256").update(text, "utf8").diges
 const bearerPattern = /^Bearer +(\S+) *$/i;
 
 /**
- * Every route except the open ones (`/healthz`) needs `Authorization: Bearer <key>`.
+ * Every route except the open ones (`/healthz`, the console's static files) needs `Authorization: Bearer <key>`.
  * Both sides are hashed first so the comparison is constant-time over equal-length
  * buffers whatever the client sends: neither the key's content nor its length leaks.
  */

@@ -7,8 +7,10 @@ import type { ReloadResult } from "../../main.ts";
 import { registerAdminRoutes, type ReadinessCheck } from "./admin-routes.ts";
 import { registerAgentRoutes } from "./agent-routes.ts";
 import { registerChatCompletionsRoute } from "./chat-completions-route.ts";
+import { consolePaths, registerConsoleRoutes } from "./console-routes.ts";
 import { registerConversationRoutes } from "./conversation-routes.ts";
 import { registerEndpointRoutes } from "./endpoint-routes.ts";
+import { registerInferenceRoutes } from "./inference-routes.ts";
 import { refuseWhileDraining, type HttpDrain } from "./http-server.ts";
 import { registerBearerAuth } from "./register-bearer-auth.ts";
 import { registerHttpTracing } from "./http-tracing.ts";
@@ -34,7 +36,7 @@ export interface HttpRouteDependencies {
   readonly readinessDetails?: (() => Record<string, unknown>) | undefined;
 }
 
-/** Every HTTP route, behind bearer auth (registered first, so it covers all of them and unknown paths). */
+/** Every HTTP route, behind bearer auth (registered first, so it covers all of them and unknown paths) but for /healthz and the console's static files. */
 export function registerHttpRoutes(app: FastifyInstance, dependencies: HttpRouteDependencies): void {
   const { config, processing, catalog } = dependencies;
   // The pipeline is read per call, through these getters: a config reload swaps it.
@@ -43,7 +45,8 @@ export function registerHttpRoutes(app: FastifyInstance, dependencies: HttpRoute
   const shutdown = dependencies.drain.signal;
   refuseWhileDraining(app, dependencies.drain);
   registerHttpTracing(app, processing.tracing);
-  if (dependencies.apiKey !== undefined) registerBearerAuth(app, { apiKey: dependencies.apiKey, openPaths: ["/healthz"] });
+  if (dependencies.apiKey !== undefined) registerBearerAuth(app, { apiKey: dependencies.apiKey, openPaths: ["/healthz", ...consolePaths] });
+  registerConsoleRoutes(app);
   registerAdminRoutes(app, { registry: dependencies.metricsRegistry, checks: dependencies.readiness, details: dependencies.readinessDetails, reload: dependencies.reload });
   registerEndpointRoutes(app, {
     get registryConfig() {
@@ -60,6 +63,9 @@ export function registerHttpRoutes(app: FastifyInstance, dependencies: HttpRoute
     },
     get rateLimits() {
       return current().rateLimits;
+    },
+    get recent() {
+      return current().metrics.endpointWindow;
     },
     startedAt: Date.now(),
   });
@@ -89,4 +95,5 @@ export function registerHttpRoutes(app: FastifyInstance, dependencies: HttpRoute
   });
   registerSessionMessageRoute(app, { processing, shutdown, catalog, idempotencyTtlMs: config.http.idempotency_ttl });
   registerTranscriptRoutes(app, { catalog });
+  registerInferenceRoutes(app, { catalog, maxPageSize });
 }
