@@ -9,10 +9,11 @@ const levels = new Set(["trace", "debug", "info", "warn", "error", "fatal", "sil
  * `child` are wrappers that make the child only when called (Fastify checks that they exist
  * on every request's logger); a call at a level the parent does not log makes nothing.
  * Any other property (`level`, `bindings()`, …) is read from, or written to, the child, made then.
+ * `bindings` may be a function, called only then (reading them may cost something: a header).
  */
-export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>): Logger {
+export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown> | (() => Record<string, unknown>)): Logger {
   let child: Logger | undefined;
-  const made = () => (child ??= parent.child(bindings));
+  const made = () => (child ??= parent.child(typeof bindings === "function" ? bindings() : bindings));
   return new Proxy(parent, {
     get(_target, property) {
       if (typeof property === "string" && levels.has(property)) {

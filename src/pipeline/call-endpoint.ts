@@ -128,18 +128,19 @@ export async function callEndpoint(dependencies: PipelineDependencies, call: End
       }
     };
     return await runWithRetry(
-      async (number) => {
+      (number) => {
         queuedAt = now();
         attemptNumber = number;
-        waitSpan = trace?.child("modelbus.throttle.wait", SpanKind.INTERNAL, { "modelbus.endpoint": endpointName, "modelbus.attempt": number });
         const throttle = throttles.for(endpointName);
-        try {
-          return await throttle.schedule(() => attempt(throttle), { signal, tokens });
-        } catch (error) {
-          // Refused by the throttle (queue full, shutdown) before the attempt began.
-          if (waitSpan?.isRecording()) endSpan(waitSpan, error);
+        if (trace === undefined) return throttle.schedule(() => attempt(throttle), { signal, tokens });
+        const span = trace.child("modelbus.throttle.wait", SpanKind.INTERNAL, { "modelbus.endpoint": endpointName, "modelbus.attempt": number });
+        waitSpan = span;
+        const scheduled = throttle.schedule(() => attempt(throttle), { signal, tokens });
+        // Refused by the throttle (queue full, shutdown) before the attempt began.
+        return scheduled.catch((error: unknown) => {
+          if (span.isRecording()) endSpan(span, error);
           throw error;
-        }
+        });
       },
       {
         policy: call.moveOnRateLimit ? { ...dependencies.retryPolicy, maxRateLimitRetries: 0 } : dependencies.retryPolicy,

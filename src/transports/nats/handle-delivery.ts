@@ -111,13 +111,15 @@ export async function handleDelivery(message: JsMsg, dependencies: DeliveryDepen
     "modelbus.request_id": request.request_id,
     ...(request.loop_id ? { "modelbus.loop_id": request.loop_id } : {}),
   });
+  const handled = handleRequest(message, dependencies, signal, { request, form: decoded.form, delivery, receivedAt, trace });
+  if (trace === undefined) return handled;
   try {
-    await handleRequest(message, dependencies, signal, { request, form: decoded.form, delivery, receivedAt, trace });
+    await handled;
   } catch (error) {
-    if (trace) endSpan(trace.span, error);
+    endSpan(trace.span, error);
     throw error;
   }
-  trace?.span.end();
+  trace.span.end();
 }
 
 async function handleRequest(
@@ -128,8 +130,10 @@ async function handleRequest(
 ): Promise<void> {
   const { metrics } = dependencies;
   const { request, form, delivery, receivedAt, trace } = decoded;
-  const callerTraceparent = trace === undefined ? message.headers?.get("traceparent") : undefined;
-  const logger = lazyChildLogger(dependencies.logger, requestLogBindings(request.request_id, request.loop_id, trace, callerTraceparent));
+  // With tracing off, the caller's trace id (from its traceparent) is read only if the request logs.
+  const logger = lazyChildLogger(dependencies.logger, () =>
+    requestLogBindings(request.request_id, request.loop_id, trace, trace === undefined ? message.headers?.get("traceparent") : undefined),
+  );
   // JetStream will not deliver it again: a nak would lose the request without a word.
   const lastDelivery = delivery >= dependencies.maxDeliver;
   if (delivery > 1) metrics.redeliveries.inc();
