@@ -39,7 +39,22 @@ export class ServiceProcess {
     this.exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   }
 
+  /**
+   * Starts the child on two ports found free. A port can be taken between the check and the
+   * child's listen (any outgoing connection may get it as its local port): a start that fails
+   * with EADDRINUSE is tried again on new ports, up to three times.
+   */
   static async start(options: ServiceProcessOptions): Promise<ServiceProcess> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await ServiceProcess.startOnce(options);
+      } catch (error) {
+        if (attempt >= 3 || !String((error as Error).message).includes("EADDRINUSE")) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: ServiceProcessOptions): Promise<ServiceProcess> {
     const [mockPort, httpPort] = [await freePort(), await freePort()];
     const directory = mkdtempSync(join(tmpdir(), "modelbus-replica-"));
     const path = join(directory, "config.json");
