@@ -51,8 +51,19 @@ export interface StoredAnswer {
  * The port persistence offers the pipeline. Failures throw ModelbusError
  * E_STORE_UNAVAILABLE; the door then hands the delivery back for later.
  */
+export interface BeginOptions {
+  readonly leaseMs: number;
+  readonly delivery?: DeliveryIdentity | undefined;
+  /**
+   * The request_id was made for this request by this process (an HTTP request without a
+   * client id): nobody else can hold it, and nothing can come back with it, so no claim is
+   * written (one round trip less); its outcome is stored as any other.
+   */
+  readonly freshId?: boolean | undefined;
+}
+
 export interface InferenceStore {
-  begin(request: AgentRequest, options: { readonly leaseMs: number; readonly delivery?: DeliveryIdentity | undefined }): Promise<BeginOutcome>;
+  begin(request: AgentRequest, options: BeginOptions): Promise<BeginOutcome>;
   /** Writes the outcome; resolves with the answer to publish (see StoredAnswer). */
   complete(input: CompleteInput): Promise<StoredAnswer>;
   /** Gives up a claim (shutdown) so another process may take the request at once. */

@@ -33,6 +33,8 @@ export interface ProcessOptions {
   readonly finalAttempt: boolean;
   /** The NATS door's delivery, so its claim can be recognised when the message comes back. */
   readonly delivery?: DeliveryIdentity | undefined;
+  /** The door made the request_id for this request (no client id): the store writes no claim for it. */
+  readonly freshRequestId?: boolean | undefined;
   /** Streamed text as it arrives (SSE to an HTTP client, chunks on NATS). */
   readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
   /** Filled in with provider and wait time, for the door's overhead metric. */
@@ -61,7 +63,7 @@ export async function processRequest(dependencies: ProcessDependencies, request:
   let begun;
   const beginSpan = options.trace?.child("modelbus.store.begin");
   try {
-    begun = await store.begin(request, { leaseMs, delivery: options.delivery });
+    begun = await store.begin(request, { leaseMs, delivery: options.delivery, freshId: options.freshRequestId });
     beginSpan?.setAttribute("modelbus.store.outcome", begun.kind);
     beginSpan?.end();
   } catch (error) {

@@ -28,6 +28,8 @@ export interface SessionWrite {
 
 export interface StoreTicket extends InferenceTicket {
   readonly claimKey: string;
+  /** Claimed without a claim row (BeginItem.fresh): nothing to delete once answered or given up. */
+  readonly fresh: boolean;
   /** When the request was claimed (DATETIME(3) text): the inference row's created_at. */
   readonly claimedAt: string;
   readonly session: SessionWrite;
@@ -39,6 +41,8 @@ export interface BeginItem {
   readonly delivery: DeliveryIdentity | undefined;
   /** SHA-256 of the request_id (claimKeyOf). */
   readonly claimKey: string;
+  /** A request_id made here for this request (BeginOptions.freshId): claimed without a claim row. */
+  readonly fresh?: boolean | undefined;
   /**
    * The claim's owner, made once per begin: when a batch fails after some of its claims were
    * inserted (a MEMORY table has no rollback), the item's retry recognises its own claim.
@@ -150,15 +154,20 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
     source: item.delivery?.source ?? null,
     attempt: item.delivery?.attempt ?? 0,
   }));
+  const toClaim = claims.filter((_claim, index) => !items[index]?.fresh);
   const agentLookups = items.flatMap((item) => [item.request.agent, item.request.role].filter((name): name is string => Boolean(name)));
-  const [inserted, sessions, agentsByName] = await Promise.all([sql.execute(insertClaims(claims)), loadSessions(sql, items), agents.get(agentLookups)]);
-  const contested = inserted === items.length ? undefined : await loadContested(sql, claims);
+  const [inserted, sessions, agentsByName] = await Promise.all([
+    toClaim.length > 0 ? sql.execute(insertClaims(toClaim)) : 0,
+    loadSessions(sql, items),
+    agents.get(agentLookups),
+  ]);
+  const contested = inserted === toClaim.length ? undefined : await loadContested(sql, toClaim);
 
   const outcomes: BeginOutcome[] = [];
   for (const [index, item] of items.entries()) {
     const { request } = item;
     const claim = claims[index] as NewClaim;
-    const outcome = contested ? await settleContested(sql, contested, claim, now) : undefined;
+    const outcome = contested && !item.fresh ? await settleContested(sql, contested, claim, now) : undefined;
     if (outcome) {
       outcomes.push(outcome);
       continue;
@@ -170,6 +179,7 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
     const ticket: StoreTicket = {
       requestId: request.request_id,
       claimKey: claim.claimKey,
+      fresh: item.fresh === true,
       claimedAt,
       inferenceId: uuidV7(),
       owner: claim.owner,

@@ -1,5 +1,5 @@
 import type { AgentRequest } from "../core/agent-request.ts";
-import type { BeginOutcome, CompleteInput, DeliveryIdentity, InferenceStore, InferenceTicket, StoredAnswer } from "../core/inference-store.ts";
+import type { BeginOptions, BeginOutcome, CompleteInput, InferenceStore, InferenceTicket, StoredAnswer } from "../core/inference-store.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { AgentCache } from "./agent-cache.ts";
 import { agentSettingsFromRow } from "./agent-settings-from-row.ts";
@@ -45,6 +45,13 @@ export class PrismaInferenceStore implements InferenceStore {
   private readonly sweeper: ClaimSweeper;
   private readonly retention: RetentionSweeper | undefined;
   private pending: Promise<void> | undefined;
+  private readonly now: () => number;
+  /**
+   * False once an operation could not reach the database, until one reaches it again. A fresh
+   * id's begin needs no statement, but while the database is down it still checks (SELECT 1),
+   * so that, as before, the request is refused (E_STORE_UNAVAILABLE) rather than answered unstored.
+   */
+  private reachable = true;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -52,6 +59,7 @@ export class PrismaInferenceStore implements InferenceStore {
     options: PrismaInferenceStoreOptions,
   ) {
     const now = options.now ?? Date.now;
+    this.now = now;
     this.agents = new AgentCache(
       async (lookups) =>
         (
@@ -96,16 +104,26 @@ export class PrismaInferenceStore implements InferenceStore {
     if (this.pending) throw storeUnavailable(new Error("migrations have not been applied yet"), "open");
   }
 
-  async begin(request: AgentRequest, options: { leaseMs: number; delivery?: DeliveryIdentity | undefined }): Promise<BeginOutcome> {
+  async begin(request: AgentRequest, options: BeginOptions): Promise<BeginOutcome> {
     this.checkReady();
-    const item = { request, leaseMs: options.leaseMs, delivery: options.delivery, claimKey: claimKeyOf(request.request_id), owner: randomHex(16) };
+    const fresh = options.freshId === true;
+    const item = { request, leaseMs: options.leaseMs, delivery: options.delivery, claimKey: claimKeyOf(request.request_id), owner: randomHex(16), fresh };
     try {
-      return await this.begins.submit(item);
+      // Nothing to claim and nothing to load (no session, no agent): no round trip, no waiting behind a batch.
+      if (fresh && !request.session_id && !request.loop_id && !request.agent && !request.role) {
+        if (!this.reachable) await this.sql.query({ sql: "SELECT 1", values: [] });
+        this.reachable = true;
+        return (await beginBatch(this.sql, this.agents, [item], this.now))[0] as BeginOutcome;
+      }
+      const outcome = await this.begins.submit(item);
+      this.reachable = true;
+      return outcome;
     } catch (error) {
+      if (isConnectionFailure(error)) this.reachable = false;
       // The claim may have been written before the batch failed (MEMORY has no rollback):
       // give it up, so the delivery's retry is not told the request is busy for a whole lease.
       // Not when the database is unreachable: that DELETE would only queue for the pool.
-      if (!isConnectionFailure(error)) this.sql.execute(deleteClaim(item.claimKey, item.owner)).catch(() => undefined);
+      if (!fresh && !isConnectionFailure(error)) this.sql.execute(deleteClaim(item.claimKey, item.owner)).catch(() => undefined);
       if (isTableFull(error)) this.sweeper.tableFull();
       throw storeUnavailable(error, "begin");
     }
@@ -117,14 +135,17 @@ export class PrismaInferenceStore implements InferenceStore {
     let stored: StoredAnswer;
     try {
       stored = await this.completions.submit({ ...input, ticket });
+      this.reachable = true;
     } catch (error) {
+      if (isConnectionFailure(error)) this.reachable = false;
       throw storeUnavailable(error, "complete");
     }
-    this.sweeper.answered(ticket.claimKey);
+    if (!ticket.fresh) this.sweeper.answered(ticket.claimKey);
     return stored;
   }
 
   async release(ticket: InferenceTicket): Promise<void> {
+    if ((ticket as StoreTicket).fresh) return;
     try {
       await this.sql.execute(deleteClaim((ticket as StoreTicket).claimKey, ticket.owner));
     } catch (error) {
@@ -136,8 +157,10 @@ export class PrismaInferenceStore implements InferenceStore {
     if (this.pending) return false;
     try {
       await this.sql.query({ sql: "SELECT 1", values: [] });
+      this.reachable = true;
       return true;
     } catch {
+      this.reachable = false;
       return false;
     }
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../../src/main.ts";
+import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import { HttpTestClient, httpTestConfig, startHttpTestService, testApiKey } from "../support/http-test-service.ts";
 import { TcpProxy } from "../support/tcp-proxy.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
@@ -73,8 +74,17 @@ describe("admin routes", () => {
     const agents = await client.get("/v1/agents");
     expect(agents.status).toBe(503);
     expect(agents.body.error.code).toBe("E_STORE_UNAVAILABLE");
+    // A chat request without an id needs no claim, but is refused as before, without a model call.
+    const mock = service.mockProvider as MockProviderServer;
+    const calls = mock.requests.length;
+    const chat = { model: "main", messages: [{ role: "user", content: "hi" }] };
+    const refused = await client.post("/v1/chat/completions", chat);
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe("E_STORE_UNAVAILABLE");
+    expect(mock.requests.length).toBe(calls);
     await proxy.up();
     await expect.poll(async () => (await readiness()).status, { timeout: 15_000 }).toBe(200);
     expect((await client.get("/v1/agents")).status).toBe(200);
+    expect((await client.post("/v1/chat/completions", chat)).status).toBe(200);
   });
 });

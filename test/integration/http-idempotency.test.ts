@@ -102,3 +102,34 @@ describe("Idempotency-Key on POST /v1/sessions/{id}/messages", () => {
     expect(bad.body.error.message).toMatch(/^idempotency-key: /);
   });
 });
+
+describe("requests without a client id", () => {
+  /** Claim rows while a slow request is in flight, then its stored inference. */
+  async function claimsWhileInFlight(path: string, body: unknown, headers: Record<string, string>) {
+    const inFlight = client.post(path, body, { headers });
+    await expect.poll(() => mock.inFlight, { timeout: 5_000 }).toBeGreaterThan(0);
+    const [claims] = await queryTestDatabase<{ count: number }>(database.url, "SELECT COUNT(*) AS count FROM inference_claims");
+    const answered = await inFlight;
+    expect(answered.status).toBe(200);
+    const requestId = answered.headers.get("x-request-id") as string;
+    const stored = await queryTestDatabase<{ status: string }>(database.url, "SELECT status FROM inferences WHERE request_id = ?", [requestId]);
+    return { claims: Number(claims?.count), stored, requestId };
+  }
+
+  it("write no claim (their id was made here, nobody else holds it) but are stored; a client's id is claimed", async () => {
+    const chat = { model: "main", messages: [{ role: "user", content: "[mock:delay=300] slow" }] };
+    await expect.poll(async () => Number((await queryTestDatabase<{ count: number }>(database.url, "SELECT COUNT(*) AS count FROM inference_claims"))[0]?.count), { timeout: 3_000 }).toBe(0);
+    const fresh = await claimsWhileInFlight("/v1/chat/completions", chat, {});
+    expect(fresh.claims).toBe(0);
+    expect(fresh.requestId).toMatch(/^http-/);
+    expect(fresh.stored).toEqual([{ status: "complete" }]);
+
+    const turn = await claimsWhileInFlight(`/v1/sessions/${await newSession()}/messages`, { content: "[mock:delay=300] slow turn" }, {});
+    expect(turn.claims).toBe(0);
+    expect(turn.stored).toEqual([{ status: "complete" }]);
+
+    const named = await claimsWhileInFlight("/v1/chat/completions", chat, { "x-request-id": `client-${Date.now()}` });
+    expect(named.claims).toBe(1);
+    expect(named.stored).toEqual([{ status: "complete" }]);
+  });
+});

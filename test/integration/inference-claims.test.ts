@@ -90,6 +90,24 @@ describe("claims in inference_claims", () => {
     expect(await claimRows("c-new")).toEqual([]);
   });
 
+  it("claims a request whose id was made for it (freshId) without a claim row, alone or in a batch, and stores its answer", async () => {
+    const store = openStore();
+    const ticket = ticketOf(await store.begin(request("c-fresh"), { leaseMs: 60_000, freshId: true }));
+    expect(await claimRows("c-fresh")).toEqual([]);
+    expect(await complete(store, ticket, "fresh")).toEqual({ response: answer("c-fresh", "fresh"), answeredBefore: false });
+    expect(await storedRows("c-fresh")).toMatchObject([{ id: ticket.inferenceId, owner: ticket.owner }]);
+    await store.release(ticket);
+
+    // In one batch with requests that are claimed: only those get a claim row.
+    const sql = new MariadbSql(createPrismaClientWithPool(database.url).pool);
+    const agents = new AgentCache(async () => [], 1_000);
+    const item = (id: string, fresh: boolean) => ({ request: request(id), leaseMs: 60_000, delivery: undefined, claimKey: claimKeyOf(id), owner: `owner-${id}`, fresh });
+    const outcomes = await beginBatch(sql, agents, [item("c-fresh-b", true), item("c-claimed-b", false)], () => clock);
+    expect(outcomes.map((outcome) => outcome.kind)).toEqual(["claimed", "claimed"]);
+    expect(await claimRows("c-fresh-b")).toEqual([]);
+    expect(await claimRows("c-claimed-b")).toHaveLength(1);
+  });
+
   it("answers from the store while an answered request's claim is still there", async () => {
     const store = openStore();
     const ticket = ticketOf(await store.begin(request("c-early"), { leaseMs: 60_000 }));

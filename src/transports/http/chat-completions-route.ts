@@ -26,12 +26,13 @@ export function registerChatCompletionsRoute(app: FastifyInstance, dependencies:
   app.post("/v1/chat/completions", { schema: { body: openAIChatRequestSchema, headers: headersSchema } }, async (request, reply) => {
     const body = request.body as OpenAIChatRequest;
     const headers = request.headers as z.output<typeof headersSchema>;
-    const requestId = headers["idempotency-key"] ?? headers["x-request-id"] ?? `http-${randomUUID()}`;
+    const clientId = headers["idempotency-key"] ?? headers["x-request-id"];
+    const requestId = clientId ?? `http-${randomUUID()}`;
     const streaming = wantsEventStream(request, body.stream);
     const agentRequest = toAgentRequest(body, requestId, streaming);
     const logger = requestLogger(request, { request_id: requestId });
     const created = Math.floor(Date.now() / 1_000);
-    const call = { processing: dependencies.processing, request: agentRequest, reply, logger, finalAttempt: true, shutdown: dependencies.shutdown };
+    const call = { processing: dependencies.processing, request: agentRequest, reply, logger, finalAttempt: true, shutdown: dependencies.shutdown, freshRequestId: clientId === undefined };
 
     if (!streaming) {
       const { response, replayed } = await runPipelineRequest(call);

@@ -18,6 +18,8 @@ export interface PipelineCall {
   /** Aborts at the shutdown deadline (HttpDrain). */
   readonly shutdown: AbortSignal;
   readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
+  /** The request_id was made here (the client sent none): see ProcessOptions.freshRequestId. */
+  readonly freshRequestId?: boolean | undefined;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function runPipelineRequest(call: PipelineCall): Promise<HttpAnswer
       logger: call.logger,
       wireForm: "http",
       finalAttempt: call.finalAttempt,
+      freshRequestId: call.freshRequestId,
       onDelta: call.onDelta,
       timing,
       trace,
