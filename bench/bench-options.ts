@@ -21,7 +21,7 @@ export interface BenchOptions {
   /** Run modelbus under load with --cpu-prof instead of the comparison. */
   readonly profile: boolean;
   readonly profileMs: number;
-  readonly profileSut: "floor" | "modelbus";
+  readonly profileSut: "floor" | "modelbus" | "http";
   /** Profile at this open-loop rate instead of under the closed loop. */
   readonly profileRate: number | undefined;
   /** `--profile-alloc`: also sample allocations (collected objects included) over the measured window. */
@@ -67,7 +67,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     openMs: seconds("--open-seconds", 8, 3),
     outstanding: numberFlag(argv, "--outstanding") ?? 256,
     concurrency: numberFlag(argv, "--concurrency") ?? 256,
-    openRates: [200, 1_000],
+    openRates: stringFlag(argv, "--open-rates")?.split(",").map(Number).filter((rate) => rate > 0) ?? [200, 1_000],
     soakMs: seconds("--soak-seconds", 60, 15),
     soakRate: numberFlag(argv, "--soak-rate") ?? 1_000,
     providerDelayMs: numberFlag(argv, "--provider-delay-ms") ?? 0,
@@ -75,7 +75,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     micro: !argv.includes("--no-micro"),
     profile,
     profileMs: seconds("--profile-seconds", 20, 8),
-    profileSut: argv.includes("--profile-floor") ? "floor" : "modelbus",
+    profileSut: argv.includes("--profile-floor") ? "floor" : argv.includes("--profile-http") ? "http" : "modelbus",
     withNostore: argv.includes("--with-nostore"),
     withTracing: argv.includes("--with-tracing"),
     withFloorstore: argv.includes("--with-floorstore"),

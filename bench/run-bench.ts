@@ -48,6 +48,7 @@ async function main(): Promise<number> {
         "modelbus",
         ...(httpStatus?.available ? (["http"] as const) : []),
         ...(options.withNostore ? (["nostore"] as const) : []),
+        ...(options.withNostore && httpStatus?.available ? (["httpnostore"] as const) : []),
         ...(options.withFloorstore ? (["floorstore"] as const) : []),
         ...(options.withTracing ? (["traced"] as const) : []),
       ];
@@ -58,6 +59,7 @@ async function main(): Promise<number> {
           httpStatus = httpProbe;
           log(httpProbe.available ? "  HTTP door answers: it joins the alternation" : `  HTTP door: not available (${httpProbe.reason})`);
           if (httpProbe.available) runs.push((await runSut(context, "http", repeat)).result);
+          if (httpProbe.available && options.withNostore) runs.push((await runSut(context, "httpnostore", repeat)).result);
         }
       }
     }

@@ -8,12 +8,15 @@ import { BenchChild } from "./spawn-child.ts";
 
 /**
  * Two diagnostic runs bracket the store's share of modelbus's cost: "nostore" is modelbus with
- * persistence off (--with-nostore); "floorstore" is the floor's loop writing through modelbus's
+ * persistence off (--with-nostore; "httpnostore" the same through the HTTP door); "floorstore" is the floor's loop writing through modelbus's
  * own store instead of its one-row insert (--with-floorstore). "traced" is modelbus with
  * OpenTelemetry tracing on, every request sampled, exporting OTLP/HTTP to the mock process's sink
  * (--with-tracing): what tracing on costs beside the default run, where it is off.
  */
-export type SutKind = "floor" | "modelbus" | "http" | "nostore" | "floorstore" | "traced";
+export type SutKind = "floor" | "modelbus" | "http" | "nostore" | "httpnostore" | "floorstore" | "traced";
+
+/** The kinds driven through the HTTP door (the others through JetStream). */
+export const httpKinds: ReadonlySet<SutKind> = new Set(["http", "httpnostore"]);
 
 export const benchApiKey = "bench-api-key";
 
@@ -61,7 +64,7 @@ export async function startSut(
     model: providerModel,
     apiKey: benchApiKey,
     logLevel: "warn",
-    persistence: kind !== "nostore",
+    persistence: kind !== "nostore" && kind !== "httpnostore",
     ...(kind === "traced" && options.otlpUrl ? { otlpUrl: options.otlpUrl } : {}),
   };
   return BenchChild.start({ script: "modelbus-child.ts", options: modelbus, nodeFlags: [...(options.modelbusNodeFlags ?? []), ...nodeFlags], compiled });

@@ -1,6 +1,6 @@
 import type { BenchOptions } from "../bench-options.ts";
 import type { BenchChild } from "../children/spawn-child.ts";
-import { benchApiKey, startSut, type SutKind } from "../children/start-sut.ts";
+import { benchApiKey, httpKinds, startSut, type SutKind } from "../children/start-sut.ts";
 import { benchNames, natsUrl } from "../load/bench-names.ts";
 import { closedLoop } from "../load/closed-loop.ts";
 import { HttpTarget, probeHttpDoor, type HttpProbe } from "../load/http-target.ts";
@@ -73,7 +73,7 @@ export async function runSut(
   const startupMs = Math.round(performance.now() - startedAt);
   const idle = await child.usage();
   const nats = await NatsTarget.connect({ natsUrl, prefix: names.prefix, runTag: `${kind}${repeat}-${names.id}`, providerDelayMs: options.providerDelayMs });
-  const target: LoadTarget = kind === "http" ? new HttpTarget(String(info.httpUrl), benchApiKey, options.providerDelayMs, options.outstanding) : nats;
+  const target: LoadTarget = httpKinds.has(kind) ? new HttpTarget(String(info.httpUrl), benchApiKey, options.providerDelayMs, options.outstanding) : nats;
   let sequence = 0;
   const nextSequence = () => ++sequence;
   const phases: PhaseResult[] = [];
@@ -110,16 +110,16 @@ export async function runSut(
     const sentTotal = warmup.sent + phases.reduce((sum, phase) => sum + phase.sent, 0);
     if (nats.duplicates > 0) failures.push(`${nats.duplicates} duplicate responses`);
     if (nats.unexpected > 0) failures.push(`${nats.unexpected} responses to requests never sent`);
-    if (kind !== "http") {
+    if (!httpKinds.has(kind)) {
       storedResponses = await nats.storedResponses(names.stream);
       if (storedResponses !== sentTotal) failures.push(`the stream holds ${storedResponses} responses for ${sentTotal} requests`);
     }
-    if (kind !== "nostore") {
+    if (kind !== "nostore" && kind !== "httpnostore") {
       storedRows = await countInDatabase(
         names.database,
         kind === "floor" ? "SELECT COUNT(*) FROM floor_responses" : "SELECT COUNT(*) FROM inferences WHERE completed_at IS NOT NULL",
       );
-      if (kind !== "http" && storedRows !== sentTotal) failures.push(`${storedRows} stored rows for ${sentTotal} requests`);
+      if (!httpKinds.has(kind) && storedRows !== sentTotal) failures.push(`${storedRows} stored rows for ${sentTotal} requests`);
     }
     if (extra.probeHttp) httpProbe = await probeHttpDoor(String(info.httpUrl), benchApiKey);
     const final = await child.stop();

@@ -1,7 +1,9 @@
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../children/spawn-child.ts";
-import { startSut, type SutKind } from "../children/start-sut.ts";
+import { benchApiKey, httpKinds, startSut, type SutKind } from "../children/start-sut.ts";
+import { HttpTarget } from "../load/http-target.ts";
+import type { LoadTarget } from "../load/load-target.ts";
 import { benchNames, natsUrl } from "../load/bench-names.ts";
 import { closedLoop } from "../load/closed-loop.ts";
 import { openLoop } from "../load/open-loop.ts";
@@ -29,8 +31,10 @@ export async function runProfile(context: RunContext, kind: SutKind = "modelbus"
   const names = benchNames(kind);
   const database = await createBenchDatabase(names.database);
   const flags = ["--cpu-prof", `--cpu-prof-dir=${runDir}`, "--cpu-prof-interval=200"];
-  const { child } = await startSut(kind, names, database.url, context.mockUrl, options, flags);
+  const { child, info } = await startSut(kind, names, database.url, context.mockUrl, options, flags);
   const nats = await NatsTarget.connect({ natsUrl, prefix: names.prefix, runTag: `profile-${names.id}`, providerDelayMs: options.providerDelayMs });
+  // "http" (--profile-http) is modelbus driven through its HTTP door.
+  const target: LoadTarget = httpKinds.has(kind) ? new HttpTarget(String(info.httpUrl), benchApiKey, options.providerDelayMs, options.outstanding) : nats;
   let sequence = 0;
   let window: SampleWindow | undefined;
   let header = "";
@@ -39,13 +43,13 @@ export async function runProfile(context: RunContext, kind: SutKind = "modelbus"
   const allocationFile = join(runDir, `${kind}.heapprofile`);
   try {
     log(`profile: ${kind} under ${load} for ${options.profileMs / 1_000} s (plus warm-up)`);
-    await closedLoop(nats, { name: "warmup", outstanding: options.outstanding, durationMs: options.warmupMs, nextSequence: () => ++sequence });
+    await closedLoop(target, { name: "warmup", outstanding: options.outstanding, durationMs: options.warmupMs, nextSequence: () => ++sequence });
     if (options.profileAlloc) await child.allocations("start");
     const before = await child.usage(true);
     const recorder =
       options.profileRate === undefined
-        ? await closedLoop(nats, { name: "profile", outstanding: options.outstanding, durationMs: options.profileMs, nextSequence: () => ++sequence })
-        : await openLoop(nats, { name: "profile", ratePerSecond: options.profileRate, durationMs: options.profileMs, nextSequence: () => ++sequence });
+        ? await closedLoop(target, { name: "profile", outstanding: options.outstanding, durationMs: options.profileMs, nextSequence: () => ++sequence })
+        : await openLoop(target, { name: "profile", ratePerSecond: options.profileRate, durationMs: options.profileMs, nextSequence: () => ++sequence });
     const latency = recorder.latency();
     const after = await child.usage(true);
     if (options.profileAlloc) await child.allocations("stop", allocationFile);

@@ -162,7 +162,7 @@ export function summarize(input: {
 }): BenchSummary {
   const { options, runs, soak } = input;
   const summary: Partial<Record<SutKind, SutSummary>> = {};
-  for (const kind of ["floor", "modelbus", "http", "nostore", "floorstore", "traced"] as const) {
+  for (const kind of ["floor", "modelbus", "http", "nostore", "httpnostore", "floorstore", "traced"] as const) {
     const ofKind = runs.filter((run) => run.sut === kind);
     if (ofKind.length > 0) summary[kind] = summarizeSut(ofKind, options.openRates);
   }
@@ -174,9 +174,12 @@ export function summarize(input: {
     ["nostore_vs_floor", "nostore", "floor"],
     ["floorstore_vs_floor", "floorstore", "floor"],
     ["traced_vs_modelbus", "traced", "modelbus"],
+    // The store's cost on each door: store on against store off, repeat by repeat.
+    ["modelbus_vs_nostore", "modelbus", "nostore"],
+    ["http_vs_httpnostore", "http", "httpnostore"],
   ] as const;
   for (const [name, kind, base] of compared) {
-    if (kind !== "modelbus" && summary[kind] === undefined) continue;
+    if ((kind !== "modelbus" && summary[kind] === undefined) || summary[base] === undefined) continue;
     const paired = pairedRatios(runs, kind, options.openRates, base);
     ratios[name] = paired.medians;
     ratiosPerRepeat[name] = paired.perRepeat;

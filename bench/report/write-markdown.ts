@@ -6,12 +6,13 @@ const titles: Record<SutKind, string> = {
   modelbus: "modelbus (JetStream)",
   http: "modelbus (HTTP)",
   nostore: "modelbus, store off (diagnostic)",
+  httpnostore: "modelbus (HTTP), store off (diagnostic)",
   floorstore: "floor, modelbus's store (diagnostic)",
   traced: "modelbus, tracing on (diagnostic)",
 };
 
 function columnsOf(summary: BenchSummary): SutKind[] {
-  const diagnostics = (["nostore", "floorstore", "traced"] as const).filter((kind) => summary.summary[kind] !== undefined);
+  const diagnostics = (["nostore", "httpnostore", "floorstore", "traced"] as const).filter((kind) => summary.summary[kind] !== undefined);
   return ["floor", "modelbus", "http", ...diagnostics];
 }
 
@@ -59,15 +60,19 @@ export function benchMarkdown(summary: BenchSummary): string {
     lines.push(row(`achieved rate at ${rate} req/s offered`, summary, (sut) => sut.latency_ms[String(rate)]?.achieved_rps, 0));
   }
   lines.push("");
-  const traced = summary.ratios.traced_vs_modelbus;
-  if (traced) {
-    const t = (name: string, digits: number, suffix: string) => (traced[name] === undefined ? "–" : `${cell(traced[name], digits)}${suffix}`);
+  const against = (ratios: Record<string, number>) => {
+    const t = (name: string, digits: number, suffix: string) => (ratios[name] === undefined ? "–" : `${cell(ratios[name], digits)}${suffix}`);
     const rates = summary.options.openRates.map((rate) => `p50 ${t(`p50_overhead_ms_at_${rate}`, 2, " ms")} / p99 ${t(`p99_overhead_ms_at_${rate}`, 2, " ms")} at ${rate} req/s`);
-    lines.push(
-      `Tracing on (every request sampled, exported over OTLP/HTTP) against the default run, where it is off: throughput ${t("throughput", 2, " ×")}, ` +
-        `CPU per request ${t("cpu_per_request", 2, " ×")}, ${rates.join(", ")}.`,
-      "",
-    );
+    return `throughput ${t("throughput", 2, " ×")}, CPU per request ${t("cpu_per_request", 2, " ×")}, ${rates.join(", ")}`;
+  };
+  const sentences: Array<[string, string]> = [
+    ["traced_vs_modelbus", "Tracing on (every request sampled, exported over OTLP/HTTP) against the default run, where it is off"],
+    ["modelbus_vs_nostore", "The store's cost on the JetStream door (store on against store off)"],
+    ["http_vs_httpnostore", "The store's cost on the HTTP door (store on against store off)"],
+  ];
+  for (const [name, text] of sentences) {
+    const ratios = summary.ratios[name];
+    if (ratios) lines.push(`${text}: ${against(ratios)}.`, "");
   }
   if (!summary.http_door.available) lines.push(`HTTP door: not available — ${summary.http_door.reason ?? "not probed"}.`, "");
   lines.push("## Targets", "", "| target | goal | measured | met |", "|---|---|---|---|");
