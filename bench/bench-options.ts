@@ -21,7 +21,7 @@ export interface BenchOptions {
   /** Run modelbus under load with --cpu-prof instead of the comparison. */
   readonly profile: boolean;
   readonly profileMs: number;
-  readonly profileSut: "floor" | "modelbus" | "http";
+  readonly profileSut: "floor" | "modelbus" | "http" | "httpnostore" | "nostore";
   /** Profile at this open-loop rate instead of under the closed loop. */
   readonly profileRate: number | undefined;
   /** `--profile-alloc`: also sample allocations (collected objects included) over the measured window. */
@@ -75,7 +75,15 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     micro: !argv.includes("--no-micro"),
     profile,
     profileMs: seconds("--profile-seconds", 20, 8),
-    profileSut: argv.includes("--profile-floor") ? "floor" : argv.includes("--profile-http") ? "http" : "modelbus",
+    profileSut: argv.includes("--profile-floor")
+      ? "floor"
+      : argv.includes("--profile-http")
+        ? argv.includes("--profile-nostore")
+          ? "httpnostore"
+          : "http"
+        : argv.includes("--profile-nostore")
+          ? "nostore"
+          : "modelbus",
     withNostore: argv.includes("--with-nostore"),
     withTracing: argv.includes("--with-tracing"),
     withFloorstore: argv.includes("--with-floorstore"),

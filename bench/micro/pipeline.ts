@@ -11,22 +11,10 @@ import { setMaxListeners } from "node:events";
 import type { JsMsg } from "@nats-io/jetstream";
 import { parseConfig } from "../../src/config/load-config.ts";
 import type { AgentRequest } from "../../src/core/agent-request.ts";
-import type { AgentResponse } from "../../src/core/agent-response.ts";
-import type { ChatProvider, ProviderResult } from "../../src/core/chat-provider.ts";
 import type { BeginOutcome, CompleteInput, InferenceStore, StoredAnswer } from "../../src/core/inference-store.ts";
-import { createLogger } from "../../src/observability/logger.ts";
-import { createMetrics } from "../../src/observability/metrics.ts";
-import { pipelineDependencies } from "../../src/pipeline/pipeline-dependencies.ts";
-import { processRequest, type ProcessDependencies } from "../../src/pipeline/process-request.ts";
-import { BreakerRegistry } from "../../src/registry/breaker-registry.ts";
-import { ModelRegistry } from "../../src/registry/model-registry.ts";
-import { throttleLimitsFromConfig } from "../../src/throttle/throttle-limits-from-config.ts";
-import { ThrottleRegistry } from "../../src/throttle/throttle-registry.ts";
-import type { ChunkPublisher } from "../../src/transports/nats/chunk-publisher.ts";
-import { encodeResponse } from "../../src/transports/nats/encode-response.ts";
-import { deliveryDependencies, handleDelivery } from "../../src/transports/nats/handle-delivery.ts";
-import type { ResponsePublisher } from "../../src/transports/nats/response-publisher.ts";
+import { handleDelivery } from "../../src/transports/nats/handle-delivery.ts";
 import { warmedClosedLoop } from "./closed-loop.ts";
+import { deliveryOf, inMemoryDelivery, settled } from "./in-memory-delivery.ts";
 import { printMicroResult } from "./micro-output.ts";
 
 const inFlight = 256;
@@ -37,18 +25,6 @@ const config = parseConfig(
   { service: { log_level: "silent" }, model_registry: { endpoints: { bench: { provider: "openai", url: "http://127.0.0.1:9/v1", model: "bench-model" } } } },
 );
 
-/** The endpoint answering at once: what the mock answers, already parsed. */
-const provider: ChatProvider = {
-  complete: (_endpoint: string, request: AgentRequest): Promise<ProviderResult> =>
-    Promise.resolve({
-      status: "complete",
-      finishReason: "stop",
-      message: { role: "assistant", content: `mock answer: ${request.messages[0]?.content ?? ""}` },
-      usage: { prompt_tokens: 3, completion_tokens: 4 },
-      providerModel: "bench-model",
-    }),
-};
-
 /** Every request new: claimed at once, its outcome stored at once. */
 const store: InferenceStore = {
   begin: (request: AgentRequest): Promise<BeginOutcome> =>
@@ -58,50 +34,7 @@ const store: InferenceStore = {
   ping: () => Promise.resolve(true),
   close: () => Promise.resolve(),
 };
-
-let published = 0;
-const publisher = {
-  publish: (response: AgentResponse, form: "bare" | "envelope") => {
-    published += encodeResponse(response, form).byteLength > 0 ? 1 : 0;
-    return Promise.resolve({ duplicate: false });
-  },
-  findPublished: () => Promise.resolve(undefined),
-} as unknown as ResponsePublisher;
-
-const metrics = createMetrics({ defaultMetrics: false });
-const logger = createLogger({ level: "silent" });
-const pipeline = pipelineDependencies(config, {
-  registry: new ModelRegistry(config.model_registry),
-  provider,
-  throttles: new ThrottleRegistry(throttleLimitsFromConfig(config.model_registry.endpoints)),
-  breakers: new BreakerRegistry({ enabled: config.breaker.enabled, window: config.breaker.window, minCalls: config.breaker.min_calls, failureRatio: config.breaker.failure_ratio, cooldownMs: config.breaker.cooldown, now: () => performance.now() }),
-  metrics,
-  logger,
-});
-const processing: ProcessDependencies = { pipeline, store, leaseMarginMs: config.store.lease_margin, retryDelayMs: config.nats.nak_delay };
-const delivery = deliveryDependencies(config.nats, {
-  publisher,
-  chunks: { delta: () => undefined, done: () => undefined } as unknown as ChunkPublisher,
-  metrics,
-  logger,
-  checkPublishedOnRedelivery: false,
-  process: (request, options) => processRequest(processing, request, options),
-});
-
-let acked = 0;
-/** A first delivery as nats.js hands it over: the payload, the delivery count, the settle calls. */
-function deliveryOf(sequence: number): JsMsg {
-  const data = encoder.encode(JSON.stringify({ request_id: `r${sequence}`, model: "bench", messages: [{ role: "user", content: `hello ${sequence}` }] }));
-  return {
-    data,
-    subject: "bench.request.x",
-    info: { deliveryCount: 1 },
-    ack: () => (acked += 1),
-    nak: () => undefined,
-    term: () => undefined,
-    working: () => undefined,
-  } as unknown as JsMsg;
-}
+const delivery = inMemoryDelivery(config, store);
 
 const decoder = new TextDecoder();
 /** The floor's own work on the same delivery (floor/floor-loop.ts), its I/O taken away. */
@@ -126,7 +59,9 @@ setMaxListeners(0, signal); // as RequestConsumer does: every delivery in flight
  * Deliveries built before any measuring, as nats.js hands over bytes: the loops cycle through
  * them, four times as many as are in flight, so no two in flight share a request_id.
  */
-const deliveries = Array.from({ length: inFlight * 4 }, (_, index) => deliveryOf(index));
+const deliveries = Array.from({ length: inFlight * 4 }, (_, index) =>
+  deliveryOf({ request_id: `r${index}`, model: "bench", messages: [{ role: "user", content: `hello ${index}` }] }),
+);
 
 async function measure(work: (message: JsMsg) => Promise<void>): Promise<number> {
   let sequence = 0;
@@ -138,7 +73,7 @@ async function measure(work: (message: JsMsg) => Promise<void>): Promise<number>
 const modelbusUs = await measure((message) => handleDelivery(message, delivery, signal));
 const floorUs = await measure(floorWork);
 const modelbusAgainUs = await measure((message) => handleDelivery(message, delivery, signal));
-if (published === 0 || acked === 0) throw new Error("nothing was published or acked");
+if (settled.published === 0 || settled.acked === 0) throw new Error("nothing was published or acked");
 const pipelineUs = Math.min(modelbusUs, modelbusAgainUs);
 printMicroResult({
   name: "pipeline",

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { repoRoot } from "../children/spawn-child.ts";
 import type { MicroResult } from "../report/result-types.ts";
 
-export const microBenchmarks = ["throttle.ts", "retry.ts", "persistence.ts", "persistence-sql.ts", "store-latency.ts", "provider-call.ts", "pipeline.ts"] as const;
+export const microBenchmarks = ["throttle.ts", "retry.ts", "persistence.ts", "persistence-sql.ts", "store-latency.ts", "history-growth.ts", "provider-call.ts", "pipeline.ts"] as const;
 
 /** Runs one micro-benchmark in its own process and reads its BENCH_RESULT line. */
 export function runMicro(script: string): Promise<MicroResult> {
