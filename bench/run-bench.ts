@@ -26,7 +26,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const options = parseBenchOptions(argv);
-  // Production runs compiled JavaScript (README, "Production build"), so the systems under test do too.
+  // Production runs compiled JavaScript (docs/operations.md, "Production build"), so the systems under test do too.
   if (options.compiledChildren) log(`build: npm run build in ${buildCompiled()} ms; floor and modelbus run compiled from dist/`);
   const startedAt = new Date();
   const loadavgStart = Math.round((loadavg()[0] ?? 0) * 100) / 100;

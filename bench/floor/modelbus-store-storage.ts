@@ -7,7 +7,7 @@ import type { FloorAnswer, FloorRequest, FloorStorage } from "./floor-storage.ts
  * modelbus's own store under the floor's loop (the "floorstore" diagnostic): the claim before
  * the model call and the outcome after it, exactly the rows and statements modelbus writes,
  * with none of modelbus's pipeline around them. Its cost over the floor is what storing
- * DESIGN.md's records costs; modelbus's cost over it is everything else.
+ * modelbus's records (docs/persistence.md) costs; modelbus's cost over it is everything else.
  */
 export class ModelbusStoreStorage implements FloorStorage {
   constructor(

@@ -30,7 +30,7 @@ function row(label: string, summary: BenchSummary, pick: (sut: SutSummary) => nu
   return `| ${label} | ${cells.join(" | ")} | ${ratioCell} |`;
 }
 
-/** The short table the README links: floor vs modelbus vs http, ratios, targets, machine and command. */
+/** The short table docs/benchmarks.md links: floor vs modelbus vs http, ratios, targets, machine and command. */
 export function benchMarkdown(summary: BenchSummary): string {
   const ratios = summary.ratios.modelbus_vs_floor ?? {};
   const r = (name: string, digits = 2, suffix = "") => (ratios[name] === undefined ? "" : `${cell(ratios[name], digits)}${suffix}`);

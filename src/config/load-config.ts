@@ -23,7 +23,7 @@ export interface LoadedConfig {
 }
 
 
-/** The environment variables modelbus reads, with their defaults (documented in the README). */
+/** The environment variables modelbus reads, with their defaults (documented in docs/configuration.md, "Environment"). */
 export const environmentDefaults = {
   MODELBUS_CONFIG: defaultConfigPath,
   NATS_URL: "nats://127.0.0.1:4222",

@@ -1,5 +1,5 @@
 /**
- * The catalog of stable error codes. Every code here appears in the README's error table
+ * The catalog of stable error codes. Every code here appears in the error table of docs/operations.md
  * (a test keeps the two in sync). Codes never change meaning once published; add new ones.
  */
 export const errorCodes = {

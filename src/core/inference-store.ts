@@ -41,7 +41,7 @@ export interface StoredAnswer {
   readonly response: AgentResponse;
   /**
    * True when another process had answered the request first (possible only if the claims
-   * were lost, see README "Claims and idempotency"): `response` is that stored answer, not
+   * were lost, see docs/persistence.md, "Claims and idempotency"): `response` is that stored answer, not
    * the one this process got from the model.
    */
   readonly answeredBefore: boolean;

@@ -3,7 +3,7 @@ import { EndpointWindowStats } from "./endpoint-window-stats.ts";
 import { createSemstreamsMetrics } from "./semstreams-metrics.ts";
 
 /**
- * Every metric modelbus exports. The README's metrics table lists each name (a test keeps
+ * Every metric modelbus exports. The metrics table of docs/operations.md lists each name (a test keeps
  * the two in sync). One registry per service instance, so tests can run several.
  */
 export interface MetricsOptions {

@@ -5,7 +5,7 @@ import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { ChainLink } from "./endpoint-chain.ts";
 
 /**
- * The one owner of a request's time (README "Timeouts"). A request has one deadline, set when
+ * The one owner of a request's time (docs/configuration.md, "Timeouts"). A request has one deadline, set when
  * its endpoint chain is known, covering every throttle wait, attempt, backoff and fallback
  * endpoint. Its timeout is the first set of: the request's `timeout` → the endpoint's
  * `request_timeout`, when the model named an endpoint (or an alias of one, or fell to the

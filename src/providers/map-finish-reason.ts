@@ -1,7 +1,7 @@
 import type { ResponseStatus } from "../core/agent-response.ts";
 
 /**
- * semstreams' mapping (reference §1.11): length → length_truncated; tool calls present
+ * semstreams' mapping (docs/nats-contract.md, "Status mapping"): length → length_truncated; tool calls present
  * (and not truncated) → tool_call, even when the provider says "stop"; everything else,
  * including an empty reason, → complete.
  */

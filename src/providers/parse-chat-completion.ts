@@ -45,7 +45,7 @@ export function parseChatCompletion(completion: ChatCompletion, warn: Warn, adap
   }
 
   const message: ProviderResult["message"] = { role: "assistant" };
-  // <think>…</think> blocks in the text move to reasoning_content (reference §4.5).
+  // <think>…</think> blocks in the text move to reasoning_content (docs/nats-contract.md, "Streaming").
   const { content, reasoning } = extractThinkTags(choice.message.content ?? "", readReasoning(choice.message) ?? "");
   if (content) message.content = content;
   if (reasoning) message.reasoning_content = reasoning;

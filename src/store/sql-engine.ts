@@ -4,7 +4,7 @@ import { MigrationError } from "./migrations/migration-error.ts";
 /**
  * The database servers modelbus supports, told apart by what `SELECT VERSION()` answers
  * (MariaDB says so in its version string: `10.11.19-MariaDB-0+deb12u1`; MySQL does not:
- * `8.4.3`). Every migration and statement is written for both (README, "Persistence" → "Engines");
+ * `8.4.3`). Every migration and statement is written for both (docs/persistence.md, "Engines");
  * this is the one place that knows which one it is talking to.
  */
 export interface SqlEngine {

@@ -1,8 +1,8 @@
 /**
  * The operator console (/console) in a real headless Chromium (Debian's `chromium`, driven by
  * playwright-core), against a whole service: real NATS, MariaDB and the built-in mock provider.
- * With CONSOLE_SCREENSHOTS=<folder> set, each page is saved there at 1366×768 (the README's
- * docs/console-*.png come from `CONSOLE_SCREENSHOTS=docs npx vitest run test/integration/console.test.ts`).
+ * With CONSOLE_SCREENSHOTS=<folder> set, each page is saved there at 1366×768 (the
+ * docs/console-*.png that README.md and docs/http-api.md show come from `CONSOLE_SCREENSHOTS=docs npx vitest run test/integration/console.test.ts`).
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";

@@ -171,7 +171,7 @@ describe("fault suite", () => {
       defer(() => second.kill());
       const faultEndedAt = Date.now();
       await waitForAll(orchestrator, ids, 30_000);
-      // Within ack_wait of the second process: one handed-back request may wait out an ack wait (README, known gaps).
+      // Within ack_wait of the second process: one handed-back request may wait out an ack wait (docs/operations.md, "Known gaps").
       await judgeFaultRun({ fault: "sigterm-restart", repeat, orchestrator, clock, ids, faultEndedAt, maxAfterEndMs: 12_000, databaseUrl: database.url });
 
       const responses = await collectResponses(orchestrator, ids, 1_000);

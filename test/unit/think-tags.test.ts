@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { extractThinkTags } from "../../src/providers/think-tags/extract-think-tags.ts";
 import { ThinkTagSplitter } from "../../src/providers/think-tags/think-tag-splitter.ts";
 
-describe("extractThinkTags (non-streaming, reference §4.5)", () => {
+describe("extractThinkTags (non-streaming, docs/nats-contract.md, Streaming)", () => {
   it.each([
     ["no tags come back untouched, spaces too", "  plain answer  ", "", "  plain answer  ", ""],
     ["a leading block", "<think>plan</think>Answer", "", "Answer", "plan"],

@@ -31,7 +31,7 @@ function join(previous: string, next: string): string {
 }
 
 /**
- * Collapses runs of same-role messages into one (reference §4.6, generic/Ollama): several
+ * Collapses runs of same-role messages into one (docs/nats-contract.md, "Provider adapters": generic/Ollama): several
  * chat templates demand strict user/assistant alternation. Texts join with a blank line;
  * the first message of a run keeps its other fields.
  */

@@ -12,7 +12,7 @@ function indexOfId(state: ToolIndexState, id: string): number | undefined {
 }
 
 /**
- * semstreams' inference for providers that may omit `index` (reference §4.4): an explicit
+ * semstreams' inference for providers that may omit `index` (docs/nats-contract.md, "Streaming"): an explicit
  * index wins; else a non-empty id starts a new call at max+1; else the delta continues the
  * last call. One addition: an id already seen maps back to its call, so a provider that
  * repeats the id on every fragment does not split one call into several broken ones.

@@ -26,7 +26,7 @@ export interface RawToolCall {
 }
 
 /**
- * One provider family's Chat Completions quirks (reference §4.6). The request side runs in
+ * One provider family's Chat Completions quirks (docs/nats-contract.md, "Provider adapters"). The request side runs in
  * buildChatParams: `attachCarriers` per message (it still sees our ChatMessage, reasoning
  * records included), then `normalizeMessages` over the whole list. The response side runs
  * after parsing, streamed or not.

@@ -21,7 +21,7 @@ function readUsage(usage: ChatCompletionChunk["usage"]): TokenUsage | undefined 
 
 /**
  * Folds a Chat Completions stream, chunk by chunk, into what a non-streamed call returns
- * (reference §4.4), and says after each chunk what to publish. Content goes through the
+ * (docs/nats-contract.md, "Streaming"), and says after each chunk what to publish. Content goes through the
  * think-tag splitter; only choice 0 counts (modelbus never asks for n > 1).
  */
 export class StreamAccumulator implements StreamFold<ChatCompletionChunk> {

@@ -17,7 +17,7 @@ function nonEmptyString(value: unknown): string | undefined {
 }
 
 /**
- * Merges streamed tool-call deltas by index (reference §4.4): id and name overwrite when
+ * Merges streamed tool-call deltas by index (docs/nats-contract.md, "Streaming"): id and name overwrite when
  * non-empty, argument fragments concatenate. Which call a delta belongs to is the adapter's
  * call, because providers disagree on whether they send `index` at all.
  */

@@ -10,7 +10,7 @@ export interface ThinkTagExtraction {
 const thinkBlock = /\s*<think>([\s\S]*?)<\/think>/g;
 
 /**
- * Moves `<think>…</think>` blocks of a finished answer into reasoning (reference §4.5).
+ * Moves `<think>…</think>` blocks of a finished answer into reasoning (docs/nats-contract.md, "Streaming").
  * Inner texts are trimmed and joined with "\n", empty blocks add nothing; the reasoning is
  * appended to any the provider already sent. An unclosed `<think>` stays in the content: there
  * is no way to tell where the thinking would have ended.

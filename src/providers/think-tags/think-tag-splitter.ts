@@ -21,7 +21,7 @@ function partialTagLength(text: string, tag: string): number {
 }
 
 /**
- * Streaming twin of extractThinkTags (reference §4.5): routes each content delta to content or
+ * Streaming twin of extractThinkTags (docs/nats-contract.md, "Streaming"): routes each content delta to content or
  * reasoning while a `<think>` block is open. Tags may be cut anywhere across deltas, so a tail
  * that could still become a tag is held back until the next delta decides. Nested tags are not
  * supported: the first `</think>` closes the block, as in semstreams. Unlike the non-streaming

@@ -1,5 +1,5 @@
 /**
- * Stable codes of the migration runner (listed in the core catalog and the README).
+ * Stable codes of the migration runner (listed in the core catalog and docs/operations.md, "Error codes").
  * Migrations run before the service starts, so nothing downstream switches on them.
  */
 export type MigrationErrorCode =

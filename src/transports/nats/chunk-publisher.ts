@@ -2,7 +2,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { StreamDelta } from "../../core/chat-provider.ts";
 import type { Subjects } from "./subjects.ts";
 
-/** StreamChunk (reference §1.10): raw JSON on core NATS, fire-and-forget, never wrapped. */
+/** StreamChunk (docs/nats-contract.md, "Streaming"): raw JSON on core NATS, fire-and-forget, never wrapped. */
 export interface StreamChunk {
   request_id: string;
   content_delta?: string;
