@@ -150,7 +150,8 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
     requestId: item.request.request_id,
     claimKey: item.claimKey,
     owner: item.owner,
-    leaseUntil: sqlDateTime(new Date(startedAt + item.leaseMs)),
+    // A fresh item's claim is never written: no lease to format.
+    leaseUntil: item.fresh ? "" : sqlDateTime(new Date(startedAt + item.leaseMs)),
     source: item.delivery?.source ?? null,
     attempt: item.delivery?.attempt ?? 0,
   }));

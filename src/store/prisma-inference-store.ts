@@ -107,7 +107,8 @@ export class PrismaInferenceStore implements InferenceStore {
   async begin(request: AgentRequest, options: BeginOptions): Promise<BeginOutcome> {
     this.checkReady();
     const fresh = options.freshId === true;
-    const item = { request, leaseMs: options.leaseMs, delivery: options.delivery, claimKey: claimKeyOf(request.request_id), owner: randomHex(16), fresh };
+    // A fresh id writes no claim row: no claim key to hash.
+    const item = { request, leaseMs: options.leaseMs, delivery: options.delivery, claimKey: fresh ? "" : claimKeyOf(request.request_id), owner: randomHex(16), fresh };
     try {
       // Nothing to claim and nothing to load (no session, no agent): no round trip, no waiting behind a batch.
       if (fresh && !request.session_id && !request.loop_id && !request.agent && !request.role) {
