@@ -2,7 +2,7 @@ import { diag, DiagLogLevel, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import type { SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { ATTR_ERROR_TYPE, ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
-import type { AgentResponse } from "../core/agent-response.ts";
+import type { AgentResponse, TokenUsage } from "../core/agent-response.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "./logger.ts";
 
@@ -35,13 +35,15 @@ export class RequestTrace {
     this.context = trace.setSpan(ROOT_CONTEXT, span);
   }
 
-  get traceId(): string {
-    return this.span.spanContext().traceId;
+  /** The ids every log line of the request carries. */
+  get logIds(): { trace_id: string; span_id: string } {
+    const { traceId, spanId } = this.span.spanContext();
+    return { trace_id: traceId, span_id: spanId };
   }
 
-  /** A child of the request's span (or of `parent`, a child itself). */
-  child(name: string, kind: SpanKind = SpanKind.INTERNAL, attributes?: Attributes, parent?: Span): Span {
-    return this.tracer.startSpan(name, { kind, ...(attributes ? { attributes } : {}) }, parent ? trace.setSpan(ROOT_CONTEXT, parent) : this.context);
+  /** A child of the request's span. */
+  child(name: string, kind: SpanKind = SpanKind.INTERNAL, attributes?: Attributes): Span {
+    return this.tracer.startSpan(name, { kind, ...(attributes ? { attributes } : {}) }, this.context);
   }
 
   /** An event on the request's span (a retry, a fallback). */
@@ -70,10 +72,8 @@ export function traceIdOf(traceparent: string | undefined): string | undefined {
 export function requestLogBindings(requestId: string, loopId: string | undefined, trace: RequestTrace | undefined, callerTraceparent?: string): Record<string, string> {
   const bindings: Record<string, string> = { request_id: requestId };
   if (loopId) bindings.loop_id = loopId;
-  if (trace) {
-    bindings.trace_id = trace.traceId;
-    bindings.span_id = trace.span.spanContext().spanId;
-  } else {
+  if (trace) Object.assign(bindings, trace.logIds);
+  else {
     const callerTraceId = traceIdOf(callerTraceparent);
     if (callerTraceId) bindings.trace_id = callerTraceId;
   }
@@ -90,18 +90,25 @@ export function endSpan(span: Span, error?: unknown): void {
   span.end();
 }
 
+/** A model's answer in OpenTelemetry's GenAI terms: the model as it answered, finish reason, usage. */
+export function genAiAnswerAttributes(model: string | undefined, finishReason: string | undefined, usage: TokenUsage): Attributes {
+  return {
+    ...(model ? { "gen_ai.response.model": model } : {}),
+    ...(finishReason ? { "gen_ai.response.finish_reasons": [finishReason] } : {}),
+    "gen_ai.usage.input_tokens": usage.prompt_tokens,
+    "gen_ai.usage.output_tokens": usage.completion_tokens,
+  };
+}
+
 /**
- * The answer on the request's span, in OpenTelemetry's GenAI terms: the endpoint's model as
- * it answered, usage, finish reason, and `error.type` (the error code) for an error response.
+ * The answer on the request's span (genAiAnswerAttributes, the endpoint, retries), and
+ * `error.type` (the error code) for an error response.
  */
 export function recordResponse(span: Span, response: AgentResponse): void {
   span.setAttributes({
     "modelbus.response.status": response.status,
     ...(response.endpoint ? { "modelbus.endpoint": response.endpoint } : {}),
-    ...(response.provider_model ? { "gen_ai.response.model": response.provider_model } : {}),
-    ...(response.finish_reason ? { "gen_ai.response.finish_reasons": [response.finish_reason] } : {}),
-    "gen_ai.usage.input_tokens": response.token_usage.prompt_tokens,
-    "gen_ai.usage.output_tokens": response.token_usage.completion_tokens,
+    ...genAiAnswerAttributes(response.provider_model, response.finish_reason, response.token_usage),
     ...(response.retry_count ? { "modelbus.retry_count": response.retry_count } : {}),
   });
   if (response.status === "error") {

@@ -2,7 +2,7 @@ import type { AgentRequest } from "../core/agent-request.ts";
 import type { ProviderResult, StreamDelta } from "../core/chat-provider.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
-import { endSpan, SpanKind, type Attributes, type RequestTrace, type Span } from "../observability/tracing.ts";
+import { endSpan, genAiAnswerAttributes, SpanKind, type Attributes, type RequestTrace, type Span } from "../observability/tracing.ts";
 import { runWithRetry, type RetryOutcome } from "../retry/run-with-retry.ts";
 import type { PipelineDependencies, RequestTiming } from "./pipeline-dependencies.ts";
 import { estimateTokens } from "./estimate-tokens.ts";
@@ -175,11 +175,6 @@ function attemptAttributes(endpointName: string, endpoint: EndpointConfig, reque
 }
 
 function recordResult(span: Span, result: ProviderResult): void {
-  span.setAttributes({
-    "gen_ai.response.model": result.providerModel,
-    "gen_ai.response.finish_reasons": [result.finishReason],
-    "gen_ai.usage.input_tokens": result.usage.prompt_tokens,
-    "gen_ai.usage.output_tokens": result.usage.completion_tokens,
-  });
+  span.setAttributes(genAiAnswerAttributes(result.providerModel, result.finishReason, result.usage));
   endSpan(span);
 }

@@ -27,7 +27,7 @@ export function registerHttpTracing(app: FastifyInstance, tracing: Tracing | und
     });
     traces.set(request, trace);
     for (const [name, value] of Object.entries(trace.headers())) reply.raw.setHeader(name, value);
-    request.log = request.log.child({ trace_id: trace.traceId, span_id: trace.span.spanContext().spanId });
+    request.log = request.log.child(trace.logIds);
     reply.raw.once("close", () => {
       const status = reply.raw.statusCode;
       trace.span.setAttribute("http.response.status_code", status);

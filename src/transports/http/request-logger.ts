@@ -13,9 +13,13 @@ import { traceOf } from "./http-tracing.ts";
  * child. Made on first use (lazyChildLogger): most requests log nothing.
  */
 export function requestLogger(request: FastifyRequest, bindings: Record<string, unknown>): Logger {
-  const header = request.headers.traceparent;
-  const callerTraceId = traceOf(request) === undefined && typeof header === "string" ? traceIdOf(header) : undefined;
-  const logger = lazyChildLogger(request.log as unknown as Logger, callerTraceId ? { ...bindings, trace_id: callerTraceId } : bindings);
+  // Read only if the request logs, as the NATS door does.
+  const withCallerTrace = () => {
+    const header = request.headers.traceparent;
+    const callerTraceId = traceOf(request) === undefined && typeof header === "string" ? traceIdOf(header) : undefined;
+    return callerTraceId ? { ...bindings, trace_id: callerTraceId } : bindings;
+  };
+  const logger = lazyChildLogger(request.log as unknown as Logger, withCallerTrace);
   request.log = logger as unknown as FastifyRequest["log"];
   return logger;
 }
