@@ -5,6 +5,7 @@
 import OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionTool } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { pacedMockContent } from "../../src/providers/mock/choose-mock-behaviour.ts";
 import { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 
 let server: MockProviderServer;
@@ -200,6 +201,30 @@ describe("MockProviderServer with the openai SDK", () => {
     expect(last?.usage).toEqual({ prompt_tokens: 7, completion_tokens: 10, total_tokens: 17 });
   });
 
+  it("paces [mock:chunks=6,chunk_ms=25]: the first piece at once, then one piece every 25 ms, then finish and usage", async () => {
+    const startedAt = performance.now();
+    const stream = await client.chat.completions.create({
+      model: "gpt-test",
+      messages: [{ role: "user", content: "[mock:chunks=6,chunk_ms=25]" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const arrivals: number[] = [];
+    const chunks: ChatCompletionChunk[] = [];
+    for await (const chunk of stream) {
+      chunks.push(chunk);
+      if (chunk.choices[0]?.delta.content) arrivals.push(performance.now() - startedAt);
+    }
+    expect(contentOf(chunks)).toBe(pacedMockContent(6));
+    expect(pacedMockContent(2)).toBe("t000001 t000002 ");
+    expect(arrivals).toHaveLength(6);
+    // Five intervals of 25 ms lie between the first piece and the last; timers never fire early.
+    expect((arrivals[5] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(5 * 25 - 2);
+    expect(arrivals.slice(1).every((at, index) => at - (arrivals[index] as number) >= 10)).toBe(true);
+    expect(chunks[chunks.length - 1]?.usage?.completion_tokens).toBeGreaterThan(0);
+    expect(chunks.filter((chunk) => chunk.choices[0]?.finish_reason).map((chunk) => chunk.choices[0]?.finish_reason)).toEqual(["stop"]);
+  });
+
   it("omits the usage chunk when include_usage is not set", async () => {
     const chunks = await collect(
       await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }], stream: true }),
@@ -355,6 +380,23 @@ describe("MockProviderServer HTTP surface", () => {
     expect(cut).not.toContain("[DONE]");
     expect(cut).not.toContain("finish_reason\":\"");
     expect(cut).toContain('"content":"mock ans"');
+  });
+
+  it("paces a Responses stream by its delta events", async () => {
+    const startedAt = performance.now();
+    const answer = await postJson("/v1/responses", { model: "m", stream: true, input: "[mock:chunks=4,chunk_ms=25]" });
+    const arrivals: number[] = [];
+    let text = "";
+    const decoder = new TextDecoder();
+    for await (const part of answer.body as AsyncIterable<Uint8Array>) {
+      const piece = decoder.decode(part, { stream: true });
+      if (piece.includes("response.output_text.delta")) arrivals.push(performance.now() - startedAt);
+      text += piece;
+    }
+    expect(text).toContain("event: response.completed");
+    expect(text.match(/event: response\.output_text\.delta\n/g)).toHaveLength(4);
+    expect(arrivals.length).toBeGreaterThanOrEqual(4);
+    expect((arrivals[arrivals.length - 1] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(3 * 25 - 2);
   });
 
   it("rejects invalid behaviours on /__mock/enqueue with 400", async () => {

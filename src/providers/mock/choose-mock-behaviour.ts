@@ -13,6 +13,8 @@
  *   [mock:hang]                       never answer
  *   [mock:close]                      destroy the socket without answering
  *   [mock:cut]                        streaming: stop after some chunks, no finish_reason
+ *   [mock:chunks=100,chunk_ms=5]      content of exactly 100 stream pieces (`t000001 `…);
+ *                                     streamed, one piece every 5 ms (either key alone works)
  *
  * Without directives: tools + a last user message mentioning "weather" or "tool" → call
  * the first tool; otherwise text `mock answer: <first 200 chars of the last user message>`.
@@ -48,6 +50,13 @@ function userText(request: MockChatRequest): string {
   return messageText(message).replace(directivePattern, "").trim();
 }
 
+/** `count` stream pieces of 8 characters each: `t000001 t000002 …` (the mock streams 8 per chunk). */
+export function pacedMockContent(count: number): string {
+  let content = "";
+  for (let index = 1; index <= count; index += 1) content += `t${String(index).padStart(6, "0")} `;
+  return content;
+}
+
 /** `mock answer: <first 200 chars of the last user message, without directives>`. */
 export function defaultMockAnswer(request: MockChatRequest): string {
   return answerPrefix + userText(request).slice(0, 200);
@@ -80,7 +89,9 @@ function textBehaviour(
   directives: MockDirectives,
   delay: number | undefined,
 ): MockTextBehaviour {
-  let content = defaultMockAnswer(request);
+  const chunks = numberDirective(directives, "chunks");
+  let content = chunks !== undefined && chunks >= 1 ? pacedMockContent(Math.floor(chunks)) : defaultMockAnswer(request);
+  const chunkMs = numberDirective(directives, "chunk_ms");
   const truncated = directives.has("length");
   if (truncated) content = content.slice(0, Math.ceil(content.length / 2));
   if (directives.has("think")) content = thinkPrefix + content;
@@ -89,6 +100,7 @@ function textBehaviour(
     content,
     finish_reason: truncated ? "length" : "stop",
     ...(delay !== undefined ? { delay_ms: delay } : {}),
+    ...(chunkMs !== undefined && chunkMs > 0 ? { chunk_ms: chunkMs } : {}),
   };
 }
 

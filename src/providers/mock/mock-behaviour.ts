@@ -24,6 +24,11 @@ export const textBehaviourSchema = z.strictObject({
     .optional(),
   reasoning_content: z.string().optional(),
   headers: responseHeaders,
+  /**
+   * Streaming only: after the role chunk and the first content piece, one content piece every
+   * `chunk_ms`, as a model generates them (the finish chunk, usage and `[DONE]` follow the last).
+   */
+  chunk_ms: z.number().positive().optional(),
 });
 
 /** One tool call; `arguments` is sent verbatim, so it may be malformed JSON on purpose. */

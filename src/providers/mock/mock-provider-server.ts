@@ -179,5 +179,6 @@ function responsesFormat(request: MockResponsesRequest, meta: MockCompletionMeta
     body: (reply) => mockResponsesBody(reply, request, meta),
     frames: (reply) => mockResponsesFrames(reply, request, meta),
     cutFrames: (content, afterChunks) => mockResponsesCutFrames(content, meta, afterChunks),
+    isPiece: (frame) => /^event: response\.[a-z_.]+\.delta\n/.test(frame),
   };
 }

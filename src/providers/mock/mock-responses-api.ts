@@ -7,6 +7,7 @@
  */
 import type { MockCompletionMeta, MockReply } from "./build-mock-reply.ts";
 import type { MockChatMessage, MockChatRequest, MockChatTool, ParseMockChatResult } from "./parse-mock-chat-request.ts";
+import { mockStreamPieces } from "./write-mock-stream.ts";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -60,14 +61,6 @@ export function parseMockResponsesRequest(body: unknown): ParseMockChatResult<Mo
     encryptedReasoning: Array.isArray(include) && include.includes("reasoning.encrypted_content"),
   };
   return { ok: true, request };
-}
-
-const pieceSize = 8;
-
-function pieces(text: string): string[] {
-  const out: string[] = [];
-  for (let start = 0; start < text.length; start += pieceSize) out.push(text.slice(start, start + pieceSize));
-  return out;
 }
 
 const reasoningSummary = "mock reasoning summary";
@@ -146,20 +139,20 @@ function emitItem(events: EventWriter, item: Record<string, unknown>, outputInde
   if (item.type === "reasoning") {
     events.emit("response.output_item.added", { output_index: outputIndex, item: { ...item, summary: [] } });
     events.emit("response.reasoning_summary_part.added", { ...base, summary_index: 0, part: { type: "summary_text", text: "" } });
-    for (const piece of pieces(reasoningSummary)) events.emit("response.reasoning_summary_text.delta", { ...base, summary_index: 0, delta: piece });
+    for (const piece of mockStreamPieces(reasoningSummary)) events.emit("response.reasoning_summary_text.delta", { ...base, summary_index: 0, delta: piece });
     events.emit("response.reasoning_summary_text.done", { ...base, summary_index: 0, text: reasoningSummary });
     events.emit("response.reasoning_summary_part.done", { ...base, summary_index: 0, part: { type: "summary_text", text: reasoningSummary } });
   } else if (item.type === "message") {
     const text = ((item.content as Array<{ text: string }>)[0] as { text: string }).text;
     events.emit("response.output_item.added", { output_index: outputIndex, item: { ...item, status: "in_progress", content: [] } });
     events.emit("response.content_part.added", { ...base, content_index: 0, part: { type: "output_text", text: "", annotations: [] } });
-    for (const piece of pieces(text)) events.emit("response.output_text.delta", { ...base, content_index: 0, delta: piece, logprobs: [] });
+    for (const piece of mockStreamPieces(text)) events.emit("response.output_text.delta", { ...base, content_index: 0, delta: piece, logprobs: [] });
     events.emit("response.output_text.done", { ...base, content_index: 0, text, logprobs: [] });
     events.emit("response.content_part.done", { ...base, content_index: 0, part: { type: "output_text", text, annotations: [] } });
   } else {
     const args = String(item.arguments ?? "");
     events.emit("response.output_item.added", { output_index: outputIndex, item: { ...item, status: "in_progress", arguments: "" } });
-    for (const piece of pieces(args)) events.emit("response.function_call_arguments.delta", { ...base, delta: piece });
+    for (const piece of mockStreamPieces(args)) events.emit("response.function_call_arguments.delta", { ...base, delta: piece });
     events.emit("response.function_call_arguments.done", { ...base, name: item.name, arguments: args });
   }
   events.emit("response.output_item.done", { output_index: outputIndex, item });
@@ -179,7 +172,7 @@ export function mockResponsesFrames(reply: MockReply, request: MockResponsesRequ
 /** A stream cut short: created, the message's first `afterChunks` text deltas, no terminal event. */
 export function mockResponsesCutFrames(content: string, meta: MockCompletionMeta, afterChunks: number | undefined): string[] {
   const events = new EventWriter();
-  const textPieces = pieces(content);
+  const textPieces = mockStreamPieces(content);
   const keep = afterChunks ?? Math.max(1, Math.ceil(textPieces.length / 2));
   const id = `msg_${meta.id}`;
   events.emit("response.created", { response: responseObject(meta, "in_progress", []) });

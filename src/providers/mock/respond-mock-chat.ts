@@ -10,7 +10,7 @@ import type { MockBehaviour, MockErrorBehaviour, MockStreamCutBehaviour } from "
 import { mockCompletionBody } from "./mock-completion-body.ts";
 import type { MockChatRequest } from "./parse-mock-chat-request.ts";
 import { writeMockJson, writeOpenAIError } from "./write-mock-json.ts";
-import { mockCutStreamFrames, mockStreamFrames, writeMockStream } from "./write-mock-stream.ts";
+import { isChatPieceFrame, mockCutStreamFrames, mockStreamFrames, writeMockStream } from "./write-mock-stream.ts";
 import { defaultMockAnswer } from "./choose-mock-behaviour.ts";
 
 /** How a reply looks in one API: the JSON body, the SSE frames, a stream cut short. */
@@ -18,6 +18,8 @@ export interface MockWireFormat {
   body(reply: MockReply): unknown;
   frames(reply: MockReply): string[];
   cutFrames(content: string, afterChunks: number | undefined): string[];
+  /** Whether a frame carries one generated piece (a paced stream sends one per `chunk_ms`). */
+  isPiece(frame: string): boolean;
 }
 
 /** Chat Completions (`chat.completion` and `chat.completion.chunk`). */
@@ -26,6 +28,7 @@ export function chatCompletionsFormat(request: MockChatRequest, meta: MockComple
     body: (reply) => mockCompletionBody(reply, meta),
     frames: (reply) => mockStreamFrames(reply, meta, request.includeUsage),
     cutFrames: (content, afterChunks) => mockCutStreamFrames(content, meta, afterChunks),
+    isPiece: isChatPieceFrame,
   };
 }
 
@@ -75,7 +78,9 @@ function answer(res: ServerResponse, behaviour: MockBehaviour, context: MockChat
     case "text":
     case "tool_call": {
       const reply = buildMockReply(context.request, behaviour, context.meta);
-      if (context.request.stream) writeMockStream(res, context.format.frames(reply), context.headers);
+      const chunkMs = behaviour.kind === "text" ? behaviour.chunk_ms : undefined;
+      const pacing = chunkMs === undefined ? undefined : { chunkMs, isPiece: (frame: string) => context.format.isPiece(frame) };
+      if (context.request.stream) writeMockStream(res, context.format.frames(reply), context.headers, pacing);
       else writeMockJson(res, 200, context.format.body(reply), context.headers);
       return;
     }

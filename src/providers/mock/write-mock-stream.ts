@@ -11,7 +11,8 @@ import type { MockCompletionMeta, MockReply } from "./build-mock-reply.ts";
 const pieceSize = 8;
 const done = "data: [DONE]\n\n";
 
-function pieces(text: string | null | undefined): string[] {
+/** A text in the ~8-character pieces the mock streams it in (both APIs). */
+export function mockStreamPieces(text: string | null | undefined): string[] {
   if (!text) return [];
   const out: string[] = [];
   for (let start = 0; start < text.length; start += pieceSize) out.push(text.slice(start, start + pieceSize));
@@ -53,7 +54,7 @@ function toolCallFrames(reply: MockReply, meta: MockCompletionMeta, usageNull: b
   reply.toolCalls.forEach((call, index) => {
     const header = { index, id: call.id, type: "function", function: { name: call.name, arguments: "" } };
     frames.push(chunkFrame(meta, { tool_calls: [header] }, null, usageNull));
-    for (const fragment of pieces(call.arguments)) {
+    for (const fragment of mockStreamPieces(call.arguments)) {
       frames.push(chunkFrame(meta, { tool_calls: [{ index, function: { arguments: fragment } }] }, null, usageNull));
     }
   });
@@ -63,10 +64,10 @@ function toolCallFrames(reply: MockReply, meta: MockCompletionMeta, usageNull: b
 /** Every frame of a complete stream, `[DONE]` included. */
 export function mockStreamFrames(reply: MockReply, meta: MockCompletionMeta, includeUsage: boolean): string[] {
   const frames = [chunkFrame(meta, { role: "assistant" }, null, includeUsage)];
-  for (const piece of pieces(reply.reasoningContent)) {
+  for (const piece of mockStreamPieces(reply.reasoningContent)) {
     frames.push(chunkFrame(meta, { reasoning_content: piece }, null, includeUsage));
   }
-  for (const piece of pieces(reply.content)) frames.push(chunkFrame(meta, { content: piece }, null, includeUsage));
+  for (const piece of mockStreamPieces(reply.content)) frames.push(chunkFrame(meta, { content: piece }, null, includeUsage));
   frames.push(...toolCallFrames(reply, meta, includeUsage));
   frames.push(chunkFrame(meta, {}, reply.finishReason, includeUsage));
   if (includeUsage) {
@@ -81,15 +82,56 @@ export function mockStreamFrames(reply: MockReply, meta: MockCompletionMeta, inc
  * (default: half of them, at least one), no finish_reason, no usage, no `[DONE]`.
  */
 export function mockCutStreamFrames(content: string, meta: MockCompletionMeta, afterChunks: number | undefined): string[] {
-  const contentPieces = pieces(content);
+  const contentPieces = mockStreamPieces(content);
   const keep = afterChunks ?? Math.max(1, Math.ceil(contentPieces.length / 2));
   const frames = [chunkFrame(meta, { role: "assistant" }, null, false)];
   for (const piece of contentPieces.slice(0, keep)) frames.push(chunkFrame(meta, { content: piece }, null, false));
   return frames;
 }
 
-/** Sends the frames as one `text/event-stream` 200 response and ends it cleanly. */
-export function writeMockStream(res: ServerResponse, frames: readonly string[], headers: Record<string, string>): void {
+/** A Chat Completions frame that carries one generated piece (content, reasoning or tool arguments). */
+export function isChatPieceFrame(frame: string): boolean {
+  return frame.includes('"delta":{"content":') || frame.includes('"delta":{"reasoning_content":') || frame.includes('"function":{"arguments":');
+}
+
+/** How a paced stream is written: a piece every `chunkMs`, and which frames are pieces. */
+export interface MockStreamPacing {
+  readonly chunkMs: number;
+  readonly isPiece: (frame: string) => boolean;
+}
+
+/**
+ * Sends the frames as one `text/event-stream` 200 response and ends it cleanly: at once, or
+ * paced: the frames up to and including the first piece at once, then each further piece (with
+ * the frames that follow it) `chunkMs` after the one before, on a schedule that does not drift.
+ * A client that goes away stops the schedule.
+ */
+export function writeMockStream(res: ServerResponse, frames: readonly string[], headers: Record<string, string>, pacing?: MockStreamPacing): void {
   res.writeHead(200, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache" });
-  res.end(frames.join(""));
+  if (pacing === undefined) {
+    res.end(frames.join(""));
+    return;
+  }
+  const groups: string[] = [""];
+  let seenPiece = false;
+  for (const frame of frames) {
+    if (pacing.isPiece(frame) && seenPiece) groups.push("");
+    if (pacing.isPiece(frame)) seenPiece = true;
+    groups[groups.length - 1] += frame;
+  }
+  const startedAt = performance.now();
+  let next = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const send = () => {
+    if (res.destroyed) return;
+    res.write(groups[next] as string);
+    next += 1;
+    if (next >= groups.length) {
+      res.end();
+      return;
+    }
+    timer = setTimeout(send, Math.max(0, startedAt + next * pacing.chunkMs - performance.now()));
+  };
+  res.once("close", () => clearTimeout(timer));
+  send();
 }
