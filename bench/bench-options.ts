@@ -38,6 +38,19 @@ export interface BenchOptions {
    * samples to src/*.ts files, and compiled frames would be dist/src/*.js.
    */
   readonly compiledChildren: boolean;
+  /** The streaming phase (bench/phases/streaming.ts); `--no-streaming` skips it, `--streaming-only` runs nothing else. */
+  readonly streaming: boolean;
+  readonly streamingOnly: boolean;
+  /** Each stream: this many pieces from the mock, one every streamChunkMs. */
+  readonly streamChunks: number;
+  readonly streamChunkMs: number;
+  /** Streams at once in the latency phase, and how long it runs. */
+  readonly streamConcurrency: number;
+  readonly streamMs: number;
+  /** Streams held at once in the hold phase (event-loop delay, CPU per chunk), their pace, and how long it runs. */
+  readonly streamHold: number;
+  readonly streamHoldChunkMs: number;
+  readonly streamHoldMs: number;
   /** Extra node flags for the modelbus children only (`--modelbus-node-flags "--max-semi-space-size=4"`): for trying V8 settings. */
   readonly modelbusNodeFlags: readonly string[];
 }
@@ -90,6 +103,15 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     profileRate: numberFlag(argv, "--profile-rate"),
     profileAlloc: argv.includes("--profile-alloc"),
     compiledChildren: !argv.includes("--tsx") && !profile,
+    streaming: !argv.includes("--no-streaming"),
+    streamingOnly: argv.includes("--streaming-only"),
+    streamChunks: numberFlag(argv, "--stream-chunks") ?? 100,
+    streamChunkMs: numberFlag(argv, "--stream-chunk-ms") ?? 5,
+    streamConcurrency: numberFlag(argv, "--stream-concurrency") ?? 20,
+    streamMs: seconds("--stream-seconds", 8, 3),
+    streamHold: numberFlag(argv, "--stream-hold") ?? 500,
+    streamHoldChunkMs: numberFlag(argv, "--stream-hold-chunk-ms") ?? 5,
+    streamHoldMs: seconds("--stream-hold-seconds", 6, 3),
     modelbusNodeFlags: stringFlag(argv, "--modelbus-node-flags")?.split(/\s+/).filter(Boolean) ?? [],
   };
 }

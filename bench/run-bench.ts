@@ -14,6 +14,7 @@ import type { SutKind } from "./children/start-sut.ts";
 import { runMicroBenchmarks } from "./micro/run-micro.ts";
 import { runSoak } from "./phases/soak.ts";
 import { runSut, type RunContext } from "./phases/run-sut.ts";
+import { runStreaming } from "./phases/streaming.ts";
 import { runProfile } from "./profile/run-profile.ts";
 import type { SoakResult, SutRunResult } from "./report/result-types.ts";
 import { summarize } from "./report/summarize.ts";
@@ -42,7 +43,7 @@ async function main(): Promise<number> {
     log(`bench: ${options.quick ? "quick" : "full"} mode, ${options.repeats} repeat(s), mock at ${context.mockUrl}`);
     const runs: SutRunResult[] = [];
     let httpStatus: { available: boolean; reason?: string } | undefined;
-    for (let repeat = 1; repeat <= options.repeats; repeat += 1) {
+    for (let repeat = 1; repeat <= (options.streamingOnly ? 0 : options.repeats); repeat += 1) {
       const order: SutKind[] = [
         "floor",
         "modelbus",
@@ -63,8 +64,9 @@ async function main(): Promise<number> {
         }
       }
     }
+    const streaming = options.streaming || options.streamingOnly ? await runStreaming(context) : undefined;
     let soak: SoakResult | undefined;
-    if (options.soak) {
+    if (options.soak && !options.streamingOnly) {
       // A soak shows leaks and drift at a rate the system sustains: at most 60 % of modelbus's measured maximum.
       const measuredMax = median(runs.filter((run) => run.sut === "modelbus").map((run) => run.phases.find((phase) => phase.name === "closed")?.throughput_rps ?? Number.NaN));
       const rate = Math.max(10, Math.min(options.soakRate, Math.floor((measuredMax * 0.6) / 10) * 10 || options.soakRate));
@@ -72,8 +74,8 @@ async function main(): Promise<number> {
       soak = await runSoak(context, rate);
     }
     await mock.stop();
-    const micro = options.micro ? await runMicroBenchmarks(log) : [];
-    const summary = summarize({ options, runs, soak, micro, httpStatus, startedAt, argv, loadavgStart });
+    const micro = options.micro && !options.streamingOnly ? await runMicroBenchmarks(log) : [];
+    const summary = summarize({ options, runs, soak, streaming, micro, httpStatus, startedAt, argv, loadavgStart });
     const paths = await writeResults(summary);
     log(`\n${paths.markdown}\n`);
     log(`results: ${paths.jsonPath}, ${paths.markdownPath}`);

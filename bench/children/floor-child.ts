@@ -6,6 +6,7 @@ import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts"
 import { createInferenceStore } from "../../src/store/open-store.ts";
 import { FloorBatcher, floorTableDdl } from "../floor/floor-batcher.ts";
 import { FloorLoop } from "../floor/floor-loop.ts";
+import { HttpStreamRelay } from "../floor/http-stream-relay.ts";
 import type { FloorStorage } from "../floor/floor-storage.ts";
 import { ModelbusStoreStorage } from "../floor/modelbus-store-storage.ts";
 import { readChildOptions, serveChild } from "./child-runtime.ts";
@@ -26,11 +27,14 @@ export interface FloorChildOptions {
    * "modelbus-store": modelbus's own store (migrated database at `databaseUrl`) instead of the
    * floor's one-row batched insert — the "floorstore" diagnostic (--with-floorstore).
    */
-  readonly storage: "batched-insert" | "modelbus-store";
+  readonly storage: "batched-insert" | "modelbus-store" | "none";
   readonly databaseUrl: string;
+  /** The streaming floor (bench/phases/streaming.ts): relay SSE deltas on core NATS, and serve the HTTP relay. */
+  readonly streaming?: boolean;
 }
 
 async function openStorage(options: FloorChildOptions): Promise<{ storage: FloorStorage; counters: () => Record<string, number>; close: () => Promise<void> }> {
+  if (options.storage === "none") return { storage: { save: async () => undefined }, counters: () => ({}), close: async () => undefined };
   if (options.storage === "modelbus-store") {
     await applyMigrations({ databaseUrl: options.databaseUrl });
     const store = createInferenceStore(options.databaseUrl, options.connectionLimit, {
@@ -71,20 +75,24 @@ serveChild(async () => {
     max_ack_pending: 1_000,
   });
   const storage = await openStorage(options);
+  const chatUrl = `${options.mockUrl.replace(/\/+$/, "")}/chat/completions`;
+  const relay = options.streaming ? await HttpStreamRelay.start(chatUrl) : undefined;
   const loop = new FloorLoop({
     nats,
     consumer: await jetstream(nats).consumers.get(options.stream, options.consumer),
     prefix: options.prefix,
     concurrency: options.concurrency,
-    chatUrl: `${options.mockUrl.replace(/\/+$/, "")}/chat/completions`,
+    chatUrl,
     model: options.model,
     storage: storage.storage,
+    stream: options.streaming ?? false,
   });
   await loop.start();
   return {
-    info: { stream: options.stream },
+    info: { stream: options.stream, ...(relay ? { httpUrl: relay.url } : {}) },
     counters: () => ({ ...storage.counters(), failures: loop.failures }),
     stop: async () => {
+      await relay?.close();
       await loop.stop();
       await nats.drain();
       await storage.close();

@@ -32,7 +32,12 @@ export async function startSut(
   names: BenchNames,
   databaseUrl: string,
   mockUrl: string,
-  options: Pick<BenchOptions, "concurrency"> & Partial<Pick<BenchOptions, "compiledChildren" | "modelbusNodeFlags">> & { readonly otlpUrl?: string | undefined },
+  options: Pick<BenchOptions, "concurrency"> &
+    Partial<Pick<BenchOptions, "compiledChildren" | "modelbusNodeFlags">> & {
+      readonly otlpUrl?: string | undefined;
+      /** The streaming floor (relays SSE, stores nothing, serves an HTTP relay); modelbus streams per request. */
+      readonly streaming?: boolean;
+    },
   nodeFlags: readonly string[] = [],
 ): Promise<{ child: BenchChild; info: Record<string, unknown> }> {
   const compiled = options.compiledChildren ?? false;
@@ -47,8 +52,9 @@ export async function startSut(
       mockUrl,
       model: providerModel,
       ...batching,
-      storage: kind === "floorstore" ? "modelbus-store" : "batched-insert",
+      storage: options.streaming ? "none" : kind === "floorstore" ? "modelbus-store" : "batched-insert",
       databaseUrl,
+      streaming: options.streaming ?? false,
     };
     return BenchChild.start({ script: "floor-child.ts", options: floor, nodeFlags, compiled });
   }

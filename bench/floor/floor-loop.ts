@@ -1,6 +1,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { jetstream, type Consumer, type ConsumerMessages, type JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { takeSseData } from "../load/sse-data.ts";
 import type { FloorAnswer, FloorRequest, FloorStorage } from "./floor-storage.ts";
 
 export interface FloorLoopOptions {
@@ -12,13 +13,27 @@ export interface FloorLoopOptions {
   readonly model: string;
   /** The batched insert (FloorBatcher), or modelbus's own store for the diagnostic "floorstore" run. */
   readonly storage: FloorStorage;
+  /**
+   * The streaming floor: POST with `stream: true` and relay each content delta on core NATS
+   * `<prefix>.stream.<request_id>` as it arrives (modelbus's chunk shape), then `done`.
+   */
+  readonly stream?: boolean;
 }
 
 const decoder = new TextDecoder();
 
+/** What the endpoint answered, whole or assembled from its stream. */
+interface Completed {
+  content: string;
+  finishReason: string;
+  promptTokens: number;
+  completionTokens: number;
+}
+
 /**
  * The floor: the same I/O as modelbus's JetStream door with none of its logic.
  * consume → POST to the endpoint (keep-alive node:http) → batched INSERT → publish (PubAck) → ack.
+ * Streaming (`stream`), it relays each delta on core NATS as it arrives, and stores nothing.
  * With modelbus's store as its storage (the "floorstore" diagnostic) it also claims before the POST.
  */
 export class FloorLoop {
@@ -60,15 +75,7 @@ export class FloorLoop {
       const request = JSON.parse(decoder.decode(message.data)) as FloorRequest;
       const { storage } = this.options;
       const claim = storage.claim ? await storage.claim(request) : undefined;
-      const completion = (await this.post(JSON.stringify({ model: this.options.model, messages: request.messages }))) as {
-        choices: { message: { content: string }; finish_reason: string }[];
-        usage?: { prompt_tokens: number; completion_tokens: number };
-      };
-      const choice = completion.choices[0];
-      const content = choice?.message.content ?? "";
-      const finishReason = choice?.finish_reason ?? "stop";
-      const promptTokens = completion.usage?.prompt_tokens ?? 0;
-      const completionTokens = completion.usage?.completion_tokens ?? 0;
+      const { content, finishReason, promptTokens, completionTokens } = this.options.stream ? await this.relayStream(request) : await this.complete(request);
       const published = JSON.stringify({
         request_id: request.request_id,
         status: "complete",
@@ -86,21 +93,69 @@ export class FloorLoop {
     }
   }
 
-  /** POST to the endpoint over a keep-alive node:http agent (what modelbus's non-streaming calls use); the parsed JSON answer. */
-  private post(body: string): Promise<unknown> {
+  private async complete(request: FloorRequest): Promise<Completed> {
+    const parts: Buffer[] = [];
+    await this.post(JSON.stringify({ model: this.options.model, messages: request.messages }), (part) => parts.push(part));
+    const completion = JSON.parse(Buffer.concat(parts).toString("utf8")) as {
+      choices: { message: { content: string }; finish_reason: string }[];
+      usage?: { prompt_tokens: number; completion_tokens: number };
+    };
+    const choice = completion.choices[0];
+    return {
+      content: choice?.message.content ?? "",
+      finishReason: choice?.finish_reason ?? "stop",
+      promptTokens: completion.usage?.prompt_tokens ?? 0,
+      completionTokens: completion.usage?.completion_tokens ?? 0,
+    };
+  }
+
+  /** SSE in, one core NATS chunk per content delta out, as each frame arrives; then `done`. */
+  private async relayStream(request: FloorRequest): Promise<Completed> {
+    const subject = `${this.options.prefix}.stream.${request.request_id}`;
+    const answer: Completed = { content: "", finishReason: "stop", promptTokens: 0, completionTokens: 0 };
+    let pending = "";
+    await this.post(JSON.stringify({ model: this.options.model, messages: request.messages, stream: true, stream_options: { include_usage: true } }), (part) => {
+      const frames = takeSseData(pending + part.toString("utf8"));
+      pending = frames.rest;
+      for (const data of frames.data) {
+        if (data === "[DONE]") continue;
+        const chunk = JSON.parse(data) as { choices: { delta: { content?: string }; finish_reason: string | null }[]; usage?: { prompt_tokens: number; completion_tokens: number } | null };
+        const choice = chunk.choices[0];
+        const delta = choice?.delta.content;
+        if (delta) {
+          answer.content += delta;
+          this.options.nats.publish(subject, JSON.stringify({ request_id: request.request_id, content_delta: delta }));
+        }
+        if (choice?.finish_reason) answer.finishReason = choice.finish_reason;
+        if (chunk.usage) {
+          answer.promptTokens = chunk.usage.prompt_tokens;
+          answer.completionTokens = chunk.usage.completion_tokens;
+        }
+      }
+    });
+    this.options.nats.publish(subject, JSON.stringify({ request_id: request.request_id, done: true }));
+    return answer;
+  }
+
+  /** POST to the endpoint over a keep-alive node:http agent (what modelbus's calls use), handing each part of the body to `onPart` as it arrives. */
+  private post(body: string, onPart: (part: Buffer) => void): Promise<void> {
     return new Promise((resolve, reject) => {
       const call = httpRequest(this.chatUrl, { method: "POST", agent: this.agent, headers: { "content-type": "application/json" } }, (answer) => {
-        const parts: Buffer[] = [];
-        answer.on("data", (part: Buffer) => parts.push(part));
-        answer.on("error", reject);
-        answer.on("end", () => {
-          if ((answer.statusCode ?? 0) >= 400) return reject(new Error(`endpoint answered ${answer.statusCode}`));
+        if ((answer.statusCode ?? 0) >= 400) {
+          answer.resume();
+          reject(new Error(`endpoint answered ${answer.statusCode}`));
+          return;
+        }
+        answer.on("data", (part: Buffer) => {
           try {
-            resolve(JSON.parse(Buffer.concat(parts).toString("utf8")));
+            onPart(part);
           } catch (error) {
+            answer.destroy();
             reject(error);
           }
         });
+        answer.on("error", reject);
+        answer.on("end", () => resolve());
       });
       call.on("error", reject);
       call.end(body);

@@ -1,4 +1,4 @@
-import { Agent, request } from "node:http";
+import { Agent, request, type RequestOptions } from "node:http";
 import { benchModel, checkChatCompletion, userContent } from "./bench-request.ts";
 import type { LoadTarget } from "./load-target.ts";
 import type { PhaseRecorder } from "./phase-recorder.ts";
@@ -19,6 +19,16 @@ export async function probeHttpDoor(httpUrl: string, apiKey: string): Promise<Ht
   await answer.arrayBuffer();
   if (answer.status === 404) return { available: false, reason: "POST /v1/chat/completions answered 404 (route not there yet)" };
   return { available: true };
+}
+
+/** A chat completion POST with the bearer key, over `agent`. */
+export function chatRequestOptions(agent: Agent, body: string, apiKey: string, timeoutMs: number): RequestOptions {
+  return {
+    method: "POST",
+    agent,
+    headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${apiKey}` },
+    timeout: timeoutMs,
+  };
 }
 
 /**
@@ -49,32 +59,23 @@ export class HttpTarget implements LoadTarget {
         recorder.end(outcome);
         settle();
       };
-      const outgoing = request(
-        this.url,
-        {
-          method: "POST",
-          agent: this.agent,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${this.apiKey}` },
-          timeout: this.timeoutMs,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => {
-            const arrivedAt = performance.now();
-            const text = Buffer.concat(chunks).toString("utf8");
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              parsed = undefined;
-            }
-            const problem = response.statusCode === 200 ? checkChatCompletion(parsed, sequence) : `HTTP ${response.statusCode}: ${text.slice(0, 200)}`;
-            end({ latencyMs: arrivedAt - scheduledAt, problem });
-          });
-          response.on("error", (error) => end({ sendError: error.message }));
-        },
-      );
+      const outgoing = request(this.url, chatRequestOptions(this.agent, body, this.apiKey, this.timeoutMs), (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const arrivedAt = performance.now();
+          const text = Buffer.concat(chunks).toString("utf8");
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          const problem = response.statusCode === 200 ? checkChatCompletion(parsed, sequence) : `HTTP ${response.statusCode}: ${text.slice(0, 200)}`;
+          end({ latencyMs: arrivedAt - scheduledAt, problem });
+        });
+        response.on("error", (error) => end({ sendError: error.message }));
+      });
       outgoing.on("timeout", () => {
         outgoing.destroy();
         end("missing");

@@ -93,3 +93,40 @@ export interface MicroResult {
   readonly results: Readonly<Record<string, number>>;
   readonly notes?: string;
 }
+
+/** One phase of the streaming bench on one door (bench/phases/streaming.ts). */
+export interface StreamPhaseResult {
+  readonly name: string;
+  readonly door: "jetstream" | "http";
+  /** Streams at once, and the shape of each: pieces from the mock, one every chunk_ms. */
+  readonly concurrency: number;
+  readonly chunks: number;
+  readonly chunk_ms: number;
+  readonly streams: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly problems: readonly string[];
+  /** Content deltas the client received. */
+  readonly chunks_received: number;
+  /** Request sent → first content delta, at the client. */
+  readonly ttft_ms: LatencySummary;
+  /** Gaps between consecutive content deltas of a stream, at the client. */
+  readonly inter_chunk_ms: LatencySummary;
+  /** CPU of the system under test during the phase, and per delta received. */
+  readonly cpu_s: number;
+  readonly cpu_us_per_chunk: number;
+  readonly event_loop_delay_ms: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly duration_s: number;
+}
+
+export interface StreamingRun {
+  readonly sut: "floor" | "modelbus";
+  readonly repeat: number;
+  readonly phases: readonly StreamPhaseResult[];
+  readonly duplicates: number;
+  readonly failures: readonly string[];
+}
+
+export interface StreamingResult {
+  readonly runs: readonly StreamingRun[];
+}

@@ -2,7 +2,9 @@ import type { BenchOptions } from "../bench-options.ts";
 import type { SutKind } from "../children/start-sut.ts";
 import { median, round3 } from "../stats/percentiles.ts";
 import { machineInfo, type MachineInfo } from "./machine-info.ts";
-import type { MicroResult, PhaseResult, SoakResult, SutRunResult } from "./result-types.ts";
+import { streamingTargets } from "./streaming-summary.ts";
+import { bound, spread, type Target } from "./targets.ts";
+import type { MicroResult, PhaseResult, SoakResult, StreamingResult, SutRunResult } from "./result-types.ts";
 
 /** The medians of one system under test over its repeats. */
 export interface SutSummary {
@@ -13,13 +15,6 @@ export interface SutSummary {
   readonly idle_rss_mb: number;
   readonly latency_ms: Readonly<Record<string, { p50: number; p90: number; p99: number; achieved_rps: number }>>;
   readonly other_cpu_s_closed: number;
-}
-
-export interface Target {
-  readonly name: string;
-  readonly target: string;
-  readonly actual: string;
-  readonly met: boolean;
 }
 
 export interface BenchSummary {
@@ -37,6 +32,7 @@ export interface BenchSummary {
   readonly ratios_per_repeat?: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>;
   readonly targets: readonly Target[];
   readonly soak?: SoakResult | undefined;
+  readonly streaming?: StreamingResult | undefined;
   readonly micro: readonly MicroResult[];
   readonly correctness: { readonly requests: number; readonly failures: readonly string[] };
   readonly runs: readonly SutRunResult[];
@@ -92,22 +88,6 @@ function pairedRatios(runs: readonly SutRunResult[], kind: SutKind, rates: reado
     }
   }
   return { medians, perRepeat };
-}
-
-/** " (per repeat: a, b, c)" when there was more than one repeat. */
-function spread(values: readonly number[] | undefined): string {
-  return values !== undefined && values.length > 1 ? ` (per repeat: ${values.join(", ")})` : "";
-}
-
-/** A bound on a paired value: its median (and every repeat's) against `limit`. */
-function bound(name: string, perRepeat: Record<string, readonly number[]>, ratios: Record<string, number>, key: string, limit: number, unit: " ms" | " ×", atMost: boolean): Target {
-  const value = ratios[key];
-  return {
-    name,
-    target: `${atMost ? "≤" : "≥"} ${limit}${unit}`,
-    actual: `${value}${unit}${spread(perRepeat[key])}`,
-    met: value !== undefined && Number.isFinite(value) && (atMost ? value <= limit : value >= limit),
-  };
 }
 
 /**
@@ -194,6 +174,7 @@ export function summarize(input: {
   options: BenchOptions;
   runs: readonly SutRunResult[];
   soak: SoakResult | undefined;
+  streaming?: StreamingResult | undefined;
   micro: readonly MicroResult[];
   httpStatus: { available: boolean; reason?: string } | undefined;
   startedAt: Date;
@@ -228,6 +209,7 @@ export function summarize(input: {
   const failures = [
     ...runs.flatMap((run) => run.failures.map((failure) => `${run.sut} #${run.repeat}: ${failure}`)),
     ...(soak?.failures ?? []).map((failure) => `soak: ${failure}`),
+    ...(input.streaming?.runs ?? []).flatMap((run) => run.failures.map((failure) => `stream ${run.sut} #${run.repeat}: ${failure}`)),
   ];
   return {
     date: input.startedAt.toISOString(),
@@ -241,12 +223,20 @@ export function summarize(input: {
     ratios,
     ratios_per_repeat: ratiosPerRepeat,
     targets: [
-      ...targets(ratios.modelbus_vs_floor ?? {}, ratiosPerRepeat.modelbus_vs_floor ?? {}, summary.modelbus, soak),
+      ...(runs.length > 0 ? targets(ratios.modelbus_vs_floor ?? {}, ratiosPerRepeat.modelbus_vs_floor ?? {}, summary.modelbus, soak) : []),
       ...storeCostTargets(ratios, ratiosPerRepeat, options.openRates, input.micro),
+      ...(input.streaming ? streamingTargets(input.streaming) : []),
     ],
     soak,
+    streaming: input.streaming,
     micro: input.micro,
-    correctness: { requests: runs.reduce((sum, run) => sum + run.sent_total, 0) + (soak?.phase.sent ?? 0), failures },
+    correctness: {
+      requests:
+        runs.reduce((sum, run) => sum + run.sent_total, 0) +
+        (soak?.phase.sent ?? 0) +
+        (input.streaming?.runs ?? []).reduce((sum, run) => sum + run.phases.reduce((streams, phase) => streams + phase.streams, 0), 0),
+      failures,
+    },
     runs,
   };
 }

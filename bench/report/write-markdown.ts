@@ -1,4 +1,5 @@
 import type { SutKind } from "../children/start-sut.ts";
+import { streamingMarkdown } from "./streaming-summary.ts";
 import type { BenchSummary, SutSummary } from "./summarize.ts";
 
 const titles: Record<SutKind, string> = {
@@ -30,17 +31,11 @@ function row(label: string, summary: BenchSummary, pick: (sut: SutSummary) => nu
   return `| ${label} | ${cells.join(" | ")} | ${ratioCell} |`;
 }
 
-/** The short table docs/benchmarks.md links: floor vs modelbus vs http, ratios, targets, machine and command. */
-export function benchMarkdown(summary: BenchSummary): string {
+/** floor vs modelbus vs http (and the diagnostics): medians, ratios, and the sentences on the store's and tracing's cost. */
+function comparisonTable(summary: BenchSummary): string[] {
   const ratios = summary.ratios.modelbus_vs_floor ?? {};
   const r = (name: string, digits = 2, suffix = "") => (ratios[name] === undefined ? "" : `${cell(ratios[name], digits)}${suffix}`);
   const lines = [
-    "# modelbus benchmark — latest results",
-    "",
-    `${summary.date} · \`${summary.command}\` (${summary.mode}, ${summary.options.repeats} alternating repeat(s), ${summary.duration_s} s) · ` +
-      `${summary.machine.cpus} × ${summary.machine.cpu_model}, ${summary.machine.memory_gb} GB, Node ${summary.machine.node}, ` +
-      `load average at start ${summary.machine.loadavg_1m_start}`,
-    "",
     "Medians over the repeats; the ratio column is the median of the per-repeat ratios (modelbus ÷ floor, or modelbus − floor for latency).",
     "NATS JetStream, MariaDB, the mock endpoint and the load generator share the same 2 cores. Method: [bench/README.md](../README.md).",
     "",
@@ -75,6 +70,20 @@ export function benchMarkdown(summary: BenchSummary): string {
     if (ratios) lines.push(`${text}: ${against(ratios)}.`, "");
   }
   if (!summary.http_door.available) lines.push(`HTTP door: not available — ${summary.http_door.reason ?? "not probed"}.`, "");
+  return lines;
+}
+
+/** The short table docs/benchmarks.md links: floor vs modelbus vs http, ratios, targets, machine and command. */
+export function benchMarkdown(summary: BenchSummary): string {
+  const lines = [
+    "# modelbus benchmark — latest results",
+    "",
+    `${summary.date} · \`${summary.command}\` (${summary.mode}, ${summary.options.repeats} alternating repeat(s), ${summary.duration_s} s) · ` +
+      `${summary.machine.cpus} × ${summary.machine.cpu_model}, ${summary.machine.memory_gb} GB, Node ${summary.machine.node}, ` +
+      `load average at start ${summary.machine.loadavg_1m_start}`,
+    "",
+  ];
+  if (summary.runs.length > 0) lines.push(...comparisonTable(summary));
   lines.push("## Targets", "", "| target | goal | measured | met |", "|---|---|---|---|");
   for (const target of summary.targets) lines.push(`| ${target.name} | ${target.target} | ${target.actual} | ${target.met ? "yes" : "**no**"} |`);
   if (summary.soak) {
@@ -94,6 +103,7 @@ export function benchMarkdown(summary: BenchSummary): string {
       `Latency over the soak: p50 ${soak.phase.latency_ms.p50} ms, p99 ${soak.phase.latency_ms.p99} ms; achieved ${soak.phase.throughput_rps.toFixed(0)} req/s.`,
     );
   }
+  if (summary.streaming) lines.push(...streamingMarkdown(summary.streaming));
   if (summary.micro.length > 0) {
     lines.push("", "## Micro-benchmarks", "", "| benchmark | result | unit |", "|---|---|---|");
     for (const micro of summary.micro) {

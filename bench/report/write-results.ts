@@ -4,11 +4,14 @@ import { repoRoot } from "../children/spawn-child.ts";
 import type { BenchSummary } from "./summarize.ts";
 import { benchMarkdown } from "./write-markdown.ts";
 
-/** bench/results/latest.json and latest.md (quick runs go to latest-quick.* so they do not replace a full run). */
+/**
+ * bench/results/latest.json and latest.md (quick runs go to latest-quick.* so they do not replace a
+ * full run; `--streaming-only` runs to streaming.* and streaming-quick.*).
+ */
 export async function writeResults(summary: BenchSummary): Promise<{ jsonPath: string; markdownPath: string; markdown: string }> {
   const dir = join(repoRoot, "bench/results");
   mkdirSync(dir, { recursive: true });
-  const base = summary.mode === "quick" ? "latest-quick" : "latest";
+  const base = `${summary.options.streamingOnly ? "streaming" : "latest"}${summary.mode === "quick" ? "-quick" : ""}`;
   const jsonPath = join(dir, `${base}.json`);
   const markdownPath = join(dir, `${base}.md`);
   const markdown = benchMarkdown(summary);

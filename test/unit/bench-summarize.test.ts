@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseBenchOptions } from "../../bench/bench-options.ts";
 import type { SutKind } from "../../bench/children/start-sut.ts";
-import type { PhaseResult, SutRunResult } from "../../bench/report/result-types.ts";
+import type { PhaseResult, StreamPhaseResult, StreamingRun, SutRunResult } from "../../bench/report/result-types.ts";
 import { summarize } from "../../bench/report/summarize.ts";
 
 /** A phase with the numbers the summary reads; the rest zero. */
@@ -112,5 +112,46 @@ describe("bench summary: paired ratios and targets", () => {
     });
     expect(Object.keys(verdict).some((name) => name.includes("at 1000 req/s"))).toBe(false);
     expect(summary.targets.find((target) => target.name === "HTTP throughput, store on ÷ store off")?.actual).toBe("0.5 ×");
+  });
+});
+
+function streamPhase(name: string, ttftP50: number, gapP99: number, eldP99: number): StreamPhaseResult {
+  const latency = (p50: number, p99: number) => ({ count: 10, p50, p90: p50, p99, max: p99, mean: p50 });
+  return {
+    name,
+    door: name.startsWith("http") ? "http" : "jetstream",
+    concurrency: name.endsWith("_hold") ? 500 : 20,
+    chunks: 100,
+    chunk_ms: 5,
+    streams: 10,
+    ok: 10,
+    failed: 0,
+    problems: [],
+    chunks_received: 1_000,
+    ttft_ms: latency(ttftP50, ttftP50 * 2),
+    inter_chunk_ms: latency(5, gapP99),
+    cpu_s: 0.01,
+    cpu_us_per_chunk: 10,
+    event_loop_delay_ms: { p50: 1, p99: eldP99, max: eldP99 },
+    duration_s: 1,
+  };
+}
+
+function streamRun(sut: "floor" | "modelbus", repeat: number, ttftP50: number, gapP99: number, eldP99: number): StreamingRun {
+  const phases = ["jetstream_latency", "jetstream_hold", "http_latency", "http_hold"].map((name) => streamPhase(name, ttftP50, gapP99, eldP99));
+  return { sut, repeat, phases, duplicates: 0, failures: [] };
+}
+
+describe("bench summary: streaming", () => {
+  it("judges added TTFT and inter-chunk p99 as modelbus − floor repeat by repeat, and modelbus's own event-loop delay while holding", () => {
+    const streaming = { runs: [streamRun("floor", 1, 2.0, 6.0, 3), streamRun("modelbus", 1, 2.4, 6.5, 12), streamRun("floor", 2, 2.0, 6.0, 3), streamRun("modelbus", 2, 3.0, 8.0, 25), streamRun("floor", 3, 2.0, 6.0, 3), streamRun("modelbus", 3, 2.3, 6.9, 15)] };
+    const summary = summarize({ ...base, runs: [], streaming });
+    const target = (name: string) => summary.targets.find((each) => each.name.startsWith(name));
+    expect(target("JetStream streaming: added time to first token")).toMatchObject({ target: "≤ 0.5 ms", actual: "0.4 ms (per repeat: 0.4, 1, 0.3)", met: true });
+    expect(target("HTTP streaming: added inter-chunk latency")).toMatchObject({ target: "≤ 1 ms", actual: "0.9 ms (per repeat: 0.5, 2, 0.9)", met: true });
+    expect(target("JetStream streaming: event-loop delay p99 holding 500 streams")).toMatchObject({ actual: "15 ms (per repeat: 12, 25, 15)", met: true });
+    // Without the main comparison, its targets are not judged (they would read "undefined").
+    expect(summary.targets.some((each) => each.name.startsWith("p50 overhead over the floor"))).toBe(false);
+    expect(summary.correctness.requests).toBe(6 * 4 * 10);
   });
 });
