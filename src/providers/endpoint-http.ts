@@ -1,7 +1,7 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { Readable } from "node:stream";
 import OpenAI from "openai";
+import { SseEvents } from "./stream/sse-events.ts";
 
 /** How one endpoint's connections behave (semstreams' per-endpoint HTTP transport keys). */
 export interface EndpointHttpOptions {
@@ -18,8 +18,6 @@ export interface EndpointHttpOptions {
   /** Sees the headers of every response (the provider's rate-limit report, provider-rate-limits.ts). */
   readonly onResponseHeaders?: ((headers: IncomingHttpHeaders) => void) | undefined;
 }
-
-type Fetch = (url: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 function headersOf(response: IncomingMessage): Headers {
   const headers = new Headers();
@@ -62,22 +60,41 @@ function looksLikeTimeout(error: Error): boolean {
   return /timed? ?out/i.test(String(error) + ("cause" in error ? String(error.cause) : ""));
 }
 
+/** How a response reader settles its call (EndpointHttp's #post). */
+interface PostCall {
+  finish(error: unknown, value?: unknown, onLaterAbort?: () => void): void;
+  fail(error: unknown): void;
+  settled(): boolean;
+}
+
+/** The whole body as text, then `onText`; a socket failure or a body cut short fails the call. */
+function readWhole(response: IncomingMessage, call: PostCall, onText: (text: string) => void): void {
+  const chunks: Buffer[] = [];
+  response.on("data", (chunk: Buffer) => chunks.push(chunk));
+  response.on("error", (error: Error) => call.fail(new OpenAI.APIConnectionError({ cause: error })));
+  response.on("aborted", () => call.fail(new OpenAI.APIConnectionError({ cause: new Error("aborted") })));
+  response.on("end", () => {
+    if (call.settled()) return;
+    if (!response.complete) return call.fail(new OpenAI.APIConnectionError({ cause: new Error("aborted") }));
+    onText(Buffer.concat(chunks).toString("utf8"));
+  });
+}
+
+/** A status ≥ 400 as the SDK reports it: `APIError.generate` over the body (JSON when it parses). */
+function apiErrorOf(response: IncomingMessage, text: string): Error {
+  const errorJSON = safeJSON(text);
+  return OpenAI.APIError.generate(response.statusCode ?? 0, errorJSON as object | undefined, errorJSON ? undefined : text, headersOf(response));
+}
+
 /** Not "timed out": the SDK would call it the request's deadline, which is not retried. */
 const noHeadersError = (ms: number) => new Error(`no response headers within ${ms}ms (response_header_timeout)`);
 
-function plainHeaders(headers: RequestInit["headers"]): OutgoingHttpHeaders {
-  const out: OutgoingHttpHeaders = {};
-  new Headers(headers).forEach((value, name) => {
-    out[name] = value;
-  });
-  return out;
-}
 
 /**
- * One endpoint's HTTP: a connection pool with the endpoint's transport settings, used both
- * by `postJson` (non-streaming calls, one POST read as the `openai` SDK reads it) and by
- * `fetch`, handed to the SDK for streaming calls, so every call to the endpoint shares one
- * pool and one set of rules.
+ * One endpoint's HTTP: a connection pool with the endpoint's transport settings, used by
+ * `postJson` (a call answered with one JSON body) and `postStream` (a streamed call), each one
+ * POST read as the `openai` SDK reads it, so every call to the endpoint shares one pool and
+ * one set of rules.
  */
 export class EndpointHttp {
   readonly #base: string;
@@ -133,16 +150,64 @@ export class EndpointHttp {
    * `APIUserAbortError`; a 2xx JSON body that does not parse → its SyntaxError.
    */
   postJson(path: string, body: string, signal: AbortSignal, timeoutMs: number, headers?: Readonly<Record<string, string>>): Promise<unknown> {
+    return this.#post(path, body, signal, timeoutMs, headers, (response, call) =>
+      readWhole(response, call, (text) => {
+        if ((response.statusCode ?? 0) >= 400) return call.finish(apiErrorOf(response, text));
+        let parsed: unknown;
+        try {
+          parsed = successBody(response, text);
+        } catch (error) {
+          return call.finish(error);
+        }
+        call.finish(undefined, parsed);
+      }),
+    );
+  }
+
+  /**
+   * POSTs one JSON body asking for a stream, and resolves once a 2xx response's headers
+   * arrive with its events, read off the socket as they come (SseEvents: what the SDK's
+   * `Stream` yields, without the SDK's request and web-stream layers between the socket and
+   * the first token). Before the headers it fails as `postJson` does (`timeoutMs` covers
+   * only that wait, as the SDK's timeout does for a stream); after them the signal ends the
+   * events quietly, as the SDK's stream ends on an abort.
+   */
+  postStream(path: string, body: string, signal: AbortSignal, timeoutMs: number, headers?: Readonly<Record<string, string>>): Promise<AsyncIterable<unknown>> {
+    return this.#post(path, body, signal, timeoutMs, headers, (response, call) => {
+      if ((response.statusCode ?? 0) >= 400) {
+        readWhole(response, call, (text) => call.finish(apiErrorOf(response, text)));
+        return;
+      }
+      const events = new SseEvents(response, headersOf(response));
+      call.finish(undefined, events, () => events.end());
+    });
+  }
+
+  /**
+   * One POST over the pool: the abort, the timeout and the response-header timeout, socket
+   * errors; `read` takes the response and settles the call. `finish` may leave a handler for
+   * an abort that comes after it (a stream still being read).
+   */
+  #post<T>(
+    path: string,
+    body: string,
+    signal: AbortSignal,
+    timeoutMs: number,
+    headers: Readonly<Record<string, string>> | undefined,
+    read: (response: IncomingMessage, call: PostCall) => void,
+  ): Promise<T> {
     if (signal.aborted) return Promise.reject(new OpenAI.APIUserAbortError());
-    return new Promise<unknown>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const finish = (error: unknown, value?: unknown) => {
+      let lateAbort: (() => void) | undefined;
+      const finish = (error: unknown, value?: unknown, onLaterAbort?: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         clearTimeout(headerTimer);
-        signal.removeEventListener("abort", onAbort);
-        if (error === undefined) resolve(value);
+        if (onLaterAbort) lateAbort = onLaterAbort;
+        else signal.removeEventListener("abort", onAbort);
+        if (error === undefined) resolve(value as T);
         else reject(error);
       };
       const fail = (error: unknown) => {
@@ -150,7 +215,12 @@ export class EndpointHttp {
         finish(error);
         outgoing.destroy();
       };
-      const onAbort = () => fail(new OpenAI.APIUserAbortError());
+      const onAbort = () => {
+        if (lateAbort) {
+          lateAbort();
+          outgoing.destroy();
+        } else fail(new OpenAI.APIUserAbortError());
+      };
       const timer = setTimeout(() => fail(new OpenAI.APIConnectionTimeoutError()), Math.max(1, Math.ceil(timeoutMs)));
       const headerMs = this.#responseHeaderTimeoutMs;
       const headerTimer = headerMs ? setTimeout(() => fail(new OpenAI.APIConnectionError({ cause: noHeadersError(headerMs) })), headerMs) : undefined;
@@ -162,76 +232,11 @@ export class EndpointHttp {
         (response) => {
           clearTimeout(headerTimer);
           this.#onResponseHeaders?.(response.headers);
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("error", (error: Error) => fail(new OpenAI.APIConnectionError({ cause: error })));
-          response.on("aborted", () => fail(new OpenAI.APIConnectionError({ cause: new Error("aborted") })));
-          response.on("end", () => {
-            if (settled) return;
-            if (!response.complete) {
-              fail(new OpenAI.APIConnectionError({ cause: new Error("aborted") }));
-              return;
-            }
-            const text = Buffer.concat(chunks).toString("utf8");
-            const status = response.statusCode ?? 0;
-            if (status >= 400) {
-              const errorJSON = safeJSON(text);
-              finish(OpenAI.APIError.generate(status, errorJSON as object | undefined, errorJSON ? undefined : text, headersOf(response)));
-              return;
-            }
-            let parsed: unknown;
-            try {
-              parsed = successBody(response, text);
-            } catch (error) {
-              finish(error);
-              return;
-            }
-            finish(undefined, parsed);
-          });
+          read(response, { finish, fail, settled: () => settled });
         },
       );
       outgoing.on("error", (error: Error) => fail(looksLikeTimeout(error) ? new OpenAI.APIConnectionTimeoutError() : new OpenAI.APIConnectionError({ cause: error })));
       outgoing.end(body);
     });
   }
-
-  /**
-   * A `fetch` over this endpoint's pool, for the SDK (streaming calls): the response body is
-   * the socket's stream, so an SSE stream is read as it arrives. Rejections follow fetch's
-   * conventions, which the SDK turns into its error classes: the signal gives an AbortError,
-   * a socket failure or missing response headers a plain Error.
-   */
-  readonly fetch: Fetch = (input, init = {}) => {
-    const url = input instanceof Request ? input.url : input;
-    const signal = init.signal ?? undefined;
-    return new Promise<Response>((resolve, reject) => {
-      let headerTimer: NodeJS.Timeout | undefined;
-      const outgoing = this.#request(
-        url,
-        { method: init.method ?? "GET", agent: this.#agent, headers: plainHeaders(init.headers), ...(signal ? { signal } : {}) },
-        (response) => {
-          clearTimeout(headerTimer);
-          this.#onResponseHeaders?.(response.headers);
-          const status = response.statusCode ?? 0;
-          const bodyless = status === 204 || status === 304 || init.method === "HEAD";
-          if (bodyless) response.resume();
-          const body = bodyless ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>);
-          resolve(new Response(body, { status, statusText: response.statusMessage ?? "", headers: headersOf(response) }));
-        },
-      );
-      const headerMs = this.#responseHeaderTimeoutMs;
-      if (headerMs) headerTimer = setTimeout(() => outgoing.destroy(noHeadersError(headerMs)), headerMs);
-      outgoing.on("error", (error: Error) => {
-        clearTimeout(headerTimer);
-        reject(error);
-      });
-      const body = init.body;
-      if (body === undefined || body === null) outgoing.end();
-      else if (typeof body === "string" || body instanceof Uint8Array) outgoing.end(body);
-      else {
-        outgoing.destroy();
-        reject(new TypeError("EndpointHttp.fetch sends string or byte bodies only"));
-      }
-    });
-  };
 }

@@ -33,7 +33,7 @@ interface Client {
   readonly endpoint: ProviderEndpoint;
   readonly sdk: OpenAI;
   readonly adapter: ProviderAdapter;
-  /** Non-streaming calls go straight over the endpoint's pool; undefined when a custom fetch was given. */
+  /** Calls go straight over the endpoint's pool; undefined when a custom fetch was given (then the SDK calls). */
   readonly http: EndpointHttp | undefined;
 }
 
@@ -52,9 +52,10 @@ export interface OpenAIChatProviderOptions {
 /**
  * Calls any OpenAI-compatible endpoint, one client per endpoint: Chat Completions
  * (`wire_backend` "", "sdk" or "wire") or the Responses API (`wire_backend: "responses"`).
- * Streaming goes through the official SDK; non-streaming calls are one POST over the
- * endpoint's keep-alive pool, read as the SDK reads them and failing with the SDK's own error
- * classes, so both classify the same. The SDK's own retries are off: runWithRetry is the one
+ * Every call is one POST over the endpoint's keep-alive pool (EndpointHttp), read as the
+ * official SDK reads it (a JSON body, or the SSE events its Stream yields) and failing with the
+ * SDK's own error classes, so both classify the same; the SDK itself serves only when a test
+ * hands in its own fetch. The SDK's own retries are off: runWithRetry is the one
  * retry owner. An endpoint whose URL cannot be called (a config placeholder) fails every call.
  */
 export class OpenAIChatProvider implements ChatProvider {
@@ -97,8 +98,11 @@ export class OpenAIChatProvider implements ChatProvider {
     const timeout = Math.max(1, Math.ceil(options.timeoutMs));
     if (options.stream) {
       const fold = new StreamAccumulator({ adapter: client.adapter, warn: options.warn, now: () => performance.now() });
+      const streamParams = { ...params, stream: true as const, stream_options: { include_usage: true } };
       const open = (signal: AbortSignal) =>
-        client.sdk.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal, timeout, maxRetries: 0, ...callHeaders(options) });
+        client.http
+          ? (client.http.postStream("chat/completions", JSON.stringify(streamParams), signal, options.timeoutMs, options.headers) as Promise<AsyncIterable<OpenAI.ChatCompletionChunk>>)
+          : client.sdk.chat.completions.create(streamParams, { signal, timeout, maxRetries: 0, ...callHeaders(options) });
       return streamAttempt(open, fold, options);
     }
     let completion: OpenAI.ChatCompletion;
@@ -119,7 +123,10 @@ export class OpenAIChatProvider implements ChatProvider {
     // The SDK's types describe every Responses feature; the body is ours, built above.
     const sdkParams = params as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming;
     if (options.stream) {
-      const open = (signal: AbortSignal) => client.sdk.responses.create({ ...sdkParams, stream: true }, { signal, timeout, maxRetries: 0, ...callHeaders(options) });
+      const open = (signal: AbortSignal) =>
+        client.http
+          ? (client.http.postStream("responses", JSON.stringify({ ...params, stream: true }), signal, options.timeoutMs, options.headers) as Promise<AsyncIterable<OpenAI.Responses.ResponseStreamEvent>>)
+          : client.sdk.responses.create({ ...sdkParams, stream: true }, { signal, timeout, maxRetries: 0, ...callHeaders(options) });
       return streamAttempt(open, new ResponsesStreamFold(options.warn), options);
     }
     let body: unknown;
@@ -162,7 +169,7 @@ function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined, rate
     apiKey: hasKey ? endpoint.apiKey : "unused",
     ...(hasKey ? {} : { defaultHeaders: { authorization: null } }),
     maxRetries: 0,
-    fetch: fetch ?? http.fetch,
+    ...(fetch ? { fetch } : {}),
   });
   return { ok: true, client: { endpoint, sdk, adapter: adapterFor(config.provider), http: fetch ? undefined : http } };
 }
