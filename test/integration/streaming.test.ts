@@ -120,6 +120,27 @@ describe("streaming", () => {
     expect(mock.requestsFor("stream-model").length).toBe(before + 1);
   });
 
+  it("publishes every chunk of a stream before its answer, whether it completes or is cut", async () => {
+    mock.enqueue("stream-model", { kind: "text", content: "one two three four five six seven" });
+    mock.enqueue("stream-model", { kind: "stream_cut", content: "cut after a few pieces of this", after_chunks: 3 });
+    for (const id of ["s-order-ok", "s-order-cut"]) {
+      // One subscription for the chunks and the answer: NATS keeps their order from one publisher.
+      const subscription = orchestrator.nats.subscribe(`${names.prefix}.*.${id}`);
+      const order: string[] = [];
+      const seen = (async () => {
+        for await (const message of subscription) {
+          order.push(message.subject.split(".")[1] as string);
+          if (message.subject.includes(".response.")) break;
+        }
+      })();
+      await orchestrator.nats.flush();
+      await orchestrator.send(userRequest(id, "streamer"));
+      await seen;
+      expect(order.at(-1)).toBe("response");
+      expect(order.filter((kind) => kind === "stream").length).toBeGreaterThan(2);
+    }
+  });
+
   it("retries a failure before the first byte; only the successful attempt's chunks go out", async () => {
     mock.enqueue("stream-model", { kind: "error", status: 503 }, { kind: "text", content: "second time lucky" });
     const { chunks, response } = await orchestrator.sendStreaming(userRequest("s-retry", "streamer"));

@@ -187,6 +187,7 @@ async function handleRequest(
       return settle(message, dependencies, "nak", outcome.reason, outcome.delayMs);
     case "answer": {
       if (trace) recordResponse(trace.span, outcome.response);
+      if (streamed) dependencies.chunks.flush();
       if (outcome.source === "model" && outcome.response.status !== "error" && (streamed || request.stream === true)) {
         dependencies.chunks.done(request.request_id);
       }
