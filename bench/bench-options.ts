@@ -110,7 +110,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     streamConcurrency: numberFlag(argv, "--stream-concurrency") ?? 20,
     streamMs: seconds("--stream-seconds", 8, 3),
     streamHold: numberFlag(argv, "--stream-hold") ?? 500,
-    streamHoldChunkMs: numberFlag(argv, "--stream-hold-chunk-ms") ?? 5,
+    streamHoldChunkMs: numberFlag(argv, "--stream-hold-chunk-ms") ?? 50,
     streamHoldMs: seconds("--stream-hold-seconds", 6, 3),
     modelbusNodeFlags: stringFlag(argv, "--modelbus-node-flags")?.split(/\s+/).filter(Boolean) ?? [],
   };

@@ -2,7 +2,8 @@
  * The streaming phase: the mock generates each answer as `streamChunks` pieces, one every
  * `streamChunkMs`; the floor relays them with no logic (core NATS chunks from its JetStream loop,
  * SSE piped byte for byte by its HTTP relay) and modelbus streams them through both doors with
- * persistence on, as it runs in production. Floor and modelbus alternate, repeat by repeat.
+ * persistence on, as it runs in production (and, with --with-nostore, with it off). The systems
+ * alternate, repeat by repeat.
  *
  * Per door and system: a latency phase (`streamConcurrency` streams at a time: time to first
  * token, inter-chunk gaps at the client) and a hold phase (`streamHold` streams at a time, their
@@ -17,7 +18,8 @@ import { round3 } from "../stats/percentiles.ts";
 import { countInDatabase, createBenchDatabase } from "../support/bench-database.ts";
 import type { RunContext } from "./run-sut.ts";
 
-export type StreamingSut = "floor" | "modelbus";
+/** "nostore" (with --with-nostore): modelbus with persistence off, to split the store's share of the added time. */
+export type StreamingSut = "floor" | "modelbus" | "nostore";
 
 async function measuredStreams(child: BenchChild, run: () => Promise<StreamRecorder>, door: "jetstream" | "http", shape: StreamShape, concurrency: number): Promise<StreamPhaseResult> {
   const before = await child.usage(true);
@@ -132,7 +134,7 @@ export async function runStreaming(context: RunContext): Promise<StreamingResult
   );
   const runs: StreamingRun[] = [];
   for (let repeat = 1; repeat <= options.repeats; repeat += 1) {
-    for (const sut of ["floor", "modelbus"] as const) runs.push(await runStreamingSut(context, sut, repeat));
+    for (const sut of ["floor", "modelbus", ...(options.withNostore ? (["nostore"] as const) : [])] as const) runs.push(await runStreamingSut(context, sut, repeat));
   }
   return { runs };
 }

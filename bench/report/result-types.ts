@@ -120,7 +120,7 @@ export interface StreamPhaseResult {
 }
 
 export interface StreamingRun {
-  readonly sut: "floor" | "modelbus";
+  readonly sut: "floor" | "modelbus" | "nostore";
   readonly repeat: number;
   readonly phases: readonly StreamPhaseResult[];
   readonly duplicates: number;

@@ -225,7 +225,7 @@ export function summarize(input: {
     targets: [
       ...(runs.length > 0 ? targets(ratios.modelbus_vs_floor ?? {}, ratiosPerRepeat.modelbus_vs_floor ?? {}, summary.modelbus, soak) : []),
       ...storeCostTargets(ratios, ratiosPerRepeat, options.openRates, input.micro),
-      ...(input.streaming ? streamingTargets(input.streaming) : []),
+      ...(input.streaming ? streamingTargets(input.streaming, Number(input.micro.find((result) => result.name === "store-latency")?.results.claim_p50 ?? Number.NaN)) : []),
     ],
     soak,
     streaming: input.streaming,
