@@ -5,8 +5,8 @@ import { createPrismaClientWithPool } from "./create-prisma-client.ts";
 import { MariadbSql } from "./mariadb-sql.ts";
 import { applyMigrations } from "./migrations/apply-migrations.ts";
 import { MigrationError } from "./migrations/migration-error.ts";
-import { openMigrationConnection } from "./migrations/open-migration-connection.ts";
-import { parseDatabaseUrl } from "./migrations/parse-database-url.ts";
+import { openMigrationConnection } from "./migrations/migration-history.ts";
+import { parseDatabaseUrl } from "./database-url.ts";
 import { checkEngine } from "./sql-engine.ts";
 import { PrismaInferenceStore, type PrismaInferenceStoreOptions } from "./prisma-inference-store.ts";
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ConnectionConfig } from "mariadb";
-import { ModelbusError } from "../../core/modelbus-error.ts";
+import { ModelbusError } from "../core/modelbus-error.ts";
 
 /** The parts of a `mysql://user:password@host:port/database` URL a MariaDB connection needs. */
 export interface DatabaseUrlParts {
