@@ -5,7 +5,7 @@ import type { AgentSettings } from "../core/governance.ts";
 import type { Session } from "../generated/prisma/client.ts";
 import type { JsonValue } from "../generated/prisma/internal/prismaNamespace.ts";
 import type { AgentCache } from "./agent-cache.ts";
-import { sessionSettingsFromRow } from "./agent-settings-from-row.ts";
+import { sessionSettingsFromRow } from "./catalog-json.ts";
 import { planHistoryAppend } from "./plan-history-append.ts";
 import type { SqlPort } from "./sql-port.ts";
 import { placeholders } from "./sql-tuples.ts";

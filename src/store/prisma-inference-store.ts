@@ -2,7 +2,7 @@ import type { AgentRequest } from "../core/agent-request.ts";
 import type { BeginOptions, BeginOutcome, CompleteInput, InferenceStore, InferenceTicket, StoredAnswer } from "../core/inference-store.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { AgentCache } from "./agent-cache.ts";
-import { agentSettingsFromRow } from "./agent-settings-from-row.ts";
+import { agentSettingsFromRow } from "./catalog-json.ts";
 import { beginBatch, type BeginItem, type StoreTicket } from "./begin-batch.ts";
 import { claimKeyOf, deleteClaim } from "./claim-statements.ts";
 import { ClaimSweeper } from "./claim-sweeper.ts";
