@@ -31,7 +31,7 @@ import { ThrottleRegistry } from "./throttle/throttle-registry.ts";
 import { throttleLimitsFromConfig } from "./throttle/throttle-limits-from-config.ts";
 import { openCatalogStore } from "./store/catalog-store.ts";
 import { registerHttpRoutes } from "./transports/http/register-http-routes.ts";
-import { resolveHttpApiKey } from "./transports/http/resolve-http-api-key.ts";
+import { resolveHttpApiKey } from "./transports/http/bearer-auth.ts";
 import { closeHttpServer, createHttpServer, HttpDrain } from "./transports/http/http-server.ts";
 import { connectNats } from "./transports/nats/connect-nats.ts";
 import { ensureConsumer } from "./transports/nats/ensure-consumer.ts";

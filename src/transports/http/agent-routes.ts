@@ -4,10 +4,10 @@ import type { AgentRepository, AgentWrite } from "../../store/agent-repository.t
 import type { AgentFields, AgentRecord } from "../../store/catalog-records.ts";
 import { agentParamsSchema, createAgentSchema, updateAgentSchema, type CreateAgentBody, type UpdateAgentBody } from "./agent-schemas.ts";
 import { agentView } from "./catalog-views.ts";
-import { HttpError, notFound } from "./http-error.ts";
+import { HttpError, notFound } from "./http-errors.ts";
 import { cursors, pageBody, pageQuerySchema, type PageQuery } from "./pagination.ts";
 import { unsupportedModels } from "./unsupported-models.ts";
-import { withoutUndefined } from "./without-undefined.ts";
+import { withoutUndefined } from "./to-agent-request.ts";
 import type { BudgetGuard } from "../../budget/budget-guard.ts";
 
 export interface AgentRouteDependencies {

@@ -1,6 +1,6 @@
 import type { AgentResponse } from "../../core/agent-response.ts";
 import type { ProcessOutcome } from "../../pipeline/process-request.ts";
-import { HttpError } from "./http-error.ts";
+import { HttpError } from "./http-errors.ts";
 
 export interface HttpAnswer {
   readonly response: AgentResponse;

@@ -2,15 +2,13 @@ import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { ProcessDependencies } from "../../pipeline/process-request.ts";
-import { CompletionStream } from "./completion-stream.ts";
+import { CompletionStream, streamAnswer } from "./completion-stream.ts";
 import { requestLogger } from "./request-logger.ts";
 import { openAIChatRequestSchema, type OpenAIChatRequest } from "./openai-chat-request-schema.ts";
 import { runPipelineRequest } from "./run-pipeline-request.ts";
-import { SseResponse } from "./sse-response.ts";
-import { streamAnswer } from "./stream-answer.ts";
+import { SseResponse, wantsEventStream } from "./sse-response.ts";
 import { completionId, toChatCompletion } from "./to-chat-completion.ts";
 import { toAgentRequest } from "./to-agent-request.ts";
-import { wantsEventStream } from "./wants-event-stream.ts";
 
 const requestIdHeader = z.string().min(1).max(191, "longer than 191 characters").regex(/^\S+$/, "must not contain whitespace").optional();
 

@@ -2,8 +2,7 @@ import type { AgentResponse } from "../../core/agent-response.ts";
 import type { StreamDelta } from "../../core/chat-provider.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { completionChunk, usageChunk, type ChunkContext } from "./chat-completion-chunks.ts";
-import { errorBody } from "./error-body.ts";
-import type { HttpError } from "./http-error.ts";
+import { errorBody, type HttpError, toHttpError } from "./http-errors.ts";
 import { openAIFinishReason } from "./openai-finish-reason.ts";
 import type { SseResponse } from "./sse-response.ts";
 import { openAIToolCalls } from "./to-chat-completion.ts";
@@ -76,4 +75,21 @@ export class CompletionStream {
     // sent cannot be taken back, so the client keeps it and the stored answer is the final one.
     this.logger.warn({ field, streamed: sent.length, final: final.length }, "streamed deltas differ from the final answer");
   }
+}
+
+/**
+ * Runs a streamed answer: deltas go to the stream as they come, the final answer closes
+ * it. A failure before the stream opened is thrown (a normal HTTP error status); after, it
+ * becomes an error event.
+ */
+export async function streamAnswer(stream: CompletionStream, run: (onDelta: (delta: StreamDelta) => void) => Promise<AgentResponse>): Promise<void> {
+  let response: AgentResponse;
+  try {
+    response = await run(stream.onDelta);
+  } catch (error) {
+    if (!stream.opened) throw error;
+    stream.fail(toHttpError(error));
+    return;
+  }
+  stream.finish(response);
 }

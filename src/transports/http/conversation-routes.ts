@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { CatalogStore } from "../../store/catalog-store.ts";
 import { conversationView, sessionView } from "./catalog-views.ts";
-import { notFound } from "./http-error.ts";
+import { notFound } from "./http-errors.ts";
 import { cursors, pageBody, pageQuerySchema, type PageQuery } from "./pagination.ts";
 
 const createConversationSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Page, TimeCursor } from "../../store/catalog-records.ts";
-import { invalidField } from "./http-error.ts";
+import { invalidField } from "./http-errors.ts";
 
 /** `limit` (1..http.max_page_size, default 20 or the max if smaller) and an opaque `cursor`. */
 export function pageQuerySchema(maxPageSize: number) {

@@ -12,7 +12,7 @@ import { registerConversationRoutes } from "./conversation-routes.ts";
 import { registerEndpointRoutes } from "./endpoint-routes.ts";
 import { registerInferenceRoutes } from "./inference-routes.ts";
 import { refuseWhileDraining, type HttpDrain } from "./http-server.ts";
-import { registerBearerAuth } from "./register-bearer-auth.ts";
+import { registerBearerAuth } from "./bearer-auth.ts";
 import { registerHttpTracing } from "./http-tracing.ts";
 import { registerSessionMessageRoute } from "./session-message-route.ts";
 import { registerSessionRoutes } from "./session-routes.ts";

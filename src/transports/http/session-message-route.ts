@@ -3,17 +3,14 @@ import type { z } from "zod";
 import type { AgentResponse } from "../../core/agent-response.ts";
 import type { ProcessDependencies } from "../../pipeline/process-request.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
-import { CompletionStream } from "./completion-stream.ts";
+import { CompletionStream, streamAnswer } from "./completion-stream.ts";
 import { idParamsSchema } from "./conversation-routes.ts";
 import { KeyedSerializer } from "./keyed-serializer.ts";
-import { prepareSessionTurn } from "./prepare-session-turn.ts";
+import { prepareSessionTurn, type SessionMessageBody, sessionMessageHeadersSchema, sessionMessageSchema } from "./session-turn.ts";
 import { requestLogger } from "./request-logger.ts";
 import { runPipelineRequest } from "./run-pipeline-request.ts";
-import { sessionMessageHeadersSchema, sessionMessageSchema, type SessionMessageBody } from "./session-message-schema.ts";
-import { SseResponse } from "./sse-response.ts";
-import { streamAnswer } from "./stream-answer.ts";
+import { SseResponse, wantsEventStream } from "./sse-response.ts";
 import { completionId, openAIUsage } from "./to-chat-completion.ts";
-import { wantsEventStream } from "./wants-event-stream.ts";
 
 export interface SessionMessageRouteDependencies {
   readonly processing: ProcessDependencies;

@@ -4,7 +4,7 @@ import type { ModelRegistry } from "../../registry/model-registry.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
 import { messageView, sessionView } from "./catalog-views.ts";
 import { idParamsSchema } from "./conversation-routes.ts";
-import { invalidField, notFound } from "./http-error.ts";
+import { invalidField, notFound } from "./http-errors.ts";
 import { cursors, pageBody, pageQuerySchema, type PageQuery } from "./pagination.ts";
 import { unsupportedModels } from "./unsupported-models.ts";
 import type { BudgetGuard } from "../../budget/budget-guard.ts";

@@ -4,7 +4,7 @@ import type { SessionRecord } from "../../store/catalog-records.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
 import { conversationView } from "./catalog-views.ts";
 import { idParamsSchema } from "./conversation-routes.ts";
-import { notFound } from "./http-error.ts";
+import { notFound } from "./http-errors.ts";
 import { transcriptJson, transcriptText, type SessionTranscript } from "./render-transcript.ts";
 
 const formatQuerySchema = z.strictObject({ format: z.enum(["json", "text"]).default("json") });
