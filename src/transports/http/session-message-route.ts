@@ -1,16 +1,44 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { z } from "zod";
 import type { AgentResponse } from "../../core/agent-response.ts";
 import type { ProcessDependencies } from "../../pipeline/process-request.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
 import { CompletionStream, streamAnswer } from "./completion-stream.ts";
 import { idParamsSchema } from "./conversation-routes.ts";
-import { KeyedSerializer } from "./keyed-serializer.ts";
 import { prepareSessionTurn, type SessionMessageBody, sessionMessageHeadersSchema, sessionMessageSchema } from "./session-turn.ts";
 import { requestLogger } from "./request-logger.ts";
 import { runPipelineRequest } from "./run-pipeline-request.ts";
 import { SseResponse, wantsEventStream } from "./sse-response.ts";
 import { completionId, openAIUsage } from "./to-chat-completion.ts";
+
+/**
+ * Runs tasks one at a time per key, in arrival order. Session turns use it: two turns of
+ * one session at once would both build on the same history (and race for the same message
+ * positions), and a retried Idempotency-Key arriving while its first call still runs
+ * waits for it and is then answered from the store.
+ */
+export class KeyedSerializer {
+  /** One single-slot limiter per key with a task running or waiting. */
+  private readonly lines = new Map<string, LimitFunction>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const line = this.lines.get(key) ?? pLimit(1);
+    this.lines.set(key, line);
+    return line(async () => {
+      try {
+        return await task();
+      } finally {
+        if (line.pendingCount === 0 && this.lines.get(key) === line) this.lines.delete(key);
+      }
+    });
+  }
+
+  /** Keys with a task running or waiting (for tests and leak checks). */
+  get size(): number {
+    return this.lines.size;
+  }
+}
 
 export interface SessionMessageRouteDependencies {
   readonly processing: ProcessDependencies;
