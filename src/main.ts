@@ -25,7 +25,7 @@ import type { DeploymentRouter } from "./registry/deployment-router.ts";
 import { BreakerRegistry } from "./registry/breaker-registry.ts";
 import type { BreakerState } from "./registry/circuit-breaker.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
-import type { PrismaInferenceStore } from "./store/prisma-inference-store.ts";
+import type { SqlInferenceStore } from "./store/sql-inference-store.ts";
 import { openStore } from "./store/open-store.ts";
 import { ThrottleRegistry } from "./throttle/throttle-registry.ts";
 import { throttleLimitsFromConfig } from "./throttle/throttle-limits-from-config.ts";
@@ -75,7 +75,7 @@ export interface Service {
   readonly streamName: string;
   readonly mockProvider: MockProviderServer | undefined;
   readonly consumer: RequestConsumer;
-  readonly store: PrismaInferenceStore | undefined;
+  readonly store: SqlInferenceStore | undefined;
   /** Drains both doors within service.shutdown_timeout, then closes everything; never rejects. */
   stop(): Promise<StopResult>;
   /** Re-reads the config and applies what can change at runtime to new requests; never rejects. */

@@ -14,7 +14,7 @@ import type { SqlPort } from "./sql-port.ts";
 import { storeUnavailable } from "./store-unavailable.ts";
 import { countOlderThan, purgeOlderThan, RetentionSweeper, type PurgeCounts, type PurgeOptions, type RetentionSweeperOptions } from "./retention.ts";
 
-export interface PrismaInferenceStoreOptions {
+export interface SqlInferenceStoreOptions {
   readonly maxBatch: number;
   readonly maxConcurrentBatches: number;
   readonly agentCacheTtlMs: number;
@@ -38,7 +38,7 @@ const expiredClaimSweepMs = 60_000;
  * hot-path statements go straight to the driver pool under Prisma (`sql`: Prisma's query building cost more CPU
  * than the rest of the request, see bench/results/profile-notes.md); agents load through Prisma.
  */
-export class PrismaInferenceStore implements InferenceStore {
+export class SqlInferenceStore implements InferenceStore {
   readonly agents: AgentCache;
   private readonly begins: GroupCommit<BeginItem, BeginOutcome>;
   private readonly completions: GroupCommit<CompleteItem, StoredAnswer>;
@@ -56,7 +56,7 @@ export class PrismaInferenceStore implements InferenceStore {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly sql: SqlPort,
-    options: PrismaInferenceStoreOptions,
+    options: SqlInferenceStoreOptions,
   ) {
     const now = options.now ?? Date.now;
     this.now = now;
