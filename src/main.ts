@@ -13,8 +13,8 @@ import { createLogger, type Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import { providerRequestObserver } from "./observability/provider-request-log.ts";
 import { pipelineDependencies } from "./pipeline/pipeline-dependencies.ts";
-import { deliveryDependencies } from "./transports/nats/handle-delivery.ts";
-import { processRequest, type ProcessDependencies } from "./pipeline/process-request.ts";
+import { deliveryDependencies } from "./transports/nats/serve-nats-delivery.ts";
+import { runStoredRequest, type StoredRequestDependencies } from "./pipeline/run-stored-request.ts";
 import { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
 import { OpenAIChatProvider, type ProviderEndpoint } from "./providers/openai-chat-provider.ts";
 import { ProviderRateLimits } from "./providers/provider-rate-limits.ts";
@@ -241,7 +241,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         onPurged: (table, rows) => metrics.retentionPurged.inc({ table }, rows),
       })
     : undefined;
-  const processing: ProcessDependencies = {
+  const processing: StoredRequestDependencies = {
     get pipeline() {
       return runtime.pipeline;
     },
@@ -273,7 +273,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger,
       checkPublishedOnRedelivery: store === undefined,
       tracing,
-      process: (request, processOptions) => processRequest(processing, request, processOptions),
+      process: (request, processOptions) => runStoredRequest(processing, request, processOptions),
     }),
   });
   // Limited endpoints refuse calls until Redis answers; say so rather than fail the start.

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { errorCodeList, type ErrorCode } from "../../src/core/error-codes.ts";
 import { ModelbusError } from "../../src/core/modelbus-error.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { answerFromOutcome } from "../../src/transports/http/answer-from-outcome.ts";
+import { answerFromOutcome } from "../../src/transports/http/serve-http-request.ts";
 import { createHttpServer } from "../../src/transports/http/http-server.ts";
 import { httpStatusForCode, toHttpError } from "../../src/transports/http/http-errors.ts";
 import { openAISchemaErrors } from "../support/openai-schemas.ts";

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import type { ModelbusConfig } from "../../config/config-schema.ts";
-import type { ProcessDependencies } from "../../pipeline/process-request.ts";
+import type { StoredRequestDependencies } from "../../pipeline/run-stored-request.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
 import type { ReloadResult } from "../../main.ts";
 import { registerAdminRoutes, type ReadinessCheck } from "./admin-routes.ts";
@@ -22,7 +22,7 @@ export interface HttpRouteDependencies {
   readonly config: ModelbusConfig;
   /** undefined: no key configured (allowed on loopback only), routes are open. */
   readonly apiKey: string | undefined;
-  readonly processing: ProcessDependencies;
+  readonly processing: StoredRequestDependencies;
   readonly metricsRegistry: Registry;
   readonly readiness: readonly ReadinessCheck[];
   /** undefined when the store is disabled: the catalog and session routes are not served. */

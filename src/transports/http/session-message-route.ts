@@ -2,13 +2,13 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { z } from "zod";
 import type { AgentResponse } from "../../core/agent-response.ts";
-import type { ProcessDependencies } from "../../pipeline/process-request.ts";
+import type { StoredRequestDependencies } from "../../pipeline/run-stored-request.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
 import { CompletionStream, streamAnswer } from "./completion-stream.ts";
 import { idParamsSchema } from "./conversation-routes.ts";
 import { prepareSessionTurn, type SessionMessageBody, sessionMessageHeadersSchema, sessionMessageSchema } from "./session-turn.ts";
 import { requestLogger } from "./request-logger.ts";
-import { runPipelineRequest } from "./run-pipeline-request.ts";
+import { serveHttpRequest } from "./serve-http-request.ts";
 import { SseResponse, wantsEventStream } from "./sse-response.ts";
 import { completionId, openAIUsage } from "./to-chat-completion.ts";
 
@@ -41,7 +41,7 @@ export class KeyedSerializer {
 }
 
 export interface SessionMessageRouteDependencies {
-  readonly processing: ProcessDependencies;
+  readonly processing: StoredRequestDependencies;
   readonly shutdown: AbortSignal;
   readonly catalog: CatalogStore;
   readonly idempotencyTtlMs: number;
@@ -104,13 +104,13 @@ export function registerSessionMessageRoute(app: FastifyInstance, dependencies: 
       const freshRequestId = headers["idempotency-key"] === undefined;
       const call = { processing: dependencies.processing, request: turn.request, reply, logger, finalAttempt: false, shutdown: dependencies.shutdown, freshRequestId };
       if (!streaming) {
-        const { response, replayed } = await runPipelineRequest(call);
+        const { response, replayed } = await serveHttpRequest(call);
         replayHeaders(reply, requestId, replayed);
         return turnBody(sessionId, response, replayed);
       }
       const context = { id: completionId(requestId), created: Math.floor(now() / 1_000), model: turn.model, includeUsage: true };
       const stream = new CompletionStream(new SseResponse(reply, { "x-request-id": requestId }), context, logger);
-      await streamAnswer(stream, async (onDelta) => (await runPipelineRequest({ ...call, onDelta })).response);
+      await streamAnswer(stream, async (onDelta) => (await serveHttpRequest({ ...call, onDelta })).response);
       return reply;
     });
   });

@@ -3,7 +3,7 @@ import type { Consumer, ConsumerMessages, JsMsg } from "@nats-io/jetstream";
 import pLimit, { type LimitFunction } from "p-limit";
 import { ModelbusError } from "../../core/modelbus-error.ts";
 import type { Logger } from "../../observability/logger.ts";
-import { handleDelivery, type DeliveryDependencies } from "./handle-delivery.ts";
+import { serveNatsDelivery, type DeliveryDependencies } from "./serve-nats-delivery.ts";
 
 export interface RequestConsumerOptions {
   readonly consumer: Consumer;
@@ -72,9 +72,9 @@ export class RequestConsumer {
 
   private async work(message: JsMsg, release: () => void): Promise<void> {
     try {
-      await handleDelivery(message, this.options.delivery, this.cancel.signal);
+      await serveNatsDelivery(message, this.options.delivery, this.cancel.signal);
     } catch (error) {
-      // handleDelivery settles every path itself; reaching here is a bug, so hand the work back.
+      // serveNatsDelivery settles every path itself; reaching here is a bug, so hand the work back.
       this.options.logger.error({ err: error }, "delivery failed unexpectedly");
       message.nak(this.options.delivery.nakDelayMs);
     } finally {

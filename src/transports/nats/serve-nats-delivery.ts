@@ -7,7 +7,7 @@ import { lazyChildLogger } from "../../observability/lazy-child-logger.ts";
 import type { Logger } from "../../observability/logger.ts";
 import type { Metrics } from "../../observability/metrics.ts";
 import { endSpan, recordResponse, requestLogBindings, SpanKind, type RequestTrace, type Tracing } from "../../observability/tracing.ts";
-import type { ProcessOptions, ProcessOutcome } from "../../pipeline/process-request.ts";
+import type { StoredRequestOptions, RequestOutcome } from "../../pipeline/run-stored-request.ts";
 import { decodeRequest, type WireForm } from "./decode-request.ts";
 import type { ChunkPublisher } from "./chunk-publisher.ts";
 import type { ResponsePublisher } from "./response-publisher.ts";
@@ -24,7 +24,7 @@ export interface DeliveryDependencies {
   readonly maxDeliver: number;
   /** Without a store, a redelivery is checked against the response stream instead. */
   readonly checkPublishedOnRedelivery: boolean;
-  readonly process: (request: AgentRequest, options: ProcessOptions) => Promise<ProcessOutcome>;
+  readonly process: (request: AgentRequest, options: StoredRequestOptions) => Promise<RequestOutcome>;
   /** undefined: tracing is off. */
   readonly tracing?: Tracing | undefined;
 }
@@ -80,14 +80,15 @@ async function publishThenAck(
 }
 
 /**
- * One JetStream delivery, start to settlement. The decision table:
+ * The NATS transport layer: one JetStream delivery, start to settlement (decode, heartbeat,
+ * runStoredRequest, publish, ack/nak/term). The decision table:
  * undecodable → error reply when a request_id is readable, then term;
  * answered before (store, or the response stream without a store) → publish again / ack,
  * without calling the model; answered now (provider errors included) → stored, published,
  * PubAck, ack; store down or request busy elsewhere → nak with delay; abandoned (shutdown,
  * bug) or NATS trouble → nak so it is delivered again.
  */
-export async function handleDelivery(message: JsMsg, dependencies: DeliveryDependencies, signal: AbortSignal): Promise<void> {
+export async function serveNatsDelivery(message: JsMsg, dependencies: DeliveryDependencies, signal: AbortSignal): Promise<void> {
   const { metrics } = dependencies;
   const receivedAt = performance.now();
   const decoded = decodeRequest(message.data, dependencies.maxPayloadBytes);
@@ -150,7 +151,7 @@ async function handleRequest(
   }
 
   const heartbeat = setInterval(() => message.working(), dependencies.heartbeatMs);
-  let outcome: ProcessOutcome;
+  let outcome: RequestOutcome;
   let streamed = false;
   const timing = { providerMs: 0, waitMs: 0 };
   try {

@@ -1,15 +1,55 @@
+/**
+ * The HTTP transport around one request: what runs the stored request for an HTTP client
+ * (cancelled when the client goes away or shutdown's deadline passes) and turns its outcome
+ * into an answer or an HttpError.
+ */
 import type { FastifyReply } from "fastify";
 import type { AgentRequest } from "../../core/agent-request.ts";
+import type { AgentResponse } from "../../core/agent-response.ts";
 import type { StreamDelta } from "../../core/chat-provider.ts";
 import { ModelbusError } from "../../core/modelbus-error.ts";
 import type { Logger } from "../../observability/logger.ts";
-import { processRequest, type ProcessDependencies } from "../../pipeline/process-request.ts";
+import { runStoredRequest, type RequestOutcome, type StoredRequestDependencies } from "../../pipeline/run-stored-request.ts";
 import { recordResponse } from "../../observability/tracing.ts";
-import { answerFromOutcome, type HttpAnswer } from "./answer-from-outcome.ts";
+import { HttpError } from "./http-errors.ts";
 import { traceOf } from "./http-tracing.ts";
 
+export interface HttpAnswer {
+  readonly response: AgentResponse;
+  /** Answered from the store: a request_id (Idempotency-Key) seen before, no model call. */
+  readonly replayed: boolean;
+}
+
+/**
+ * A pipeline outcome for an HTTP client: a successful answer, or an HttpError whose code
+ * sets the status. `error` responses keep their code; `retry_later` (store down, the same
+ * request in flight elsewhere) is a 503 with Retry-After; `abandoned` is shutdown or a bug.
+ */
+export function answerFromOutcome(outcome: RequestOutcome): HttpAnswer {
+  switch (outcome.type) {
+    case "answer": {
+      const { response } = outcome;
+      if (response.status !== "error") return { response, replayed: outcome.source === "store" };
+      throw new HttpError({
+        code: response.error_code ?? "E_INTERNAL",
+        message: response.error ?? "the request failed",
+        details: { request_id: response.request_id, ...(response.endpoint ? { endpoint: response.endpoint } : {}), retry_count: response.retry_count ?? 0 },
+      });
+    }
+    case "retry_later":
+      throw new HttpError({
+        code: outcome.error?.code ?? (outcome.reason === "in_flight_elsewhere" ? "E_REQUEST_IN_FLIGHT" : "E_STORE_UNAVAILABLE"),
+        message: outcome.error?.message ?? `not answered now (${outcome.reason}); retry later`,
+        details: { reason: outcome.reason },
+        retryAfterSeconds: Math.max(1, Math.ceil(outcome.delayMs / 1_000)),
+      });
+    case "abandoned":
+      throw new HttpError({ code: outcome.error.code, message: outcome.error.message, cause: outcome.error });
+  }
+}
+
 export interface PipelineCall {
-  readonly processing: ProcessDependencies;
+  readonly processing: StoredRequestDependencies;
   readonly request: AgentRequest;
   readonly reply: FastifyReply;
   readonly logger: Logger;
@@ -18,17 +58,17 @@ export interface PipelineCall {
   /** Aborts at the shutdown deadline (HttpDrain). */
   readonly shutdown: AbortSignal;
   readonly onDelta?: ((delta: StreamDelta) => void) | undefined;
-  /** The request_id was made here (the client sent none): see ProcessOptions.freshRequestId. */
+  /** The request_id was made here (the client sent none): see StoredRequestOptions.freshRequestId. */
   readonly freshRequestId?: boolean | undefined;
 }
 
 /**
- * The HTTP doors' way into the one use case: processRequest with wire form "http" and a
+ * The HTTP transport layer, the doors' way into the one use case: runStoredRequest with wire form "http" and a
  * signal that aborts when the client disconnects or the service's shutdown deadline passes
  * (the throttle slot and the provider call are given up, the claim released), its outcome
  * mapped for HTTP, and modelbus's own time observed as `modelbus_overhead_seconds{door="http"}`.
  */
-export async function runPipelineRequest(call: PipelineCall): Promise<HttpAnswer> {
+export async function serveHttpRequest(call: PipelineCall): Promise<HttpAnswer> {
   const { reply } = call;
   const trace = traceOf(reply.request);
   trace?.span.setAttributes({ "gen_ai.operation.name": "chat", "gen_ai.request.model": call.request.model, "modelbus.request_id": call.request.request_id });
@@ -47,7 +87,7 @@ export async function runPipelineRequest(call: PipelineCall): Promise<HttpAnswer
   // Gone while the turn waited (session lock): "close" has fired already.
   if (reply.raw.destroyed || reply.raw.socket?.destroyed === true) onClose();
   try {
-    const outcome = await processRequest(call.processing, call.request, {
+    const outcome = await runStoredRequest(call.processing, call.request, {
       signal: controller.signal,
       logger: call.logger,
       wireForm: "http",

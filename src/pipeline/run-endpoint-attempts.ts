@@ -57,8 +57,8 @@ function attemptTimedOut(error: ModelbusError, signal: AbortSignal, endpointName
   return new ModelbusError({ code: "E_PROVIDER_TIMEOUT", message: `attempt on endpoint "${endpointName}" passed its request_timeout (${capMs}ms)`, retryReason: "transient", cause: error });
 }
 
-/** One endpoint: throttle, then the provider under the retry policy, within the request's deadline. */
-export async function callEndpoint(dependencies: PipelineDependencies, call: EndpointCall): Promise<RetryOutcome<ProviderResult>> {
+/** One endpoint's attempts: throttle, then the provider under the retry policy, within the request's deadline. */
+export async function runEndpointAttempts(dependencies: PipelineDependencies, call: EndpointCall): Promise<RetryOutcome<ProviderResult>> {
   const { registry, throttles, metrics, now } = dependencies;
   const { request, endpointName, logger, timing } = call;
   const endpoint = registry.endpoint(endpointName);

@@ -1,21 +1,16 @@
 import type { AgentRequest } from "../core/agent-request.ts";
-import type { AgentResponse } from "../core/agent-response.ts";
 import type { StreamDelta } from "../core/chat-provider.ts";
 import type { CompleteInput, DeliveryIdentity, InferenceStore, StoredAnswer } from "../core/inference-store.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import type { Logger } from "../observability/logger.ts";
 import { endSpan, type RequestTrace, type Tracing } from "../observability/tracing.ts";
 import { applyGovernance } from "./apply-governance.ts";
-import { endpointPrices, handleAgentRequest, type PipelineDependencies, type RequestTiming } from "./handle-agent-request.ts";
+import { endpointPrices, runEndpointChain, type PipelineDependencies, type RequestOutcome, type RequestTiming } from "./run-endpoint-chain.ts";
 import { leaseTimeoutMs } from "./request-deadline.ts";
 
-/** What a door does next with a request: answer it, hand it back for later, or give it up for now. */
-export type ProcessOutcome =
-  | { readonly type: "answer"; readonly response: AgentResponse; readonly source: "model" | "store"; readonly persisted: boolean }
-  | { readonly type: "retry_later"; readonly delayMs: number; readonly reason: string; readonly error?: ModelbusError }
-  | { readonly type: "abandoned"; readonly error: ModelbusError };
+export type { RequestOutcome } from "./run-endpoint-chain.ts";
 
-export interface ProcessDependencies {
+export interface StoredRequestDependencies {
   readonly pipeline: PipelineDependencies;
   readonly store: InferenceStore | undefined;
   /** Added to the request's longest possible timeout (leaseTimeoutMs) to form its claim's lease. */
@@ -25,7 +20,7 @@ export interface ProcessDependencies {
   readonly tracing?: Tracing | undefined;
 }
 
-export interface ProcessOptions {
+export interface StoredRequestOptions {
   readonly signal: AbortSignal;
   readonly logger: Logger;
   readonly wireForm: string;
@@ -44,17 +39,16 @@ export interface ProcessOptions {
 }
 
 /**
- * The request's whole life, for any door: claim it in the store (or find its stored
- * answer), apply its agent's and session's settings, run the pipeline, and store the
- * outcome in one transaction before the door publishes it. Without a store, the
- * pipeline's answer goes straight out.
+ * The persistence layer, the request's whole life for any door: claim it in the store (or
+ * find its stored answer), apply its agent's and session's settings, run the endpoint chain
+ * (runEndpointChain), and store the outcome in one transaction before the door publishes it.
+ * Without a store, the chain's answer goes straight out.
  */
-export async function processRequest(dependencies: ProcessDependencies, request: AgentRequest, options: ProcessOptions): Promise<ProcessOutcome> {
+export async function runStoredRequest(dependencies: StoredRequestDependencies, request: AgentRequest, options: StoredRequestOptions): Promise<RequestOutcome> {
   const { store, pipeline } = dependencies;
   const { logger } = options;
   if (!store) {
-    const outcome = await handleAgentRequest(pipeline, request, options);
-    return outcome.type === "answered" ? { type: "answer", response: outcome.response, source: "model", persisted: false } : outcome;
+    return runEndpointChain(pipeline, request, options);
   }
 
   const leaseMs = leaseTimeoutMs(request, pipeline.registry, pipeline.serviceTimeoutMs) + dependencies.leaseMarginMs;
@@ -75,7 +69,7 @@ export async function processRequest(dependencies: ProcessDependencies, request:
 
   const governed = applyGovernance(request, begun.agent, begun.session);
   const budgets = pipeline.budgets?.budgetsFor(governed.request, begun.agent);
-  const outcome = await handleAgentRequest(pipeline, governed.request, { ...options, fallbackModels: governed.fallbackModels, budgets });
+  const outcome = await runEndpointChain(pipeline, governed.request, { ...options, fallbackModels: governed.fallbackModels, budgets });
   if (outcome.type === "abandoned") {
     await store.release(begun.ticket).catch((error: unknown) => logger.warn({ err: error }, "could not release claim"));
     return outcome;
@@ -110,7 +104,7 @@ export async function processRequest(dependencies: ProcessDependencies, request:
  * the delivery back.
  */
 async function storeOutcome(
-  dependencies: ProcessDependencies,
+  dependencies: StoredRequestDependencies,
   input: CompleteInput,
   options: { readonly retryUntil: number; readonly signal: AbortSignal; readonly logger: Logger; readonly trace: RequestTrace | undefined },
 ): Promise<StoredAnswer | { readonly error: unknown }> {
@@ -137,7 +131,7 @@ async function storeOutcome(
   }
 }
 
-function storeTrouble(dependencies: ProcessDependencies, error: unknown, reason: string): ProcessOutcome {
+function storeTrouble(dependencies: StoredRequestDependencies, error: unknown, reason: string): RequestOutcome {
   const failure = error instanceof ModelbusError ? error : new ModelbusError({ code: "E_STORE_UNAVAILABLE", message: String(error), cause: error });
   dependencies.pipeline.metrics.errors.inc({ code: failure.code });
   return { type: "retry_later", delayMs: dependencies.retryDelayMs, reason, error: failure };

@@ -7,13 +7,13 @@ import type { Logger } from "../observability/logger.ts";
 import type { RequestTrace } from "../observability/tracing.ts";
 import type { BudgetReservation, ScopedBudget } from "../budget/budget-guard.ts";
 import type { TokenUsage } from "../core/agent-response.ts";
-import { callEndpoint } from "./call-endpoint.ts";
+import { runEndpointAttempts } from "./run-endpoint-attempts.ts";
 import { estimateTokens } from "./estimate-tokens.ts";
 import { endpointChain, type ChainLink } from "./endpoint-chain.ts";
 import { requestTimeout, withDeadline } from "./request-deadline.ts";
-import type { PipelineDependencies, PipelineOutcome, RequestTiming } from "./pipeline-dependencies.ts";
+import type { EndpointChainOutcome, PipelineDependencies, RequestTiming } from "./pipeline-dependencies.ts";
 
-export type { PipelineDependencies, PipelineOutcome, RequestTiming } from "./pipeline-dependencies.ts";
+export type { EndpointChainOutcome, PipelineDependencies, RequestOutcome, RequestTiming } from "./pipeline-dependencies.ts";
 
 /**
  * Failures that say something about the endpoint, not the request: worth the next endpoint
@@ -62,7 +62,7 @@ function successResponse(request: AgentRequest, endpoint: string, result: Provid
   return response;
 }
 
-export interface HandleOptions {
+export interface EndpointChainOptions {
   readonly signal: AbortSignal;
   readonly logger?: Logger;
   /** Models to try after the request's own model fails (an agent's fallback models). */
@@ -78,12 +78,12 @@ export interface HandleOptions {
 }
 
 /**
- * One use case, whichever door the request came through: walk the endpoint chain under the
- * request's one deadline (request-deadline.ts), skipping endpoints the breaker holds open; for
- * each, wait for the throttle, call the provider under the retry policy, and stop at the first
- * answer. Provider failures become `error` responses; shutdown and bugs hand the request back.
+ * The endpoint-chain layer, whichever door the request came through: charge the budgets, walk
+ * the endpoint chain under the request's one deadline (request-deadline.ts), skipping endpoints
+ * the breaker holds open; for each, run its attempts (runEndpointAttempts: throttle, then the
+ * provider under the retry policy), and stop at the first answer. Provider failures become `error` responses; shutdown and bugs hand the request back.
  */
-export async function handleAgentRequest(dependencies: PipelineDependencies, request: AgentRequest, options: HandleOptions): Promise<PipelineOutcome> {
+export async function runEndpointChain(dependencies: PipelineDependencies, request: AgentRequest, options: EndpointChainOptions): Promise<EndpointChainOutcome> {
   const { metrics, now } = dependencies;
   const startedAt = now();
   const logger = options.logger ?? dependencies.logger;
@@ -173,7 +173,7 @@ function settleBudgets(dependencies: PipelineDependencies, reservation: BudgetRe
   reservation.settle({ tokens: used.prompt_tokens + used.completion_tokens, cost }).catch((error: unknown) => logger.warn({ err: error }, "could not correct a budget charge; it keeps its estimate"));
 }
 
-type ChainOutcome =
+type WalkedChain =
   | { readonly kind: "answered"; readonly endpoint: string; readonly result: ProviderResult; readonly retryCount: number }
   /** `error` is undefined when every endpoint was skipped, open in the breaker. */
   | { readonly kind: "failed"; readonly endpoint: string; readonly error: ModelbusError | undefined; readonly retryCount: number };
@@ -191,7 +191,7 @@ interface ChainWalk {
  * The endpoints in order until one answers. A failure moves on to the next endpoint when it
  * says something about the endpoint (fallbackCodes) and time is left.
  */
-async function walkChain(dependencies: PipelineDependencies, request: AgentRequest, chain: readonly ChainLink[], walk: ChainWalk): Promise<ChainOutcome> {
+async function walkChain(dependencies: PipelineDependencies, request: AgentRequest, chain: readonly ChainLink[], walk: ChainWalk): Promise<WalkedChain> {
   const { metrics, breakers } = dependencies;
   const { logger } = walk;
   let retryCount = 0;
@@ -221,7 +221,7 @@ async function walkChain(dependencies: PipelineDependencies, request: AgentReque
     lastEndpoint = endpointName;
     // In a group, a 429 moves straight on to the next deployment that can take the request.
     const moveOnRateLimit = group !== undefined && later.some((link) => link.group === group && dependencies.router.available(link.endpointName));
-    const outcome = await callEndpoint(dependencies, { request, endpointName, group, moveOnRateLimit, ...walk });
+    const outcome = await runEndpointAttempts(dependencies, { request, endpointName, group, moveOnRateLimit, ...walk });
     retryCount += outcome.retryCount;
     if (outcome.ok) {
       breaker.record(true);
@@ -251,7 +251,7 @@ function allOpen(dependencies: PipelineDependencies, request: AgentRequest, endp
 }
 
 /** Records the answer; `semstreamsModel` is set (with metrics.semstreams) once the request reached an endpoint chain. */
-function finish(dependencies: PipelineDependencies, startedAt: number, endpoint: string, response: AgentResponse, semstreamsModel: string | undefined): PipelineOutcome {
+function finish(dependencies: PipelineDependencies, startedAt: number, endpoint: string, response: AgentResponse, semstreamsModel: string | undefined): EndpointChainOutcome {
   const { metrics } = dependencies;
   const elapsedMs = dependencies.now() - startedAt;
   if (semstreamsModel !== undefined) metrics.semstreams?.finished(semstreamsModel, response, elapsedMs / 1_000);
@@ -262,5 +262,5 @@ function finish(dependencies: PipelineDependencies, startedAt: number, endpoint:
   if (response.token_usage.prompt_tokens) metrics.tokens.inc({ endpoint, type: "prompt" }, response.token_usage.prompt_tokens);
   if (response.token_usage.completion_tokens) metrics.tokens.inc({ endpoint, type: "completion" }, response.token_usage.completion_tokens);
   if (response.error_code) metrics.errors.inc({ code: response.error_code });
-  return { type: "answered", response };
+  return { type: "answer", response, source: "model", persisted: false };
 }
