@@ -7,12 +7,12 @@ import { ModelbusError } from "../core/modelbus-error.ts";
 import { adapterFor, type ProviderAdapter } from "./provider-adapters.ts";
 import { buildChatParams } from "./build-chat-params.ts";
 import { classifyProviderError } from "./classify-provider-error.ts";
-import { EndpointHttp } from "./endpoint-http.ts";
 import { buildResponsesParams, parseResponsesResponse, ResponsesStreamFold } from "./openai-responses.ts";
 import { probeOllamaContext, type ProbeLogger } from "./ollama-probe.ts";
 import { parseChatCompletion } from "./parse-chat-completion.ts";
 import { StreamAccumulator } from "./stream/stream-accumulator.ts";
 import { streamAttempt } from "./stream/stream-attempt.ts";
+import { ProviderHttpClient, type ProviderConnect } from "./provider-http-client.ts";
 import type { ProviderRateLimits } from "./provider-rate-limits.ts";
 
 /** One endpoint as the provider client needs it: where to call and with which key. */
@@ -23,8 +23,6 @@ export interface ProviderEndpoint {
   readonly apiKey: string | undefined;
 }
 
-type Fetch = NonNullable<ConstructorParameters<typeof OpenAI>[0]>["fetch"];
-
 /** Sees the body of every provider request just before it is sent (debug logging). */
 export type RequestObserver = (endpointName: string, request: AgentRequest, body: Record<string, unknown>) => void;
 
@@ -32,15 +30,15 @@ interface Client {
   readonly endpoint: ProviderEndpoint;
   readonly sdk: OpenAI;
   readonly adapter: ProviderAdapter;
-  /** Non-streaming calls go straight over the endpoint's pool; undefined when a custom fetch was given. */
-  readonly http: EndpointHttp | undefined;
+  /** The endpoint's pool: non-streaming calls go straight over it, the SDK streams over its fetch. */
+  readonly http: ProviderHttpClient;
 }
 
 type ClientEntry = { readonly ok: true; readonly client: Client } | { readonly ok: false; readonly problem: string };
 
 export interface OpenAIChatProviderOptions {
-  /** A fetch for the SDK instead of the endpoint's own pool (tests). */
-  readonly fetch?: Fetch;
+  /** Tests only: opens the endpoints' connections (ProviderConnect), so every call still takes the production path. */
+  readonly connect?: ProviderConnect;
   readonly onRequest?: RequestObserver;
   /** Where the Ollama context probe reports; without it there is no probe. */
   readonly logger?: ProbeLogger;
@@ -65,7 +63,7 @@ export class OpenAIChatProvider implements ChatProvider {
   constructor(endpoints: readonly ProviderEndpoint[], options: OpenAIChatProviderOptions = {}) {
     this.onRequest = options.onRequest;
     this.logger = options.logger;
-    for (const endpoint of endpoints) this.clients.set(endpoint.name, createClient(endpoint, options.fetch, options.rateLimits));
+    for (const endpoint of endpoints) this.clients.set(endpoint.name, createClient(endpoint, options.connect, options.rateLimits));
   }
 
   async complete(endpointName: string, request: AgentRequest, options: ProviderCallOptions): Promise<ProviderResult> {
@@ -87,7 +85,7 @@ export class OpenAIChatProvider implements ChatProvider {
 
   /** Closes the endpoints' idle connections. */
   close(): void {
-    for (const entry of this.clients.values()) if (entry.ok) entry.client.http?.close();
+    for (const entry of this.clients.values()) if (entry.ok) entry.client.http.close();
   }
 
   private async chat(client: Client, request: AgentRequest, options: ProviderCallOptions): Promise<ProviderResult> {
@@ -102,9 +100,7 @@ export class OpenAIChatProvider implements ChatProvider {
     }
     let completion: OpenAI.ChatCompletion;
     try {
-      completion = client.http
-        ? ((await client.http.postJson("chat/completions", JSON.stringify(params), options.signal, options.timeoutMs, options.headers)) as OpenAI.ChatCompletion)
-        : await client.sdk.chat.completions.create(params, { signal: options.signal, timeout, maxRetries: 0, ...callHeaders(options) });
+      completion = (await client.http.postJson("chat/completions", JSON.stringify(params), options.signal, options.timeoutMs, options.headers)) as OpenAI.ChatCompletion;
     } catch (error) {
       throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
     }
@@ -123,9 +119,7 @@ export class OpenAIChatProvider implements ChatProvider {
     }
     let body: unknown;
     try {
-      body = client.http
-        ? await client.http.postJson("responses", JSON.stringify(params), options.signal, options.timeoutMs, options.headers)
-        : await client.sdk.responses.create(sdkParams, { signal: options.signal, timeout, maxRetries: 0, ...callHeaders(options) });
+      body = await client.http.postJson("responses", JSON.stringify(params), options.signal, options.timeoutMs, options.headers);
     } catch (error) {
       throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
     }
@@ -138,11 +132,11 @@ function callHeaders(options: ProviderCallOptions): { headers?: Record<string, s
   return options.headers ? { headers: { ...options.headers } } : {};
 }
 
-function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined, rateLimits: ProviderRateLimits | undefined): ClientEntry {
+function createClient(endpoint: ProviderEndpoint, connect: ProviderConnect | undefined, rateLimits: ProviderRateLimits | undefined): ClientEntry {
   const { config } = endpoint;
-  let http: EndpointHttp;
+  let http: ProviderHttpClient;
   try {
-    http = new EndpointHttp({
+    http = new ProviderHttpClient({
       baseURL: endpoint.baseURL,
       apiKey: endpoint.apiKey,
       extraHeaders: identityHeaders(),
@@ -150,6 +144,7 @@ function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined, rate
       responseHeaderTimeoutMs: config.response_header_timeout,
       disableKeepAlives: config.disable_keepalives,
       ...(rateLimits ? { onResponseHeaders: (headers: IncomingHttpHeaders) => rateLimits.record(endpoint.name, headers) } : {}),
+      connect,
     });
   } catch {
     return { ok: false, problem: `endpoint "${endpoint.name}" has no usable url ("${endpoint.baseURL}")` };
@@ -161,9 +156,9 @@ function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined, rate
     apiKey: hasKey ? endpoint.apiKey : "unused",
     ...(hasKey ? {} : { defaultHeaders: { authorization: null } }),
     maxRetries: 0,
-    fetch: fetch ?? http.fetch,
+    fetch: http.fetch,
   });
-  return { ok: true, client: { endpoint, sdk, adapter: adapterFor(config.provider), http: fetch ? undefined : http } };
+  return { ok: true, client: { endpoint, sdk, adapter: adapterFor(config.provider), http } };
 }
 
 /** The organization and project headers the SDK client sends when OPENAI_ORG_ID / OPENAI_PROJECT_ID are set. */

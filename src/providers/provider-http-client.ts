@@ -1,10 +1,17 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { Agent as HttpAgent, request as httpRequest, type ClientRequestArgs, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { Readable } from "node:stream";
+import { Readable, type Duplex } from "node:stream";
 import OpenAI from "openai";
 
+/**
+ * Opens one connection to the endpoint, in place of the pool's own TCP (or TLS) connect. The
+ * test seam: a test hands back a socket to a server that replays recorded responses, and
+ * everything above the socket (URL, headers, pool, reading the answer) runs as in production.
+ */
+export type ProviderConnect = (options: ClientRequestArgs) => Duplex;
+
 /** How one endpoint's connections behave (semstreams' per-endpoint HTTP transport keys). */
-export interface EndpointHttpOptions {
+export interface ProviderHttpClientOptions {
   readonly baseURL: string;
   readonly apiKey: string | undefined;
   /** Sent on every call besides content type and authorization (the SDK's identity headers). */
@@ -17,6 +24,8 @@ export interface EndpointHttpOptions {
   readonly disableKeepAlives: boolean;
   /** Sees the headers of every response (the provider's rate-limit report, provider-rate-limits.ts). */
   readonly onResponseHeaders?: ((headers: IncomingHttpHeaders) => void) | undefined;
+  /** Tests only: see ProviderConnect. */
+  readonly connect?: ProviderConnect | undefined;
 }
 
 type Fetch = (url: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -74,12 +83,12 @@ function plainHeaders(headers: RequestInit["headers"]): OutgoingHttpHeaders {
 }
 
 /**
- * One endpoint's HTTP: a connection pool with the endpoint's transport settings, used both
- * by `postJson` (non-streaming calls, one POST read as the `openai` SDK reads it) and by
- * `fetch`, handed to the SDK for streaming calls, so every call to the endpoint shares one
- * pool and one set of rules.
+ * The HTTP client to one provider endpoint: a connection pool with the endpoint's transport
+ * settings, used both by `postJson` (non-streaming calls, one POST read as the `openai` SDK
+ * reads it) and by `fetch`, handed to the SDK for streaming calls, so every call to the
+ * endpoint shares one pool and one set of rules.
  */
-export class EndpointHttp {
+export class ProviderHttpClient {
   readonly #base: string;
   readonly #request: typeof httpRequest;
   readonly #agent: HttpAgent;
@@ -90,7 +99,7 @@ export class EndpointHttp {
   readonly #urls = new Map<string, URL>();
 
   /** Throws a TypeError when `baseURL` is not an http(s) URL. */
-  constructor(options: EndpointHttpOptions) {
+  constructor(options: ProviderHttpClientOptions) {
     const base = new URL(options.baseURL);
     if (base.protocol !== "http:" && base.protocol !== "https:") throw new TypeError(`not an http(s) URL: ${options.baseURL}`);
     this.#base = options.baseURL.endsWith("/") ? options.baseURL.slice(0, -1) : options.baseURL;
@@ -98,6 +107,8 @@ export class EndpointHttp {
     const agentOptions = { keepAlive: !options.disableKeepAlives, ...(options.idleTimeoutMs > 0 ? { timeout: options.idleTimeoutMs } : {}) };
     this.#request = https ? (httpsRequest as unknown as typeof httpRequest) : httpRequest;
     this.#agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    const connect = options.connect;
+    if (connect) this.#agent.createConnection = (args) => connect(args);
     this.#responseHeaderTimeoutMs = options.responseHeaderTimeoutMs || undefined;
     this.#onResponseHeaders = options.onResponseHeaders;
     this.#headers = {
@@ -230,7 +241,7 @@ export class EndpointHttp {
       else if (typeof body === "string" || body instanceof Uint8Array) outgoing.end(body);
       else {
         outgoing.destroy();
-        reject(new TypeError("EndpointHttp.fetch sends string or byte bodies only"));
+        reject(new TypeError("ProviderHttpClient.fetch sends string or byte bodies only"));
       }
     });
   };
