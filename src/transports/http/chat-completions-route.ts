@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { StoredRequestDependencies } from "../../pipeline/run-stored-request.ts";
 import { CompletionStream, streamAnswer } from "./completion-stream.ts";
 import { requestLogger } from "./request-logger.ts";
-import { openAIChatRequestSchema, type OpenAIChatRequest } from "./openai-chat-request-schema.ts";
+import { openAIChatRequestSchema } from "./openai-chat-request-schema.ts";
 import { serveHttpRequest } from "./serve-http-request.ts";
 import { SseResponse, wantsEventStream } from "./sse-response.ts";
 import { completionId, toChatCompletion } from "./to-chat-completion.ts";
@@ -21,9 +22,11 @@ const headersSchema = z.looseObject({ "idempotency-key": requestIdHeader, "x-req
  * is answered from it without a model call), else `http-<uuid>`.
  */
 export function registerChatCompletionsRoute(app: FastifyInstance, dependencies: { readonly processing: StoredRequestDependencies; readonly shutdown: AbortSignal }): void {
-  app.post("/v1/chat/completions", { schema: { body: openAIChatRequestSchema, headers: headersSchema } }, async (request, reply) => {
-    const body = request.body as OpenAIChatRequest;
-    const headers = request.headers as z.output<typeof headersSchema>;
+  // Types only: request parts are the schemas' outputs, as zodValidatorCompiler (http-errors.ts) hands them over.
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.post("/v1/chat/completions", { schema: { body: openAIChatRequestSchema, headers: headersSchema } }, async (request, reply) => {
+    const body = request.body;
+    const headers = request.headers;
     const clientId = headers["idempotency-key"] ?? headers["x-request-id"];
     const requestId = clientId ?? `http-${randomUUID()}`;
     const streaming = wantsEventStream(request, body.stream);

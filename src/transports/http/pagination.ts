@@ -10,8 +10,6 @@ export function pageQuerySchema(maxPageSize: number) {
   });
 }
 
-export type PageQuery = z.output<ReturnType<typeof pageQuerySchema>>;
-
 /**
  * Cursors are base64url JSON of the last row's sort key. Clients must treat them as opaque;
  * a cursor that does not decode to the expected shape is a 400 naming `cursor`.

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import pLimit, { type LimitFunction } from "p-limit";
-import type { z } from "zod";
 import type { AgentResponse } from "../../core/agent-response.ts";
 import type { StoredRequestDependencies } from "../../pipeline/run-stored-request.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
 import { CompletionStream, streamAnswer } from "./completion-stream.ts";
 import { idParamsSchema } from "./conversation-routes.ts";
-import { prepareSessionTurn, type SessionMessageBody, sessionMessageHeadersSchema, sessionMessageSchema } from "./session-turn.ts";
+import { prepareSessionTurn, sessionMessageHeadersSchema, sessionMessageSchema } from "./session-turn.ts";
 import { requestLogger } from "./request-logger.ts";
 import { serveHttpRequest } from "./serve-http-request.ts";
 import { SseResponse, wantsEventStream } from "./sse-response.ts";
@@ -80,14 +80,16 @@ function replayHeaders(reply: FastifyReply, requestId: string, replayed: boolean
  * Turns of one session run one at a time in this process.
  */
 export function registerSessionMessageRoute(app: FastifyInstance, dependencies: SessionMessageRouteDependencies): void {
+  // Types only: request parts are the schemas' outputs, as zodValidatorCompiler (http-errors.ts) hands them over.
+  const routes = app.withTypeProvider<ZodTypeProvider>();
   const turns = new KeyedSerializer();
   const now = dependencies.now ?? Date.now;
   const schema = { params: idParamsSchema, body: sessionMessageSchema, headers: sessionMessageHeadersSchema };
 
-  app.post("/v1/sessions/:id/messages", { schema }, async (request, reply) => {
-    const { id: sessionId } = request.params as { id: string };
-    const body = request.body as SessionMessageBody;
-    const headers = request.headers as z.output<typeof sessionMessageHeadersSchema>;
+  routes.post("/v1/sessions/:id/messages", { schema }, async (request, reply) => {
+    const { id: sessionId } = request.params;
+    const body = request.body;
+    const headers = request.headers;
     const streaming = wantsEventStream(request, body.stream);
     return turns.run(sessionId, async () => {
       const turn = await prepareSessionTurn({

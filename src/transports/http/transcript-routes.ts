@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { SessionRecord } from "../../store/catalog-records.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
@@ -8,7 +9,6 @@ import { notFound } from "./http-errors.ts";
 import { transcriptJson, transcriptText, type SessionTranscript } from "./render-transcript.ts";
 
 const formatQuerySchema = z.strictObject({ format: z.enum(["json", "text"]).default("json") });
-type FormatQuery = z.output<typeof formatQuerySchema>;
 
 function sendText(reply: FastifyReply, text: string, filename: string): FastifyReply {
   return reply.type("text/plain; charset=utf-8").header("content-disposition", `inline; filename="${filename}"`).send(text);
@@ -16,6 +16,8 @@ function sendText(reply: FastifyReply, text: string, filename: string): FastifyR
 
 /** Transcript export of one session or a whole conversation, as JSON or plain text (`?format=text`). */
 export function registerTranscriptRoutes(app: FastifyInstance, dependencies: { readonly catalog: CatalogStore }): void {
+  // Types only: request parts are the schemas' outputs, as zodValidatorCompiler (http-errors.ts) hands them over.
+  const routes = app.withTypeProvider<ZodTypeProvider>();
   const { catalog } = dependencies;
   const transcriptOf = async (session: SessionRecord): Promise<SessionTranscript> => {
     const [agent, messages] = await Promise.all([
@@ -25,22 +27,22 @@ export function registerTranscriptRoutes(app: FastifyInstance, dependencies: { r
     return { session, agent, messages };
   };
 
-  app.get("/v1/sessions/:id/transcript", { schema: { params: idParamsSchema, querystring: formatQuerySchema } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+  routes.get("/v1/sessions/:id/transcript", { schema: { params: idParamsSchema, querystring: formatQuerySchema } }, async (request, reply) => {
+    const { id } = request.params;
     const session = await catalog.sessions.find(id);
     if (!session) throw notFound("session", id);
     const transcript = await transcriptOf(session);
-    if ((request.query as FormatQuery).format === "text") return sendText(reply, transcriptText(transcript), `session-${id}.txt`);
+    if (request.query.format === "text") return sendText(reply, transcriptText(transcript), `session-${id}.txt`);
     return transcriptJson(transcript);
   });
 
-  app.get("/v1/conversations/:id/transcript", { schema: { params: idParamsSchema, querystring: formatQuerySchema } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+  routes.get("/v1/conversations/:id/transcript", { schema: { params: idParamsSchema, querystring: formatQuerySchema } }, async (request, reply) => {
+    const { id } = request.params;
     const conversation = await catalog.conversations.find(id);
     if (!conversation) throw notFound("conversation", id);
     const sessions = await catalog.sessions.allOfConversation(id);
     const transcripts = await Promise.all(sessions.map(transcriptOf));
-    if ((request.query as FormatQuery).format === "text") {
+    if (request.query.format === "text") {
       const title = `# conversation ${id}${conversation.title ? ` · ${conversation.title}` : ""}\n\n`;
       return sendText(reply, title + transcripts.map(transcriptText).join("\n"), `conversation-${id}.txt`);
     }
