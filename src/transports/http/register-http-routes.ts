@@ -3,7 +3,7 @@ import type { Registry } from "prom-client";
 import type { ModelbusConfig } from "../../config/config-schema.ts";
 import type { StoredRequestDependencies } from "../../pipeline/run-stored-request.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
-import type { ReloadResult } from "../../main.ts";
+import type { ReloadResult } from "../../config-reload.ts";
 import { registerAdminRoutes, type ReadinessCheck } from "./admin-routes.ts";
 import { registerAgentRoutes } from "./agent-routes.ts";
 import { registerChatCompletionsRoute } from "./chat-completions-route.ts";
