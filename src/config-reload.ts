@@ -15,7 +15,7 @@ import type { PipelineDependencies } from "./pipeline/pipeline-dependencies.ts";
 import type { OpenAIChatProvider } from "./providers/openai-chat-provider.ts";
 import type { BreakerRegistry } from "./registry/breaker-registry.ts";
 import type { DeploymentRouter } from "./registry/deployment-router.ts";
-import { throttleLimitsFromConfig } from "./throttle/throttle-limits-from-config.ts";
+import { throttleLimitsFromConfig } from "./throttle/throttle-limits.ts";
 import type { ThrottleRegistry } from "./throttle/throttle-registry.ts";
 
 /** What a reload did. */

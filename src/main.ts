@@ -24,7 +24,7 @@ import { ModelRegistry } from "./registry/model-registry.ts";
 import type { SqlInferenceStore } from "./store/sql-inference-store.ts";
 import { openStore } from "./store/open-store.ts";
 import { ThrottleRegistry } from "./throttle/throttle-registry.ts";
-import { throttleLimitsFromConfig } from "./throttle/throttle-limits-from-config.ts";
+import { throttleLimitsFromConfig } from "./throttle/throttle-limits.ts";
 import { openCatalogStore } from "./store/catalog-store.ts";
 import { registerHttpRoutes } from "./transports/http/register-http-routes.ts";
 import { resolveHttpApiKey } from "./transports/http/bearer-auth.ts";

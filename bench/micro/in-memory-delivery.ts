@@ -15,7 +15,7 @@ import { pipelineDependencies } from "../../src/pipeline/pipeline-dependencies.t
 import { runStoredRequest as processRequest, type StoredRequestDependencies as ProcessDependencies } from "../../src/pipeline/run-stored-request.ts";
 import { BreakerRegistry } from "../../src/registry/breaker-registry.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
-import { throttleLimitsFromConfig } from "../../src/throttle/throttle-limits-from-config.ts";
+import { throttleLimitsFromConfig } from "../../src/throttle/throttle-limits.ts";
 import { ThrottleRegistry } from "../../src/throttle/throttle-registry.ts";
 import type { ChunkPublisher } from "../../src/transports/nats/chunk-publisher.ts";
 import { encodeResponse } from "../../src/transports/nats/encode-response.ts";

@@ -1,6 +1,85 @@
+/**
+ * Where an endpoint's token budget lives: the TokenStore port, in this process
+ * (LocalTokenStore) or in Redis, shared by every replica (RedisTokenStore).
+ */
 import type { Redis } from "ioredis";
-import { RedisLua } from "./redis-lua.ts";
-import type { TakeResult, TokenStore } from "./token-store.ts";
+import { RedisLua } from "./redis-throttle-connection.ts";
+
+/** What a take attempt found: the tokens were charged, or how long until they could be. */
+export type TakeResult = { readonly taken: true } | { readonly taken: false; readonly waitMs: number };
+
+/**
+ * Where an endpoint's token budget lives: in this process (LocalTokenStore) or in Redis,
+ * shared by every replica (RedisTokenStore). Both refill continuously at tokensPerMinute up
+ * to a capacity of tokensPerMinute, computed from the time elapsed since the last change.
+ */
+export interface TokenStore {
+  /** Charges `charge` tokens when the budget holds them; otherwise says how long to wait. */
+  take(charge: number): Promise<TakeResult>;
+  /** Removes `delta` tokens (positive: the call used more than charged; the level may go below 0) or gives them back (negative; never above capacity). */
+  adjust(delta: number): Promise<void>;
+  /** This process no longer waits: drop its claim on the next tokens, if it holds one. */
+  release(): Promise<void>;
+  /** The tokens the budget holds now (refilled to the clock), for a deployment group's `limit_aware`. */
+  currentTokens(): Promise<number>;
+}
+
+/** Floating-point slack when comparing a continuously refilled level with a charge. */
+export const TOKEN_EPSILON = 1e-6;
+
+/**
+ * An in-process token budget. Like LocalRequestLimiter's request bucket, the level is derived
+ * from the clock, not from timer ticks: every read first adds (elapsed ms × tokensPerMinute /
+ * 60000), capped at the capacity, so a late timer never loses tokens and the long-run rate is exact.
+ */
+export class LocalTokenStore implements TokenStore {
+  private readonly capacity: number;
+  private readonly perMs: number;
+  private level: number;
+  private at: number;
+
+  constructor(
+    tokensPerMinute: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.capacity = tokensPerMinute;
+    this.perMs = tokensPerMinute / 60_000;
+    this.level = this.capacity;
+    this.at = now();
+  }
+
+  async take(charge: number): Promise<TakeResult> {
+    this.refill();
+    if (this.level + TOKEN_EPSILON >= charge) {
+      this.level -= charge;
+      return { taken: true };
+    }
+    return { taken: false, waitMs: (charge - this.level) / this.perMs };
+  }
+
+  async adjust(delta: number): Promise<void> {
+    this.refill();
+    this.level = Math.min(this.capacity, this.level - delta);
+  }
+
+  async release(): Promise<void> {}
+
+  async currentTokens(): Promise<number> {
+    return this.currentLevel();
+  }
+
+  /** The current level (for tests and debugging). */
+  currentLevel(): number {
+    this.refill();
+    return this.level;
+  }
+
+  private refill(): void {
+    const now = this.now();
+    if (now > this.at) this.level = Math.min(this.capacity, this.level + (now - this.at) * this.perMs);
+    this.at = now;
+  }
+}
 
 /**
  * One script for the three operations, so the refill arithmetic exists once. The bucket is a
