@@ -8,10 +8,9 @@ import { claimKeyOf, deleteClaim } from "./claim-statements.ts";
 import { ClaimSweeper } from "./claim-sweeper.ts";
 import { completeBatch, type CompleteItem } from "./complete-batch.ts";
 import { GroupCommit } from "./group-commit.ts";
-import { isConnectionFailure } from "./is-connection-failure.ts";
-import { randomHex } from "./random-hex.ts";
+import { isConnectionFailure, storeUnavailable } from "./store-unavailable.ts";
+import { randomHex } from "./uuid-v7.ts";
 import type { SqlPort } from "./sql-port.ts";
-import { storeUnavailable } from "./store-unavailable.ts";
 import { countOlderThan, purgeOlderThan, RetentionSweeper, type PurgeCounts, type PurgeOptions, type RetentionSweeperOptions } from "./retention.ts";
 
 export interface SqlInferenceStoreOptions {

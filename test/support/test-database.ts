@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { parseDatabaseUrl } from "../../src/store/database-url.ts";
 import { openMigrationConnection, quoteIdentifier } from "../../src/store/migrations/migration-history.ts";
-import { placeholders } from "../../src/store/sql-tuples.ts";
+import { placeholders } from "../../src/store/sql-values.ts";
 
 /** The server, without a database: `mysql://user[:password]@host:port`. */
 export const baseDatabaseUrl = process.env.TEST_DATABASE_URL ?? "mysql://root@127.0.0.1:3306";
