@@ -29,14 +29,12 @@ import { openCatalogStore } from "./store/catalog-store.ts";
 import { registerHttpRoutes } from "./transports/http/register-http-routes.ts";
 import { resolveHttpApiKey } from "./transports/http/bearer-auth.ts";
 import { closeHttpServer, createHttpServer, HttpDrain } from "./transports/http/http-server.ts";
-import { connectNats } from "./transports/nats/connect-nats.ts";
-import { ensureConsumer } from "./transports/nats/ensure-consumer.ts";
-import { ensureStream } from "./transports/nats/ensure-stream.ts";
+import { connectNats, trackConnection } from "./transports/nats/connect-nats.ts";
+import { ensureConsumer, ensureStream } from "./transports/nats/jetstream-setup.ts";
 import { ChunkPublisher } from "./transports/nats/chunk-publisher.ts";
 import { RequestConsumer } from "./transports/nats/request-consumer.ts";
 import { ResponsePublisher } from "./transports/nats/response-publisher.ts";
 import { subjectsFor } from "./transports/nats/subjects.ts";
-import { trackConnection } from "./transports/nats/track-connection.ts";
 import { startTracing } from "./observability/tracing.ts";
 
 export interface ServiceOptions extends LoadedConfig {

@@ -9,8 +9,7 @@ import type { BudgetGuard } from "../budget/budget-guard.ts";
 import { DeploymentRouter } from "../registry/deployment-router.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { ProviderRateLimits } from "../providers/provider-rate-limits.ts";
-import type { RetryPolicy } from "../retry/retry-policy.ts";
-import { retryPolicyFromConfig } from "../retry/retry-policy-from-config.ts";
+import { type RetryPolicy, retryPolicyFromConfig } from "../retry/retry-policy.ts";
 import { sleepWithSignal } from "../retry/sleep-with-signal.ts";
 import type { ThrottleRegistry } from "../throttle/throttle-registry.ts";
 
