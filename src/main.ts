@@ -1,46 +1,40 @@
-import { watch, type FSWatcher } from "node:fs";
-import { basename, dirname } from "node:path";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { Registry } from "prom-client";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { ConfigReload, watchConfigFile, type ReloadResult, type ServiceRuntime } from "./config-reload.ts";
 import { loadConfig, type LoadedConfig } from "./config/load-config.ts";
 import { defaultProviderUrl, type ModelbusConfig } from "./config/config-schema.ts";
 import { registryWarnings } from "./config/check-registry-references.ts";
 import { setHeapGrowingPercent } from "./runtime/set-heap-growing-percent.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
+import { listenForMetrics } from "./observability/metrics-listener.ts";
 import { providerRequestObserver } from "./observability/provider-request-log.ts";
 import { pipelineDependencies } from "./pipeline/pipeline-dependencies.ts";
-import { deliveryDependencies } from "./transports/nats/handle-delivery.ts";
-import { processRequest, type ProcessDependencies } from "./pipeline/process-request.ts";
+import { deliveryDependencies } from "./transports/nats/serve-nats-delivery.ts";
+import { runStoredRequest, type StoredRequestDependencies } from "./pipeline/run-stored-request.ts";
 import { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
 import { OpenAIChatProvider, type ProviderEndpoint } from "./providers/openai-chat-provider.ts";
 import { ProviderRateLimits } from "./providers/provider-rate-limits.ts";
 import { BudgetGuard, type BudgetScope } from "./budget/budget-guard.ts";
 import { LocalBudgetLedger, RedisBudgetLedger, type BudgetUnit, type BudgetWindow } from "./budget/budget-ledger.ts";
-import { applyReloadable, changedEndpoints, restartRequired } from "./config/reloadable.ts";
 import type { DeploymentRouter } from "./registry/deployment-router.ts";
 import { BreakerRegistry } from "./registry/breaker-registry.ts";
 import type { BreakerState } from "./registry/circuit-breaker.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
-import type { PrismaInferenceStore } from "./store/prisma-inference-store.ts";
+import type { SqlInferenceStore } from "./store/sql-inference-store.ts";
 import { openStore } from "./store/open-store.ts";
 import { ThrottleRegistry } from "./throttle/throttle-registry.ts";
-import { throttleLimitsFromConfig } from "./throttle/throttle-limits-from-config.ts";
+import { throttleLimitsFromConfig } from "./throttle/throttle-limits.ts";
 import { openCatalogStore } from "./store/catalog-store.ts";
 import { registerHttpRoutes } from "./transports/http/register-http-routes.ts";
-import { resolveHttpApiKey } from "./transports/http/resolve-http-api-key.ts";
+import { resolveHttpApiKey } from "./transports/http/bearer-auth.ts";
 import { closeHttpServer, createHttpServer, HttpDrain } from "./transports/http/http-server.ts";
-import { connectNats } from "./transports/nats/connect-nats.ts";
-import { ensureConsumer } from "./transports/nats/ensure-consumer.ts";
-import { ensureStream } from "./transports/nats/ensure-stream.ts";
+import { connectNats, trackConnection } from "./transports/nats/connect-nats.ts";
+import { ensureConsumer, ensureStream } from "./transports/nats/jetstream-setup.ts";
 import { ChunkPublisher } from "./transports/nats/chunk-publisher.ts";
 import { RequestConsumer } from "./transports/nats/request-consumer.ts";
 import { ResponsePublisher } from "./transports/nats/response-publisher.ts";
 import { subjectsFor } from "./transports/nats/subjects.ts";
-import { trackConnection } from "./transports/nats/track-connection.ts";
 import { startTracing } from "./observability/tracing.ts";
 
 export interface ServiceOptions extends LoadedConfig {
@@ -53,18 +47,6 @@ export interface ServiceOptions extends LoadedConfig {
   readonly readConfig?: (() => ModelbusConfig) | undefined;
 }
 
-/** What a reload did. */
-export interface ReloadResult {
-  readonly status: "applied" | "refused";
-  /** Why it was refused: every problem of the new config. */
-  readonly problems: readonly string[];
-  /** Keys that changed but keep their old value until a restart. */
-  readonly restartRequired: readonly string[];
-  /** Endpoints that got a fresh throttle (their limits changed, or they went) or breaker (their definition changed). */
-  readonly replacedEndpoints: readonly string[];
-  readonly at: string;
-}
-
 export interface Service {
   readonly config: ModelbusConfig;
   readonly httpUrl: string;
@@ -75,7 +57,7 @@ export interface Service {
   readonly streamName: string;
   readonly mockProvider: MockProviderServer | undefined;
   readonly consumer: RequestConsumer;
-  readonly store: PrismaInferenceStore | undefined;
+  readonly store: SqlInferenceStore | undefined;
   /** Drains both doors within service.shutdown_timeout, then closes everything; never rejects. */
   stop(): Promise<StopResult>;
   /** Re-reads the config and applies what can change at runtime to new requests; never rejects. */
@@ -137,53 +119,6 @@ function providerEndpoints(config: ModelbusConfig, mock: MockProviderServer | un
   }));
 }
 
-/** GET /metrics and nothing else, without auth, on an address of its own (metrics.host / metrics.port). */
-async function listenForMetrics(registry: Registry, host: string, port: number): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer((request, response) => {
-    if (request.method !== "GET" || (request.url ?? "").split("?")[0] !== "/metrics") {
-      response.writeHead(404, { "content-type": "text/plain" }).end("only GET /metrics is served here\n");
-      return;
-    }
-    registry.metrics().then(
-      (body) => response.writeHead(200, { "content-type": registry.contentType }).end(body),
-      (error: Error) => response.writeHead(500, { "content-type": "text/plain" }).end(`${error.message}\n`),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shown === "0.0.0.0" ? "127.0.0.1" : shown}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections(); // a scraper's keep-alive connection must not hold shutdown
-      }),
-  };
-}
-
-/** Calls `onChange` once the file has settled after a change (editors write in several steps). */
-function watchConfigFile(path: string, onChange: () => void, logger: Logger): FSWatcher | undefined {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    // The directory, not the file: editors save by renaming a new file over it, and a Kubernetes
-    // ConfigMap swaps a symlink; a watch on the file itself would lose it after the first change.
-    const watcher = watch(dirname(path), (_event, name) => {
-      if (name !== null && name !== basename(path) && !name.startsWith("..")) return;
-      clearTimeout(timer);
-      timer = setTimeout(onChange, 200);
-    });
-    watcher.on("error", (error) => logger.warn({ err: error, path }, "config file watch failed; reload with SIGHUP or POST /v1/admin/reload"));
-    return watcher;
-  } catch (error) {
-    logger.warn({ err: error, path }, "cannot watch the config file; reload with SIGHUP or POST /v1/admin/reload");
-    return undefined;
-  }
-}
-
 /**
  * The composition root: config → adapters → pipeline → doors. Everything started here is
  * stopped by `stop()` in reverse order, so tests can run several services in one process.
@@ -228,9 +163,18 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       ...(router ? { router } : {}),
     });
   };
-  const runtime = { config, pipeline: pipelineFor(config) };
-  const retiredProviders = new Set<OpenAIChatProvider>();
-  let lastReload: ReloadResult | undefined;
+  const runtime: ServiceRuntime = { config, pipeline: pipelineFor(config) };
+  const configReload = new ConfigReload({
+    runtime,
+    readConfig: options.readConfig ?? (() => loadConfig({ ...env, MODELBUS_CONFIG: environment.configPath }).config),
+    pipelineFor,
+    mockProviderRunning: mockProvider !== undefined,
+    breakers,
+    throttles,
+    metrics,
+    logger,
+  });
+  const reload = (source: string) => configReload.reload(source);
 
   const store = config.store.enabled
     ? await openStore(config.store, environment.databaseUrl, logger, {
@@ -241,7 +185,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         onPurged: (table, rows) => metrics.retentionPurged.inc({ table }, rows),
       })
     : undefined;
-  const processing: ProcessDependencies = {
+  const processing: StoredRequestDependencies = {
     get pipeline() {
       return runtime.pipeline;
     },
@@ -273,7 +217,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger,
       checkPublishedOnRedelivery: store === undefined,
       tracing,
-      process: (request, processOptions) => processRequest(processing, request, processOptions),
+      process: (request, processOptions) => runStoredRequest(processing, request, processOptions),
     }),
   });
   // Limited endpoints refuse calls until Redis answers; say so rather than fail the start.
@@ -293,7 +237,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     onAgentsChanged: () => store?.agents.invalidate(),
     drain,
     reload: (source) => reload(source),
-    readinessDetails: () => (lastReload ? { config: { last_reload: lastReload } } : {}),
+    readinessDetails: () => (configReload.last ? { config: { last_reload: configReload.last } } : {}),
     readiness: [
       { name: "nats", check: natsConnected },
       ...(store ? [{ name: "mysql", check: () => store.ping() }] : []),
@@ -337,7 +281,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await step("catalog", () => catalog?.close());
       await step("throttles", () => throttles.stopAll());
       await step("store", () => store?.close());
-      await step("provider", () => Promise.all([runtime.pipeline.provider as OpenAIChatProvider, ...retiredProviders].map((each) => each.close())));
+      await step("provider", () => Promise.all([runtime.pipeline.provider as OpenAIChatProvider, ...configReload.retiredProviders].map((each) => each.close())));
       await step("mock provider", () => mockProvider?.close());
       await step("tracing", () => tracing?.shutdown());
       logger.info({ failed_steps: failures }, failures.length === 0 ? "modelbus stopped" : "modelbus stopped with failures");
@@ -345,58 +289,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     })();
     return stopped;
   };
-  const readConfig = options.readConfig ?? (() => loadConfig({ ...env, MODELBUS_CONFIG: environment.configPath }).config);
   const watcher = config.service.reload_on_change ? watchConfigFile(environment.configPath, () => void reload("file change"), logger) : undefined;
-  let reloading: Promise<ReloadResult> | undefined;
-  const reload = (source: string): Promise<ReloadResult> => {
-    // One at a time: a second trigger while one runs gets that one's result.
-    reloading ??= Promise.resolve()
-      .then(() => applyReload(source))
-      .finally(() => (reloading = undefined));
-    return reloading;
-  };
-  const applyReload = (source: string): ReloadResult => {
-    const at = new Date().toISOString();
-    const refuse = (problems: string[]): ReloadResult => {
-      metrics.configReloads.inc({ result: "refused" });
-      lastReload = { status: "refused", problems, restartRequired: [], replacedEndpoints: [], at };
-      logger.error({ source, problems }, "config reload refused; the running config stays");
-      return lastReload;
-    };
-    let next: ModelbusConfig;
-    try {
-      next = readConfig();
-    } catch (error) {
-      const problems = (error as Error).message.split("\n").map((line) => line.replace(/^\s*-\s*/, "").trim()).filter((line) => line !== "" && !line.startsWith("invalid config"));
-      return refuse(problems.length > 0 ? problems : [(error as Error).message]);
-    }
-    const usesMock = Object.values(next.model_registry.endpoints).some((endpoint) => endpoint.provider === "mock" && endpoint.url === undefined);
-    if (usesMock && mockProvider === undefined) {
-      return refuse(["model_registry.endpoints: a mock endpoint needs the built-in mock provider, which starts only with the service (restart)"]);
-    }
-    const restart = restartRequired(runtime.config, next);
-    const effective = applyReloadable(runtime.config, next);
-    const changed = changedEndpoints(runtime.config, effective);
-    for (const name of changed) breakers.forget(name);
-    const replaced = [...new Set([...throttles.reconfigure(throttleLimitsFromConfig(effective.model_registry.endpoints)), ...changed])];
-    const previous = runtime.pipeline;
-    runtime.pipeline = pipelineFor(effective, previous.router);
-    runtime.config = effective;
-    logger.level = effective.service.log_level;
-    // Calls in flight finish on the provider they started with; it closes once the longest a
-    // request of the old config could run has passed.
-    const retired = previous.provider as OpenAIChatProvider;
-    retiredProviders.add(retired);
-    const longestMs = Math.max(previous.serviceTimeoutMs, previous.registry.longestTimeoutMs()) + 5_000;
-    setTimeout(() => {
-      retiredProviders.delete(retired);
-      void retired.close();
-    }, longestMs).unref();
-    metrics.configReloads.inc({ result: "applied" });
-    lastReload = { status: "applied", problems: [], restartRequired: restart, replacedEndpoints: replaced, at };
-    logger.info({ source, restart_required: restart, replaced_endpoints: replaced }, restart.length > 0 ? "config reloaded; some changes wait for a restart" : "config reloaded");
-    return lastReload;
-  };
   return {
     get config() {
       return runtime.config;

@@ -1,4 +1,4 @@
-import type { PrismaInferenceStore } from "../../src/store/prisma-inference-store.ts";
+import type { SqlInferenceStore as PrismaInferenceStore } from "../../src/store/sql-inference-store.ts";
 import { percentileOfSorted, round3 } from "../stats/percentiles.ts";
 
 /**

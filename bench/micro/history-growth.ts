@@ -18,7 +18,7 @@ import type { ChatMessage } from "../../src/core/agent-request.ts";
 import { parseConfig } from "../../src/config/load-config.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { openStore } from "../../src/store/open-store.ts";
-import { handleDelivery } from "../../src/transports/nats/handle-delivery.ts";
+import { serveNatsDelivery as handleDelivery } from "../../src/transports/nats/serve-nats-delivery.ts";
 import { countInDatabase, createBenchDatabase } from "../support/bench-database.ts";
 import { deliveryOf, inMemoryDelivery, settled } from "./in-memory-delivery.ts";
 import { printMicroResult } from "./micro-output.ts";

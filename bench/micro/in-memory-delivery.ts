@@ -12,14 +12,14 @@ import type { InferenceStore } from "../../src/core/inference-store.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { createMetrics } from "../../src/observability/metrics.ts";
 import { pipelineDependencies } from "../../src/pipeline/pipeline-dependencies.ts";
-import { processRequest, type ProcessDependencies } from "../../src/pipeline/process-request.ts";
+import { runStoredRequest as processRequest, type StoredRequestDependencies as ProcessDependencies } from "../../src/pipeline/run-stored-request.ts";
 import { BreakerRegistry } from "../../src/registry/breaker-registry.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
-import { throttleLimitsFromConfig } from "../../src/throttle/throttle-limits-from-config.ts";
+import { throttleLimitsFromConfig } from "../../src/throttle/throttle-limits.ts";
 import { ThrottleRegistry } from "../../src/throttle/throttle-registry.ts";
 import type { ChunkPublisher } from "../../src/transports/nats/chunk-publisher.ts";
 import { encodeResponse } from "../../src/transports/nats/encode-response.ts";
-import { deliveryDependencies, type DeliveryDependencies } from "../../src/transports/nats/handle-delivery.ts";
+import { deliveryDependencies, type DeliveryDependencies } from "../../src/transports/nats/serve-nats-delivery.ts";
 import type { ResponsePublisher } from "../../src/transports/nats/response-publisher.ts";
 
 const encoder = new TextEncoder();

@@ -14,7 +14,7 @@ import type { AgentRequest } from "../../src/core/agent-request.ts";
 import { createPrismaClientWithPool } from "../../src/store/create-prisma-client.ts";
 import { MariadbSql } from "../../src/store/mariadb-sql.ts";
 import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
-import { PrismaInferenceStore } from "../../src/store/prisma-inference-store.ts";
+import { SqlInferenceStore as PrismaInferenceStore } from "../../src/store/sql-inference-store.ts";
 import type { SqlPort, SqlStatement } from "../../src/store/sql-port.ts";
 import { summarizeLatencies } from "../stats/percentiles.ts";
 import { createBenchDatabase } from "../support/bench-database.ts";

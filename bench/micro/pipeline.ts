@@ -12,7 +12,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import { parseConfig } from "../../src/config/load-config.ts";
 import type { AgentRequest } from "../../src/core/agent-request.ts";
 import type { BeginOutcome, CompleteInput, InferenceStore, StoredAnswer } from "../../src/core/inference-store.ts";
-import { handleDelivery } from "../../src/transports/nats/handle-delivery.ts";
+import { serveNatsDelivery as handleDelivery } from "../../src/transports/nats/serve-nats-delivery.ts";
 import { warmedClosedLoop } from "./closed-loop.ts";
 import { deliveryOf, inMemoryDelivery, settled } from "./in-memory-delivery.ts";
 import { printMicroResult } from "./micro-output.ts";

@@ -9,8 +9,7 @@ import type { BudgetGuard } from "../budget/budget-guard.ts";
 import { DeploymentRouter } from "../registry/deployment-router.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { ProviderRateLimits } from "../providers/provider-rate-limits.ts";
-import type { RetryPolicy } from "../retry/retry-policy.ts";
-import { retryPolicyFromConfig } from "../retry/retry-policy-from-config.ts";
+import { type RetryPolicy, retryPolicyFromConfig } from "../retry/retry-policy.ts";
 import { sleepWithSignal } from "../retry/sleep-with-signal.ts";
 import type { ThrottleRegistry } from "../throttle/throttle-registry.ts";
 
@@ -67,10 +66,19 @@ export function pipelineDependencies(
   };
 }
 
-/** The pipeline's answer: a response to publish, or work to hand back (shutdown, bug). */
-export type PipelineOutcome =
-  | { readonly type: "answered"; readonly response: AgentResponse }
+/**
+ * What a door does next with a request, whichever layer decided it: answer it (with the
+ * model's response or the one the store kept), hand it back for later, or give it up for now.
+ */
+export type RequestOutcome =
+  | { readonly type: "answer"; readonly response: AgentResponse; readonly source: "model" | "store"; readonly persisted: boolean }
+  | { readonly type: "retry_later"; readonly delayMs: number; readonly reason: string; readonly error?: ModelbusError }
   | { readonly type: "abandoned"; readonly error: ModelbusError };
+
+/** What the endpoint chain ends in, before any store: the model's answer, not stored yet, or work to hand back (shutdown, bug). */
+export type EndpointChainOutcome =
+  | (Extract<RequestOutcome, { type: "answer" }> & { readonly source: "model"; readonly persisted: false })
+  | Extract<RequestOutcome, { type: "abandoned" }>;
 
 /**
  * Where a request's time went, for the overhead metric: the door's total minus these is

@@ -6,9 +6,7 @@ import type {
 } from "openai/resources/chat/completions";
 import type { AgentRequest, ChatMessage, ResponseFormat, ToolChoice } from "../core/agent-request.ts";
 import type { EndpointConfig } from "../config/config-schema.ts";
-import { adapterFor } from "./adapters/adapter-for.ts";
-import type { ProviderAdapter } from "./adapters/provider-adapter.ts";
-import { toProviderMessages } from "./adapters/to-provider-messages.ts";
+import { adapterFor, type ProviderAdapter, toProviderMessages } from "./provider-adapters.ts";
 
 function toMessageParam(message: ChatMessage): ChatCompletionMessageParam {
   const content = message.content ?? "";

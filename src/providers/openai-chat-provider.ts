@@ -1,19 +1,18 @@
 import type { IncomingHttpHeaders } from "node:http";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import type { EndpointConfig } from "../config/config-schema.ts";
 import type { AgentRequest } from "../core/agent-request.ts";
 import type { ChatProvider, ProviderCallOptions, ProviderResult } from "../core/chat-provider.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
-import { adapterFor } from "./adapters/adapter-for.ts";
-import type { ProviderAdapter } from "./adapters/provider-adapter.ts";
+import { adapterFor, type ProviderAdapter } from "./provider-adapters.ts";
 import { buildChatParams } from "./build-chat-params.ts";
 import { classifyProviderError } from "./classify-provider-error.ts";
-import { EndpointHttp } from "./endpoint-http.ts";
 import { buildResponsesParams, parseResponsesResponse, ResponsesStreamFold } from "./openai-responses.ts";
 import { probeOllamaContext, type ProbeLogger } from "./ollama-probe.ts";
 import { parseChatCompletion } from "./parse-chat-completion.ts";
 import { StreamAccumulator } from "./stream/stream-accumulator.ts";
 import { streamAttempt } from "./stream/stream-attempt.ts";
+import { ProviderHttpClient, type ProviderConnect } from "./provider-http-client.ts";
 import type { ProviderRateLimits } from "./provider-rate-limits.ts";
 
 /** One endpoint as the provider client needs it: where to call and with which key. */
@@ -24,24 +23,21 @@ export interface ProviderEndpoint {
   readonly apiKey: string | undefined;
 }
 
-type Fetch = NonNullable<ConstructorParameters<typeof OpenAI>[0]>["fetch"];
-
 /** Sees the body of every provider request just before it is sent (debug logging). */
 export type RequestObserver = (endpointName: string, request: AgentRequest, body: Record<string, unknown>) => void;
 
 interface Client {
   readonly endpoint: ProviderEndpoint;
-  readonly sdk: OpenAI;
   readonly adapter: ProviderAdapter;
-  /** Calls go straight over the endpoint's pool; undefined when a custom fetch was given (then the SDK calls). */
-  readonly http: EndpointHttp | undefined;
+  /** The endpoint's pool: every call, streamed or not, is one POST over it. */
+  readonly http: ProviderHttpClient;
 }
 
 type ClientEntry = { readonly ok: true; readonly client: Client } | { readonly ok: false; readonly problem: string };
 
 export interface OpenAIChatProviderOptions {
-  /** A fetch for the SDK instead of the endpoint's own pool (tests). */
-  readonly fetch?: Fetch;
+  /** Tests only: opens the endpoints' connections (ProviderConnect), so every call still takes the production path. */
+  readonly connect?: ProviderConnect;
   readonly onRequest?: RequestObserver;
   /** Where the Ollama context probe reports; without it there is no probe. */
   readonly logger?: ProbeLogger;
@@ -52,11 +48,10 @@ export interface OpenAIChatProviderOptions {
 /**
  * Calls any OpenAI-compatible endpoint, one client per endpoint: Chat Completions
  * (`wire_backend` "", "sdk" or "wire") or the Responses API (`wire_backend: "responses"`).
- * Every call is one POST over the endpoint's keep-alive pool (EndpointHttp), read as the
+ * Every call is one POST over the endpoint's keep-alive pool (ProviderHttpClient), read as the
  * official SDK reads it (a JSON body, or the SSE events its Stream yields) and failing with the
- * SDK's own error classes, so both classify the same; the SDK itself serves only when a test
- * hands in its own fetch. The SDK's own retries are off: runWithRetry is the one
- * retry owner. An endpoint whose URL cannot be called (a config placeholder) fails every call.
+ * SDK's own error classes, so they classify as the SDK's would. Nothing retries here:
+ * runWithRetry is the one retry owner. An endpoint whose URL cannot be called (a config placeholder) fails every call.
  */
 export class OpenAIChatProvider implements ChatProvider {
   private readonly clients = new Map<string, ClientEntry>();
@@ -67,7 +62,7 @@ export class OpenAIChatProvider implements ChatProvider {
   constructor(endpoints: readonly ProviderEndpoint[], options: OpenAIChatProviderOptions = {}) {
     this.onRequest = options.onRequest;
     this.logger = options.logger;
-    for (const endpoint of endpoints) this.clients.set(endpoint.name, createClient(endpoint, options.fetch, options.rateLimits));
+    for (const endpoint of endpoints) this.clients.set(endpoint.name, createClient(endpoint, options.connect, options.rateLimits));
   }
 
   async complete(endpointName: string, request: AgentRequest, options: ProviderCallOptions): Promise<ProviderResult> {
@@ -89,27 +84,22 @@ export class OpenAIChatProvider implements ChatProvider {
 
   /** Closes the endpoints' idle connections. */
   close(): void {
-    for (const entry of this.clients.values()) if (entry.ok) entry.client.http?.close();
+    for (const entry of this.clients.values()) if (entry.ok) entry.client.http.close();
   }
 
   private async chat(client: Client, request: AgentRequest, options: ProviderCallOptions): Promise<ProviderResult> {
     const params = buildChatParams(request, client.endpoint.config, client.adapter);
     this.onRequest?.(client.endpoint.name, request, params as unknown as Record<string, unknown>);
-    const timeout = Math.max(1, Math.ceil(options.timeoutMs));
     if (options.stream) {
       const fold = new StreamAccumulator({ adapter: client.adapter, warn: options.warn, now: () => performance.now() });
       const streamParams = { ...params, stream: true as const, stream_options: { include_usage: true } };
       const open = (signal: AbortSignal) =>
-        client.http
-          ? (client.http.postStream("chat/completions", JSON.stringify(streamParams), signal, options.timeoutMs, options.headers) as Promise<AsyncIterable<OpenAI.ChatCompletionChunk>>)
-          : client.sdk.chat.completions.create(streamParams, { signal, timeout, maxRetries: 0, ...callHeaders(options) });
+        client.http.postStream("chat/completions", JSON.stringify(streamParams), signal, options.timeoutMs, options.headers) as Promise<AsyncIterable<OpenAI.ChatCompletionChunk>>;
       return streamAttempt(open, fold, options);
     }
     let completion: OpenAI.ChatCompletion;
     try {
-      completion = client.http
-        ? ((await client.http.postJson("chat/completions", JSON.stringify(params), options.signal, options.timeoutMs, options.headers)) as OpenAI.ChatCompletion)
-        : await client.sdk.chat.completions.create(params, { signal: options.signal, timeout, maxRetries: 0, ...callHeaders(options) });
+      completion = (await client.http.postJson("chat/completions", JSON.stringify(params), options.signal, options.timeoutMs, options.headers)) as OpenAI.ChatCompletion;
     } catch (error) {
       throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
     }
@@ -119,21 +109,14 @@ export class OpenAIChatProvider implements ChatProvider {
   private async responses(client: Client, request: AgentRequest, options: ProviderCallOptions): Promise<ProviderResult> {
     const params = buildResponsesParams(request, client.endpoint.config);
     this.onRequest?.(client.endpoint.name, request, params);
-    const timeout = Math.max(1, Math.ceil(options.timeoutMs));
-    // The SDK's types describe every Responses feature; the body is ours, built above.
-    const sdkParams = params as unknown as OpenAI.Responses.ResponseCreateParamsNonStreaming;
     if (options.stream) {
       const open = (signal: AbortSignal) =>
-        client.http
-          ? (client.http.postStream("responses", JSON.stringify({ ...params, stream: true }), signal, options.timeoutMs, options.headers) as Promise<AsyncIterable<OpenAI.Responses.ResponseStreamEvent>>)
-          : client.sdk.responses.create({ ...sdkParams, stream: true }, { signal, timeout, maxRetries: 0, ...callHeaders(options) });
+        client.http.postStream("responses", JSON.stringify({ ...params, stream: true }), signal, options.timeoutMs, options.headers) as Promise<AsyncIterable<OpenAI.Responses.ResponseStreamEvent>>;
       return streamAttempt(open, new ResponsesStreamFold(options.warn), options);
     }
     let body: unknown;
     try {
-      body = client.http
-        ? await client.http.postJson("responses", JSON.stringify(params), options.signal, options.timeoutMs, options.headers)
-        : await client.sdk.responses.create(sdkParams, { signal: options.signal, timeout, maxRetries: 0, ...callHeaders(options) });
+      body = await client.http.postJson("responses", JSON.stringify(params), options.signal, options.timeoutMs, options.headers);
     } catch (error) {
       throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
     }
@@ -141,16 +124,11 @@ export class OpenAIChatProvider implements ChatProvider {
   }
 }
 
-/** The call's own headers (traceparent) as the SDK's request options take them. */
-function callHeaders(options: ProviderCallOptions): { headers?: Record<string, string> } {
-  return options.headers ? { headers: { ...options.headers } } : {};
-}
-
-function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined, rateLimits: ProviderRateLimits | undefined): ClientEntry {
+function createClient(endpoint: ProviderEndpoint, connect: ProviderConnect | undefined, rateLimits: ProviderRateLimits | undefined): ClientEntry {
   const { config } = endpoint;
-  let http: EndpointHttp;
+  let http: ProviderHttpClient;
   try {
-    http = new EndpointHttp({
+    http = new ProviderHttpClient({
       baseURL: endpoint.baseURL,
       apiKey: endpoint.apiKey,
       extraHeaders: identityHeaders(),
@@ -158,20 +136,12 @@ function createClient(endpoint: ProviderEndpoint, fetch: Fetch | undefined, rate
       responseHeaderTimeoutMs: config.response_header_timeout,
       disableKeepAlives: config.disable_keepalives,
       ...(rateLimits ? { onResponseHeaders: (headers: IncomingHttpHeaders) => rateLimits.record(endpoint.name, headers) } : {}),
+      connect,
     });
   } catch {
     return { ok: false, problem: `endpoint "${endpoint.name}" has no usable url ("${endpoint.baseURL}")` };
   }
-  const hasKey = endpoint.apiKey !== undefined && endpoint.apiKey !== "";
-  const sdk = new OpenAI({
-    baseURL: endpoint.baseURL,
-    // Endpoints without a key get no Authorization header at all (local models; semstreams does the same).
-    apiKey: hasKey ? endpoint.apiKey : "unused",
-    ...(hasKey ? {} : { defaultHeaders: { authorization: null } }),
-    maxRetries: 0,
-    ...(fetch ? { fetch } : {}),
-  });
-  return { ok: true, client: { endpoint, sdk, adapter: adapterFor(config.provider), http: fetch ? undefined : http } };
+  return { ok: true, client: { endpoint, adapter: adapterFor(config.provider), http } };
 }
 
 /** The organization and project headers the SDK client sends when OPENAI_ORG_ID / OPENAI_PROJECT_ID are set. */

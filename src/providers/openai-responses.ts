@@ -5,7 +5,7 @@ import { zeroUsage, type TokenUsage } from "../core/agent-response.ts";
 import type { ProviderResult } from "../core/chat-provider.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import { opaqueFromText, opaqueText, type ReasoningRecord } from "../core/reasoning-record.ts";
-import { parseToolArguments } from "./parse-tool-arguments.ts";
+import { parseToolArguments, type Warn } from "./provider-message-fields.ts";
 import type { StreamDeltas, StreamFold, StreamOutcome, StreamPartial } from "./stream/stream-outcome.ts";
 
 /**
@@ -16,7 +16,6 @@ import type { StreamDeltas, StreamFold, StreamOutcome, StreamPartial } from "./s
  * modelbus differs, the function says so (docs/migrating-from-semstreams.md lists them).
  */
 
-type Warn = (message: string, details?: Record<string, unknown>) => void;
 type Item = Record<string, unknown>;
 
 const inputText = (text: string) => [{ type: "input_text", text }];
@@ -159,7 +158,7 @@ export function parseResponsesResponse(raw: unknown, warn: Warn): ProviderResult
       for (const part of item.content ?? []) if (part.type === "output_text" && part.text) content += part.text;
     } else if (item.type === "function_call") {
       const name = item.name ?? "";
-      const args = parseToolArguments(item.arguments ?? "", (text) => warn("malformed tool-call arguments replaced by {}", { tool: name, arguments: text.slice(0, 200) }));
+      const args = parseToolArguments(item.arguments ?? "", name, warn);
       toolCalls.push({ id: item.call_id ?? "", name, arguments: args });
     } else if (item.type === "reasoning") {
       records.push(reasoningRecord(item));

@@ -3,18 +3,9 @@ import type { ToolCall } from "../core/agent-request.ts";
 import type { ProviderResult } from "../core/chat-provider.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 import { mapFinishReason } from "./map-finish-reason.ts";
-import type { ProviderAdapter } from "./adapters/provider-adapter.ts";
-import { parseToolArguments } from "./parse-tool-arguments.ts";
+import type { ProviderAdapter } from "./provider-adapters.ts";
+import { parseToolArguments, readMessageReasoning, type Warn } from "./provider-message-fields.ts";
 import { extractThinkTags } from "./think-tags/extract-think-tags.ts";
-
-type Warn = (message: string, details?: Record<string, unknown>) => void;
-
-/** Reasoning arrives as `reasoning_content` (DeepSeek, vLLM) or `reasoning` (Ollama). */
-function readReasoning(message: object): string | undefined {
-  const fields = message as { reasoning_content?: unknown; reasoning?: unknown };
-  const value = fields.reasoning_content ?? fields.reasoning;
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
 
 function invalid(message: string): ModelbusError {
   return new ModelbusError({ code: "E_PROVIDER_RESPONSE_INVALID", message });
@@ -33,9 +24,7 @@ export function parseChatCompletion(completion: ChatCompletion, warn: Warn, adap
     toolCalls.push({
       id: call.id,
       name: call.function.name,
-      arguments: parseToolArguments(call.function.arguments, (text) =>
-        warn("malformed tool-call arguments replaced by {}", { tool: call.function.name, arguments: text.slice(0, 200) }),
-      ),
+      arguments: parseToolArguments(call.function.arguments, call.function.name, warn),
     });
   }
   if (finishReason === "length" && toolCalls.length > 0) {
@@ -46,7 +35,7 @@ export function parseChatCompletion(completion: ChatCompletion, warn: Warn, adap
 
   const message: ProviderResult["message"] = { role: "assistant" };
   // <think>…</think> blocks in the text move to reasoning_content (docs/nats-contract.md, "Streaming").
-  const { content, reasoning } = extractThinkTags(choice.message.content ?? "", readReasoning(choice.message) ?? "");
+  const { content, reasoning } = extractThinkTags(choice.message.content ?? "", readMessageReasoning(choice.message) ?? "");
   if (content) message.content = content;
   if (reasoning) message.reasoning_content = reasoning;
   if (toolCalls.length > 0) message.tool_calls = toolCalls;

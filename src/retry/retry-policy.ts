@@ -1,3 +1,5 @@
+import type { RetryConfig } from "../config/config-schema.ts";
+
 /** How provider failures are retried. Two separate curves: transient (5xx, network) and rate_limit (429). */
 export interface RetryPolicy {
   /** Total attempts for transient failures (so at most maxAttempts - 1 transient retries); ≥ 1. */
@@ -22,3 +24,14 @@ export const defaultRetryPolicy: RetryPolicy = Object.freeze({
   maxRateLimitRetries: 5,
   jitter: 0.25,
 });
+
+export function retryPolicyFromConfig(config: RetryConfig): RetryPolicy {
+  return {
+    maxAttempts: config.max_attempts,
+    initialDelayMs: config.initial_delay,
+    maxDelayMs: config.max_delay,
+    rateLimitDelayMs: config.rate_limit_delay,
+    maxRateLimitRetries: config.max_rate_limit_retries,
+    jitter: config.jitter,
+  };
+}

@@ -5,12 +5,11 @@ import type { AgentSettings } from "../core/governance.ts";
 import type { Session } from "../generated/prisma/client.ts";
 import type { JsonValue } from "../generated/prisma/internal/prismaNamespace.ts";
 import type { AgentCache } from "./agent-cache.ts";
-import { sessionSettingsFromRow } from "./agent-settings-from-row.ts";
-import { planHistoryAppend } from "./plan-history-append.ts";
+import { sessionSettingsFromRow } from "./catalog-json.ts";
+import { planHistoryAppend } from "./session-history.ts";
 import type { SqlPort } from "./sql-port.ts";
-import { placeholders } from "./sql-tuples.ts";
+import { parseSqlDateTime, parseSqlJson, placeholders, sqlDateTime } from "./sql-values.ts";
 import { answerOf, type AnswerRecord, type ClaimRecord, insertClaims, type NewClaim, selectAnswers, selectClaims, takeOverClaim } from "./claim-statements.ts";
-import { parseSqlDateTime, parseSqlJson, sqlDateTime } from "./sql-values.ts";
 import { uuidV7 } from "./uuid-v7.ts";
 
 /** How a claimed request's messages will be written: to an existing session or a new one. */

@@ -1,7 +1,13 @@
+/**
+ * The catalog's JSON columns, each read with its schema as it leaves the database (a value that
+ * does not fit reads as absent) and written as SQL NULL when absent; and the agent and session
+ * settings the pipeline takes from those columns.
+ */
 import { budgetSchema, type BudgetConfig } from "../config/config-schema.ts";
 import { z } from "zod";
 import { toolCallSchema, toolDefinitionSchema, type ToolCall, type ToolDefinition } from "../core/agent-request.ts";
-import { Prisma } from "../generated/prisma/client.ts";
+import type { AgentSettings, SessionSettings } from "../core/governance.ts";
+import { Prisma, type Agent, type Session } from "../generated/prisma/client.ts";
 
 const jsonObject = z.record(z.string(), z.unknown());
 const stringList = z.array(z.string());
@@ -25,4 +31,30 @@ export function jsonColumn(value: unknown): Prisma.InputJsonValue | typeof Prism
 /** Prisma's "unique constraint failed": the caller reports a conflict instead of an outage. */
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
+}
+
+/** The governance settings of an agent row. */
+export function agentSettingsFromRow(row: Pick<Agent, "id" | "key" | "systemPrompt" | "defaultModel" | "fallbackModels" | "temperature" | "tools" | "budget">): AgentSettings {
+  return {
+    id: row.id,
+    key: row.key,
+    systemPrompt: row.systemPrompt ?? undefined,
+    defaultModel: row.defaultModel ?? undefined,
+    fallbackModels: readJson.strings(row.fallbackModels) ?? [],
+    temperature: row.temperature ?? undefined,
+    tools: readJson.tools(row.tools) ?? undefined,
+    budget: readJson.budget(row.budget) ?? undefined,
+  };
+}
+
+/** A session row's overrides; undefined when it overrides nothing. */
+export function sessionSettingsFromRow(row: Pick<Session, "modelOverride" | "temperatureOverride" | "allowedTools">): SessionSettings | undefined {
+  const settings: SessionSettings = {
+    modelOverride: row.modelOverride ?? undefined,
+    temperatureOverride: row.temperatureOverride ?? undefined,
+    allowedTools: readJson.strings(row.allowedTools) ?? undefined,
+  };
+  return settings.modelOverride === undefined && settings.temperatureOverride === undefined && settings.allowedTools === undefined
+    ? undefined
+    : settings;
 }

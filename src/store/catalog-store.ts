@@ -1,7 +1,7 @@
 import type { Logger } from "../observability/logger.ts";
 import { AgentRepository } from "./agent-repository.ts";
 import { ConversationRepository } from "./conversation-repository.ts";
-import { createCatalogPrismaClient } from "./create-catalog-prisma-client.ts";
+import { createCatalogPrismaClient } from "./create-prisma-client.ts";
 import { IdempotencyRecords } from "./idempotency-records.ts";
 import { InferenceRepository } from "./inference-repository.ts";
 import { migrationStatus } from "./migrations/migration-status.ts";
@@ -21,7 +21,7 @@ export interface CatalogStore {
 
 /**
  * The HTTP API's side of MySQL: its own Prisma pool (fast-failing, see
- * create-catalog-prisma-client.ts), so catalog reads never queue behind the inference
+ * createCatalogPrismaClient), so catalog reads never queue behind the inference
  * store's group-commit batches, and src/store/open-store.ts stays as the pipeline needs it.
  */
 export function openCatalogStore(databaseUrl: string, options: { readonly connectionLimit: number; readonly logger: Logger }): CatalogStore {

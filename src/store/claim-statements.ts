@@ -1,8 +1,7 @@
 import { hash } from "node:crypto";
 import type { AgentResponse } from "../core/agent-response.ts";
 import type { SqlStatement } from "./sql-port.ts";
-import { placeholders } from "./sql-tuples.ts";
-import { parseSqlJson } from "./sql-values.ts";
+import { parseSqlJson, placeholders } from "./sql-values.ts";
 
 /**
  * The statements on `inference_claims`, the MEMORY table of requests being worked on (see the

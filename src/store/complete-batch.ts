@@ -2,10 +2,9 @@ import type { ChatMessage } from "../core/agent-request.ts";
 import type { CompleteInput, StoredAnswer } from "../core/inference-store.ts";
 import { answerOf, type AnswerRecord, selectAnswers } from "./claim-statements.ts";
 import type { StoreTicket } from "./begin-batch.ts";
-import { extendHistoryHash } from "./history-hash.ts";
+import { extendHistoryHash } from "./session-history.ts";
 import type { SqlPort, SqlStatement } from "./sql-port.ts";
-import { tuples } from "./sql-tuples.ts";
-import { sqlDateTime, sqlJson } from "./sql-values.ts";
+import { sqlDateTime, sqlJson, tuples } from "./sql-values.ts";
 import { uuidV7 } from "./uuid-v7.ts";
 import { usageCost } from "../core/agent-response.ts";
 

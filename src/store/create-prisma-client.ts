@@ -1,7 +1,7 @@
 import { PrismaMariaDb } from "@prisma/adapter-mariadb";
 import type { Pool, PoolConfig } from "mariadb";
 import { PrismaClient } from "../generated/prisma/client.ts";
-import { connectionOptions, parseDatabaseUrl } from "./migrations/parse-database-url.ts";
+import { connectionOptions, parseDatabaseUrl, type DatabaseUrlParts } from "./database-url.ts";
 
 export interface CreatePrismaClientOptions {
   /** Pool size; overrides `?connection_limit=` in the URL. The mariadb driver's default is 10. */
@@ -57,15 +57,35 @@ export function createPrismaClientWithPool(databaseUrl: string, options: CreateP
   return createClient(databaseUrl, options, { multipleStatements: true });
 }
 
-function createClient(databaseUrl: string, options: CreatePrismaClientOptions, extra: Partial<PoolConfig>): PrismaClientWithPool {
+/** An HTTP client waits for a catalog answer; with MySQL gone it should learn so in seconds (the driver's default is 10 s per try). */
+const catalogAcquireTimeoutMs = 3_000;
+
+/**
+ * The Prisma client of the HTTP catalog: like createPrismaClient, with a short wait for a
+ * pool connection, so a catalog call during a MySQL outage is a prompt 503 rather than a
+ * request hanging for tens of seconds. Here the URL's `connection_limit` wins over the default.
+ */
+export function createCatalogPrismaClient(databaseUrl: string, connectionLimit: number): PrismaClient {
+  const [config, adapterOptions] = adapterArguments(databaseUrl, (parts) => ({
+    connectionLimit: parts.connectionLimit ?? connectionLimit,
+    acquireTimeout: catalogAcquireTimeoutMs,
+    connectTimeout: catalogAcquireTimeoutMs,
+  }));
+  return new PrismaClient({ adapter: new PrismaMariaDb(config, adapterOptions) });
+}
+
+/** The URL, parsed once, as the adapter's pool config (with what the caller adds) and its options. */
+function adapterArguments(databaseUrl: string, pool: (parts: DatabaseUrlParts) => Partial<PoolConfig>): [PoolConfig, { database?: string }] {
   const parts = parseDatabaseUrl(databaseUrl);
-  const connectionLimit = options.connectionLimit ?? parts.connectionLimit;
-  const config: PoolConfig = {
-    ...extra,
-    ...connectionOptions(parts),
-    ...(connectionLimit === undefined ? {} : { connectionLimit }),
-  };
-  const adapter = new PoolKeepingMariaDb(config, parts.database === undefined ? {} : { database: parts.database });
+  return [{ ...connectionOptions(parts), ...pool(parts) }, parts.database === undefined ? {} : { database: parts.database }];
+}
+
+function createClient(databaseUrl: string, options: CreatePrismaClientOptions, extra: Partial<PoolConfig>): PrismaClientWithPool {
+  const [config, adapterOptions] = adapterArguments(databaseUrl, (parts) => {
+    const connectionLimit = options.connectionLimit ?? parts.connectionLimit;
+    return { ...extra, ...(connectionLimit === undefined ? {} : { connectionLimit }) };
+  });
+  const adapter = new PoolKeepingMariaDb(config, adapterOptions);
   const prisma = new PrismaClient({ adapter });
   const pool = async (): Promise<Pool> => {
     if (adapter.pool === undefined) await prisma.$connect();

@@ -13,7 +13,7 @@ function likePrefix(prefix: string): string {
 
 /**
  * Idempotency keys live in the `inferences` table: a keyed request's request_id is
- * derived from the key (see src/transports/http/idempotency-request-id.ts), so the unique
+ * derived from the key (see src/transports/http/idempotency-key.ts), so the unique
  * request_id and the claim/complete logic already answer a retry from the store. This
  * adds the two queries the HTTP door needs around that: find the rows of one key, and
  * free a key whose TTL has passed while keeping its inference for accounting.

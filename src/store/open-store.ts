@@ -5,10 +5,10 @@ import { createPrismaClientWithPool } from "./create-prisma-client.ts";
 import { MariadbSql } from "./mariadb-sql.ts";
 import { applyMigrations } from "./migrations/apply-migrations.ts";
 import { MigrationError } from "./migrations/migration-error.ts";
-import { openMigrationConnection } from "./migrations/open-migration-connection.ts";
-import { parseDatabaseUrl } from "./migrations/parse-database-url.ts";
+import { openMigrationConnection } from "./migrations/migration-history.ts";
+import { parseDatabaseUrl } from "./database-url.ts";
 import { checkEngine } from "./sql-engine.ts";
-import { PrismaInferenceStore, type PrismaInferenceStoreOptions } from "./prisma-inference-store.ts";
+import { SqlInferenceStore, type SqlInferenceStoreOptions } from "./sql-inference-store.ts";
 
 const migrationRetryMs = 2_000;
 
@@ -25,7 +25,7 @@ export interface OpenStoreHooks {
   readonly onPurged?: ((table: string, rows: number) => void) | undefined;
 }
 
-export async function openStore(config: StoreConfig, databaseUrl: string, logger: Logger, hooks: OpenStoreHooks = {}): Promise<PrismaInferenceStore> {
+export async function openStore(config: StoreConfig, databaseUrl: string, logger: Logger, hooks: OpenStoreHooks = {}): Promise<SqlInferenceStore> {
   const store = createInferenceStore(databaseUrl, config.connection_limit, {
     maxBatch: config.max_batch,
     maxConcurrentBatches: config.max_concurrent_batches,
@@ -82,9 +82,9 @@ async function checkEngineOnce(databaseUrl: string, logger: Logger): Promise<voi
 }
 
 /** The store on one connection pool: Prisma's, with the hot-path statements sent to its driver directly. */
-export function createInferenceStore(databaseUrl: string, connectionLimit: number | undefined, options: PrismaInferenceStoreOptions): PrismaInferenceStore {
+export function createInferenceStore(databaseUrl: string, connectionLimit: number | undefined, options: SqlInferenceStoreOptions): SqlInferenceStore {
   const { prisma, pool } = createPrismaClientWithPool(databaseUrl, { connectionLimit });
-  return new PrismaInferenceStore(prisma, new MariadbSql(pool), options);
+  return new SqlInferenceStore(prisma, new MariadbSql(pool), options);
 }
 
 async function retryUntilDone(migrate: () => Promise<void>, logger: Logger): Promise<void> {

@@ -1,6 +1,5 @@
 import type { SqlPort, SqlStatement } from "./sql-port.ts";
-import { placeholders } from "./sql-tuples.ts";
-import { sqlDateTime } from "./sql-values.ts";
+import { placeholders, sqlDateTime } from "./sql-values.ts";
 
 /** Rows deleted (or, in a dry run, that would be), by table. */
 export interface PurgeCounts {

@@ -1,28 +1,13 @@
-import { createHash } from "node:crypto";
-import { randomUUID } from "node:crypto";
 import { ModelbusError, toModelbusError } from "../core/modelbus-error.ts";
-import { ClusterRequestLimiter } from "./cluster-request-limiter.ts";
-import { LocalRequestLimiter } from "./local-request-limiter.ts";
-import { LocalTokenStore } from "./local-token-store.ts";
-import type { RedisThrottleConnection } from "./redis-throttle-connection.ts";
-import { RedisTokenStore } from "./redis-token-store.ts";
 import { InFlightCount } from "./in-flight-count.ts";
-import { GateQueueFullError, gateQueueBound, type RequestGate } from "./request-gate.ts";
+import { GateQueueFullError, type RequestGate } from "./request-gate.ts";
+import { requestGateFor, tokenBudgetFor, type EndpointThrottleCluster } from "./throttle-backends.ts";
 import { isUnlimited, needsRequestLimiter, normalizeLimits, type NormalizedLimits, type ThrottleLimits } from "./throttle-limits.ts";
 import { THROTTLE_UNAVAILABLE, throttleErrors } from "./throttle-errors.ts";
 import type { ThrottleTimers } from "./throttle-timers.ts";
-import { TokenBudget, type TokenTicket } from "./token-budget.ts";
+import type { TokenBudget, TokenTicket } from "./token-budget.ts";
 
 export type { ThrottleLimits } from "./throttle-limits.ts";
-
-/** Sharing the endpoint's limits with every replica through Redis. */
-export interface EndpointThrottleCluster {
-  readonly connection: RedisThrottleConnection;
-  /** Keys and limiter ids are `<keyPrefix>:<endpoint>…`; the same on every replica. */
-  readonly keyPrefix: string;
-  /** A replica not heard from for this long is dead and its slots are freed (see SlotReaper). */
-  readonly clientTimeoutMs: number;
-}
 
 export interface EndpointThrottleOptions {
   /** Called once per job whose fn starts, with how long it waited for a slot and tokens. Throttled endpoints only. */
@@ -83,9 +68,8 @@ interface Call<T> extends Pending {
 /**
  * One limiter per endpoint, shared by every request and alias that reaches it: a token
  * budget (tokens per minute), then a concurrency cap and a request bucket (requests per
- * minute with a burst), with a bounded queue. Per process (LocalRequestLimiter), or across
- * every replica when `cluster` is given (ClusterRequestLimiter, on Bottleneck). Without
- * limits, schedule() calls fn directly.
+ * minute with a burst), with a bounded queue. Per process, or across every replica when
+ * `cluster` is given (throttle-backends.ts picks). Without limits, schedule() calls fn directly.
  */
 export class EndpointThrottle {
   readonly endpointName: string;
@@ -115,22 +99,9 @@ export class EndpointThrottle {
 
     const cluster = options.cluster;
     this.cluster = cluster;
-    // The limits are part of the limiter's id: after a reload that changed them, the old and the
-    // new limiter of an endpoint never share Bottleneck's pub/sub channel (one limiter per id).
-    const id = cluster && `${cluster.keyPrefix}:${endpointName}:${createHash("sha256").update(JSON.stringify(limits)).digest("hex").slice(0, 8)}`;
-    if (needsRequestLimiter(this.limits)) {
-      this.requests =
-        cluster === undefined || id === undefined
-          ? new LocalRequestLimiter(
-              { bucket: this.limits.bucket, maxConcurrent: this.limits.maxConcurrent, maxQueue: gateQueueBound(this.limits) },
-              { now: this.now, timers: options.timers },
-            )
-          : new ClusterRequestLimiter(endpointName, limits, this.limits, {
-              cluster: { connection: cluster.connection, id, clientTimeoutMs: cluster.clientTimeoutMs },
-              onError: options.onError,
-            });
-    }
-    if (this.limits.tokensPerMinute !== undefined) this.budget = this.createBudget(this.limits.tokensPerMinute, options);
+    const backend = { endpointName, limits, normalized: this.limits, cluster, now: this.now, timers: options.timers, onError: options.onError };
+    if (needsRequestLimiter(this.limits)) this.requests = requestGateFor(backend);
+    if (this.limits.tokensPerMinute !== undefined) this.budget = tokenBudgetFor(this.limits.tokensPerMinute, backend);
     this.stopWatchingRedis = cluster?.connection.onHealthChange((healthy) => {
       if (!healthy) this.redisLost();
     });
@@ -244,31 +215,6 @@ export class EndpointThrottle {
   /** A pass of the dead-replica slot reaper (tests); 0 when not clustered or without a concurrency cap. */
   reapSlots(): Promise<number> {
     return this.requests?.reapSlots() ?? Promise.resolve(0);
-  }
-
-  /**
-   * The token budget: in this process, or in Redis next to the limiter's keys. A replica
-   * waiting in Redis asks again at least every 250 ms (another may have refunded) and keeps
-   * its claim on the next tokens for 2 s after its last ask.
-   */
-  private createBudget(tokensPerMinute: number, { onError, timers }: EndpointThrottleOptions): TokenBudget {
-    const cluster = this.cluster;
-    const store =
-      cluster === undefined
-        ? new LocalTokenStore(tokensPerMinute, this.now)
-        : new RedisTokenStore({
-            client: cluster.connection.client,
-            key: `${cluster.keyPrefix}:${this.endpointName}:tokens`,
-            tokensPerMinute,
-            holderId: randomUUID(),
-            holdMs: 2_000,
-          });
-    return new TokenBudget(store, {
-      maxPollMs: cluster === undefined ? 1_000 : 250,
-      unavailable: (cause) => throttleErrors.unavailable(this.endpointName, cause),
-      onError,
-      timers,
-    });
   }
 
   private async doStop(): Promise<void> {

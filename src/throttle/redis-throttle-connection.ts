@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import Bottleneck from "bottleneck";
 import { Redis } from "ioredis";
 import { throttleUnavailableError } from "./throttle-errors.ts";
@@ -127,5 +128,23 @@ export class RedisThrottleConnection {
     if (healthy === this.lastHealthy) return;
     this.lastHealthy = healthy;
     for (const listener of [...this.listeners]) listener(healthy);
+  }
+}
+
+/** A Lua script run atomically in Redis: EVALSHA, falling back to EVAL once after a Redis restart (NOSCRIPT). */
+export class RedisLua {
+  private readonly sha: string;
+
+  constructor(private readonly lua: string) {
+    this.sha = createHash("sha1").update(lua).digest("hex");
+  }
+
+  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      return client.eval(this.lua, keys.length, ...keys, ...args);
+    }
   }
 }

@@ -1,6 +1,5 @@
 import type Bottleneck from "bottleneck";
-import type { RedisThrottleConnection } from "./redis-throttle-connection.ts";
-import { RedisLua } from "./redis-lua.ts";
+import { RedisLua, type RedisThrottleConnection } from "./redis-throttle-connection.ts";
 
 /** One reaper pass, atomic in Redis: finds stale jobs, frees those the previous pass found too, returns {freed, suspects}. */
 const REAP = new RedisLua(`

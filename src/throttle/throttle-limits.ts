@@ -1,3 +1,4 @@
+import type { EndpointConfig } from "../config/config-schema.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
 
 /** The limits of one endpoint, as the config gives them (requests_per_minute, burst, tokens_per_minute, max_concurrent, max_queue). */
@@ -89,4 +90,20 @@ export function needsRequestLimiter(limits: NormalizedLimits): boolean {
 /** True when nothing applies (no bucket, no concurrency cap, no token budget): requests go straight through. */
 export function isUnlimited(limits: NormalizedLimits): boolean {
   return !needsRequestLimiter(limits) && limits.tokensPerMinute === undefined;
+}
+
+/** One limiter per endpoint name: every alias and capability that reaches it shares it. */
+export function throttleLimitsFromConfig(endpoints: Readonly<Record<string, EndpointConfig>>): Map<string, ThrottleLimits> {
+  return new Map(
+    Object.entries(endpoints).map(([name, endpoint]) => [
+      name,
+      {
+        requestsPerMinute: endpoint.requests_per_minute,
+        burst: endpoint.burst,
+        tokensPerMinute: endpoint.tokens_per_minute,
+        maxConcurrent: endpoint.max_concurrent,
+        maxQueue: endpoint.max_queue,
+      },
+    ]),
+  );
 }

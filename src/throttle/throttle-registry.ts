@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { ModelbusError } from "../core/modelbus-error.ts";
-import { EndpointThrottle, type EndpointThrottleCluster, type ThrottleStats } from "./endpoint-throttle.ts";
+import { EndpointThrottle, type ThrottleStats } from "./endpoint-throttle.ts";
+import type { EndpointThrottleCluster } from "./throttle-backends.ts";
 import { RedisThrottleConnection } from "./redis-throttle-connection.ts";
 import { isUnlimited, normalizeLimits, type ThrottleLimits } from "./throttle-limits.ts";
 import { throttleUnavailableError } from "./throttle-errors.ts";

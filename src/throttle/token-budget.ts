@@ -1,5 +1,5 @@
 import { nodeTimers, type ThrottleTimers } from "./throttle-timers.ts";
-import type { TokenStore } from "./token-store.ts";
+import type { TokenStore } from "./token-stores.ts";
 
 /** A place in the token budget's line: resolves once the charge is taken; cancel() leaves the line at once. */
 export interface TokenTicket {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../../src/main.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
-import { createCatalogPrismaClient } from "../../src/store/create-catalog-prisma-client.ts";
+import { createCatalogPrismaClient } from "../../src/store/create-prisma-client.ts";
 import { InferenceRepository, type InferenceQuery } from "../../src/store/inference-repository.ts";
 import { HttpTestClient, httpTestConfig, startHttpTestService, type HttpResult } from "../support/http-test-service.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";

@@ -14,16 +14,16 @@ import { beginBatch } from "../../src/store/begin-batch.ts";
 import { MariadbSql } from "../../src/store/mariadb-sql.ts";
 import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
 import { createInferenceStore } from "../../src/store/open-store.ts";
-import { PrismaInferenceStore } from "../../src/store/prisma-inference-store.ts";
+import { SqlInferenceStore } from "../../src/store/sql-inference-store.ts";
 import { sqlDateTime } from "../../src/store/sql-values.ts";
 import { createPrismaClientWithPool } from "../../src/store/create-prisma-client.ts";
 import { createTestDatabase, queryTestDatabase, type TestDatabase } from "../support/test-database.ts";
 
 let database: TestDatabase;
 let clock = Date.now();
-const stores: PrismaInferenceStore[] = [];
+const stores: SqlInferenceStore[] = [];
 
-function openStore(): PrismaInferenceStore {
+function openStore(): SqlInferenceStore {
   const store = createInferenceStore(database.url, 4, { maxBatch: 50, maxConcurrentBatches: 2, agentCacheTtlMs: 1_000, now: () => clock });
   stores.push(store);
   return store;
@@ -54,7 +54,7 @@ function answer(id: string, content: string): AgentResponse {
   };
 }
 
-const complete = (store: PrismaInferenceStore, ticket: InferenceTicket, content: string) =>
+const complete = (store: SqlInferenceStore, ticket: InferenceTicket, content: string) =>
   store.complete({ ticket, response: answer(ticket.requestId, content), wireForm: "bare", costPerMillion: { input: 0, output: 0 } });
 
 function ticketOf(outcome: BeginOutcome): InferenceTicket {
@@ -164,7 +164,7 @@ describe("claims in inference_claims", () => {
         query: <Row>(statement: { sql: string; values: readonly unknown[] }): Promise<Row[]> =>
           statement.sql.includes("FROM sessions") ? Promise.reject(new Error("session read failed")) : sql.query<Row>(statement),
       };
-      const store = new PrismaInferenceStore(prisma, failingSessions, { maxBatch: 10, maxConcurrentBatches: 1, agentCacheTtlMs: 1_000, now: () => clock });
+      const store = new SqlInferenceStore(prisma, failingSessions, { maxBatch: 10, maxConcurrentBatches: 1, agentCacheTtlMs: 1_000, now: () => clock });
       try {
         const looped = agentRequestSchema.parse({ request_id: "c-fails", loop_id: "loop-c-fails", model: "m", messages: [{ role: "user", content: "x" }] });
         await expect(store.begin(looped, { leaseMs: 60_000 })).rejects.toMatchObject({ code: "E_STORE_UNAVAILABLE" });

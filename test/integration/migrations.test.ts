@@ -8,13 +8,12 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { applyMigrations } from "../../src/store/migrations/apply-migrations.ts";
-import { defaultMigrationsDir } from "../../src/store/migrations/default-migrations-dir.ts";
+import { parseDatabaseUrl } from "../../src/store/database-url.ts";
+import { applyMigrations, migrationLockName } from "../../src/store/migrations/apply-migrations.ts";
 import { MigrationError } from "../../src/store/migrations/migration-error.ts";
-import { migrationLockName } from "../../src/store/migrations/migration-lock.ts";
+import { defaultMigrationsDir } from "../../src/store/migrations/migration-files.ts";
+import { openMigrationConnection, type MigrationRow } from "../../src/store/migrations/migration-history.ts";
 import { migrationStatus } from "../../src/store/migrations/migration-status.ts";
-import { openMigrationConnection } from "../../src/store/migrations/open-migration-connection.ts";
-import { parseDatabaseUrl } from "../../src/store/migrations/parse-database-url.ts";
 import {
   baseDatabaseUrl,
   createTestDatabase,
@@ -23,7 +22,6 @@ import {
   type TestDatabase,
 } from "../support/test-database.ts";
 import { localMigrationNames } from "../support/local-migration-names.ts";
-import type { MigrationRow } from "../../src/store/migrations/read-migration-records.ts";
 
 
 /** The engine every applyMigrations result names: the test server is MariaDB. */

@@ -1,5 +1,5 @@
 import { readdir } from "node:fs/promises";
-import { defaultMigrationsDir } from "../../src/store/migrations/default-migrations-dir.ts";
+import { defaultMigrationsDir } from "../../src/store/migrations/migration-files.ts";
 
 /** The migration folders in `dir` (default: the project's prisma/migrations), in applying order. */
 export async function localMigrationNames(dir = defaultMigrationsDir): Promise<string[]> {

@@ -9,8 +9,8 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import type { Parser as SqlParser } from "node-sql-parser";
-import { openMigrationConnection } from "../../src/store/migrations/open-migration-connection.ts";
-import { parseDatabaseUrl } from "../../src/store/migrations/parse-database-url.ts";
+import { openMigrationConnection } from "../../src/store/migrations/migration-history.ts";
+import { parseDatabaseUrl } from "../../src/store/database-url.ts";
 import { baseDatabaseUrl } from "./test-database.ts";
 
 // node-sql-parser is CommonJS; its named exports are not visible to Node's ESM loader.

@@ -3,10 +3,9 @@
  * TEST_DATABASE_URL (default: root on 127.0.0.1:3306), created empty and dropped afterwards.
  */
 import { randomBytes } from "node:crypto";
-import { openMigrationConnection } from "../../src/store/migrations/open-migration-connection.ts";
-import { parseDatabaseUrl } from "../../src/store/migrations/parse-database-url.ts";
-import { quoteIdentifier } from "../../src/store/migrations/quote-identifier.ts";
-import { placeholders } from "../../src/store/sql-tuples.ts";
+import { parseDatabaseUrl } from "../../src/store/database-url.ts";
+import { openMigrationConnection, quoteIdentifier } from "../../src/store/migrations/migration-history.ts";
+import { placeholders } from "../../src/store/sql-values.ts";
 
 /** The server, without a database: `mysql://user[:password]@host:port`. */
 export const baseDatabaseUrl = process.env.TEST_DATABASE_URL ?? "mysql://root@127.0.0.1:3306";

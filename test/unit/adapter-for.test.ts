@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { chatMessageSchema } from "../../src/core/agent-request.ts";
-import { adapterFor } from "../../src/providers/adapters/adapter-for.ts";
-import { toProviderMessages } from "../../src/providers/adapters/to-provider-messages.ts";
+import { adapterFor, toProviderMessages } from "../../src/providers/provider-adapters.ts";
 import { providerNames } from "../../src/config/config-schema.ts";
 
 describe("adapterFor", () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { chatMessageSchema, type ChatMessage } from "../../src/core/agent-request.ts";
 import type { ProviderResult } from "../../src/core/chat-provider.ts";
 import { opaqueFromText } from "../../src/core/reasoning-record.ts";
-import { geminiAdapter } from "../../src/providers/adapters/gemini-adapter.ts";
+import { geminiAdapter } from "../../src/providers/provider-adapters.ts";
 import { mockThoughtSignature } from "../../src/providers/mock/build-mock-reply.ts";
 
 type Message = ChatCompletionMessageParam;

@@ -1,7 +1,6 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { describe, expect, it } from "vitest";
-import { genericAdapter } from "../../src/providers/adapters/generic-adapter.ts";
-import { ollamaAdapter } from "../../src/providers/adapters/ollama-adapter.ts";
+import { genericAdapter, ollamaAdapter } from "../../src/providers/provider-adapters.ts";
 
 type Message = ChatCompletionMessageParam;
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inferGeminiToolIndex, inferToolIndex } from "../../src/providers/adapters/infer-tool-index.ts";
-import type { ToolIndexDelta, ToolIndexState } from "../../src/providers/adapters/provider-adapter.ts";
+import { inferGeminiToolIndex, inferToolIndex, type ToolIndexDelta, type ToolIndexState } from "../../src/providers/provider-adapters.ts";
 
 const empty: ToolIndexState = { lastIndex: -1, calls: new Map() };
 // Two calls so far, the last delta went to index 0 (interleaved streams do that).

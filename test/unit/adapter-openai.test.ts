@@ -1,7 +1,7 @@
 import type { ChatCompletionMessageParam } from "openai/resources/chat/completions";
 import { describe, expect, it } from "vitest";
 import { chatMessageSchema } from "../../src/core/agent-request.ts";
-import { openAIAdapter } from "../../src/providers/adapters/openai-adapter.ts";
+import { openAIAdapter } from "../../src/providers/provider-adapters.ts";
 
 describe("openai adapter", () => {
   it("changes no message: no name fallback, no ' ', no collapse", () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { connectionOptions, parseDatabaseUrl } from "../../src/store/migrations/parse-database-url.ts";
+import { connectionOptions, parseDatabaseUrl } from "../../src/store/database-url.ts";
 
 const refusal = (url: string) => {
   try {

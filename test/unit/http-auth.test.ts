@@ -1,9 +1,7 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { httpSchema } from "../../src/config/config-schema.ts";
-import { isLoopbackHost } from "../../src/transports/http/is-loopback-host.ts";
-import { registerBearerAuth } from "../../src/transports/http/register-bearer-auth.ts";
-import { resolveHttpApiKey } from "../../src/transports/http/resolve-http-api-key.ts";
+import { isLoopbackHost, registerBearerAuth, resolveHttpApiKey } from "../../src/transports/http/bearer-auth.ts";
 
 const http = httpSchema.parse({});
 

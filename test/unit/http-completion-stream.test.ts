@@ -3,11 +3,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AgentResponse } from "../../src/core/agent-response.ts";
 import type { StreamDelta } from "../../src/core/chat-provider.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { CompletionStream } from "../../src/transports/http/completion-stream.ts";
-import { HttpError } from "../../src/transports/http/http-error.ts";
-import { registerErrorHandling } from "../../src/transports/http/register-error-handling.ts";
+import { CompletionStream, streamAnswer } from "../../src/transports/http/completion-stream.ts";
+import { HttpError, registerErrorHandling } from "../../src/transports/http/http-errors.ts";
 import { SseResponse } from "../../src/transports/http/sse-response.ts";
-import { streamAnswer } from "../../src/transports/http/stream-answer.ts";
 
 const logger = createLogger({ level: "silent" });
 const context = { id: "chatcmpl-r1", created: 1_700_000_000, model: "m", includeUsage: false };

@@ -1,15 +1,13 @@
-import type { AddressInfo } from "node:net";
-import { connect } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { errorCodeList, type ErrorCode } from "../../src/core/error-codes.ts";
 import { ModelbusError } from "../../src/core/modelbus-error.ts";
 import { createLogger } from "../../src/observability/logger.ts";
-import { answerFromOutcome } from "../../src/transports/http/answer-from-outcome.ts";
+import { answerFromOutcome } from "../../src/transports/http/serve-http-request.ts";
 import { createHttpServer } from "../../src/transports/http/http-server.ts";
-import { httpStatusForCode } from "../../src/transports/http/http-status-for-code.ts";
-import { toHttpError } from "../../src/transports/http/to-http-error.ts";
+import { httpStatusForCode, toHttpError } from "../../src/transports/http/http-errors.ts";
 import { openAISchemaErrors } from "../support/openai-schemas.ts";
 
 let app: FastifyInstance | undefined;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { openAIChatRequestSchema } from "../../src/transports/http/openai-chat-request-schema.ts";
-import { openAIFinishReason } from "../../src/transports/http/openai-finish-reason.ts";
+import { openAIFinishReason, toChatCompletion } from "../../src/transports/http/to-chat-completion.ts";
 import { toAgentRequest } from "../../src/transports/http/to-agent-request.ts";
-import { toChatCompletion } from "../../src/transports/http/to-chat-completion.ts";
 
 const parse = (body: unknown) => openAIChatRequestSchema.parse(body);
 

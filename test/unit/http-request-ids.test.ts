@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "../../src/core/canonical-json.ts";
-import { idempotentRequestId } from "../../src/transports/http/idempotency-request-id.ts";
-import { KeyedSerializer } from "../../src/transports/http/keyed-serializer.ts";
+import { idempotentRequestId } from "../../src/transports/http/idempotency-key.ts";
+import { KeyedSerializer } from "../../src/transports/http/session-message-route.ts";
 import { cursors, encodeCursor } from "../../src/transports/http/pagination.ts";
 import { uuidV7 } from "../../src/store/uuid-v7.ts";
 

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/core/agent-request.ts";
-import { extendHistoryHash, messageHash } from "../../src/store/history-hash.ts";
-import { planHistoryAppend } from "../../src/store/plan-history-append.ts";
+import { extendHistoryHash, messageHash, planHistoryAppend } from "../../src/store/session-history.ts";
 
 const user = (content: string): ChatMessage => ({ role: "user", content });
 const assistant = (content: string, extra: Partial<ChatMessage> = {}): ChatMessage => ({ role: "assistant", content, ...extra });

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { registryWarnings } from "../../src/config/check-registry-references.ts";
 import { parseConfig } from "../../src/config/load-config.ts";
 import { parseDuration } from "../../src/config/parse-duration.ts";
-import { adapterFor } from "../../src/providers/adapters/adapter-for.ts";
+import { adapterFor } from "../../src/providers/provider-adapters.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 
 type Json = Record<string, unknown>;

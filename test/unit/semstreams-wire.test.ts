@@ -11,7 +11,7 @@ import type { AgentRequest } from "../../src/core/agent-request.ts";
 import { errorResponse, type AgentResponse } from "../../src/core/agent-response.ts";
 import type { ProviderResult } from "../../src/core/chat-provider.ts";
 import { ModelbusError } from "../../src/core/modelbus-error.ts";
-import { geminiAdapter } from "../../src/providers/adapters/gemini-adapter.ts";
+import { geminiAdapter } from "../../src/providers/provider-adapters.ts";
 import { mockThoughtSignature } from "../../src/providers/mock/build-mock-reply.ts";
 import { decodeRequest } from "../../src/transports/nats/decode-request.ts";
 import { encodeResponse } from "../../src/transports/nats/encode-response.ts";

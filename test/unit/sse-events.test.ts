@@ -1,5 +1,5 @@
 /**
- * Streamed calls read their SSE straight off the socket (EndpointHttp.postStream → SseEvents)
+ * Streamed calls read their SSE straight off the socket (ProviderHttpClient.postStream → SseEvents)
  * instead of through the `openai` SDK. The SDK stays the reference: every recorded stream, split
  * at random byte offsets and served by a real HTTP server, yields exactly the events the SDK
  * yields for the same bytes; odd bodies, errors and aborts end as the SDK ends them.
@@ -9,13 +9,13 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import OpenAI, { APIConnectionError, APIError, RateLimitError } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EndpointHttp } from "../../src/providers/endpoint-http.ts";
+import { ProviderHttpClient } from "../../src/providers/provider-http-client.ts";
 import { fixtureBytes, splitBytes } from "./stream-replay-harness.ts";
 
 type Reply = (response: import("node:http").ServerResponse) => void;
 
 let server: Server;
-let http: EndpointHttp;
+let http: ProviderHttpClient;
 let nextReply: Reply = (response) => response.end();
 
 beforeAll(async () => {
@@ -24,7 +24,7 @@ beforeAll(async () => {
     request.on("end", () => nextReply(response));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  http = new EndpointHttp({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, apiKey: "k", idleTimeoutMs: 5_000, disableKeepAlives: false });
+  http = new ProviderHttpClient({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, apiKey: "k", idleTimeoutMs: 5_000, disableKeepAlives: false });
 });
 
 afterAll(async () => {

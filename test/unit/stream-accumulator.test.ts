@@ -1,8 +1,6 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { describe, expect, it } from "vitest";
-import { geminiAdapter } from "../../src/providers/adapters/gemini-adapter.ts";
-import { genericAdapter } from "../../src/providers/adapters/generic-adapter.ts";
-import type { ProviderAdapter } from "../../src/providers/adapters/provider-adapter.ts";
+import { geminiAdapter, genericAdapter, type ProviderAdapter } from "../../src/providers/provider-adapters.ts";
 import { StreamAccumulator } from "../../src/providers/stream/stream-accumulator.ts";
 import type { StreamOutcome } from "../../src/providers/stream/stream-outcome.ts";
 

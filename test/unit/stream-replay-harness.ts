@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import OpenAI from "openai";
-import type { ProviderAdapter } from "../../src/providers/adapters/provider-adapter.ts";
+import type { ProviderAdapter } from "../../src/providers/provider-adapters.ts";
 import { StreamAccumulator } from "../../src/providers/stream/stream-accumulator.ts";
 import type { StreamDeltas, StreamOutcome } from "../../src/providers/stream/stream-outcome.ts";
 

@@ -3,11 +3,7 @@
  * whole and split at random byte boundaries: the result must not depend on how TCP cut it.
  */
 import { describe, expect, it } from "vitest";
-import { geminiAdapter } from "../../src/providers/adapters/gemini-adapter.ts";
-import { genericAdapter } from "../../src/providers/adapters/generic-adapter.ts";
-import { ollamaAdapter } from "../../src/providers/adapters/ollama-adapter.ts";
-import { openAIAdapter } from "../../src/providers/adapters/openai-adapter.ts";
-import type { ProviderAdapter } from "../../src/providers/adapters/provider-adapter.ts";
+import { geminiAdapter, genericAdapter, ollamaAdapter, openAIAdapter, type ProviderAdapter } from "../../src/providers/provider-adapters.ts";
 import type { StreamOutcome } from "../../src/providers/stream/stream-outcome.ts";
 import { fixtureBytes, joined, replay, splitBytes } from "./stream-replay-harness.ts";
 

@@ -4,8 +4,7 @@
  */
 import OpenAI, { APIError } from "openai";
 import { describe, expect, it } from "vitest";
-import { genericAdapter } from "../../src/providers/adapters/generic-adapter.ts";
-import { openAIAdapter } from "../../src/providers/adapters/openai-adapter.ts";
+import { genericAdapter, openAIAdapter } from "../../src/providers/provider-adapters.ts";
 import { StreamAccumulator } from "../../src/providers/stream/stream-accumulator.ts";
 import { fixtureBytes, replay, splitBytes } from "./stream-replay-harness.ts";
 

@@ -3,9 +3,8 @@ import Bottleneck from "bottleneck";
 import type { ModelbusError } from "../../src/core/modelbus-error.ts";
 import { endpointSchema } from "../../src/config/config-schema.ts";
 import { bottleneckOptions, clusterHeartbeatMs, clusterSettingsUpdate } from "../../src/throttle/bottleneck-options.ts";
-import { throttleLimitsFromConfig } from "../../src/throttle/throttle-limits-from-config.ts";
+import { type ThrottleLimits, throttleLimitsFromConfig } from "../../src/throttle/throttle-limits.ts";
 import { ThrottleRegistry } from "../../src/throttle/throttle-registry.ts";
-import type { ThrottleLimits } from "../../src/throttle/throttle-limits.ts";
 import { rejection, sleep, waitFor } from "../support/async-probes.ts";
 
 describe("ThrottleRegistry", () => {

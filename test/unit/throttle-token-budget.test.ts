@@ -1,6 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { EndpointThrottle } from "../../src/throttle/endpoint-throttle.ts";
-import { LocalTokenStore } from "../../src/throttle/local-token-store.ts";
+import { LocalTokenStore } from "../../src/throttle/token-stores.ts";
 import { gate, modelbusRejection as rejection, sleep, waitFor, within } from "../support/async-probes.ts";
 
 /** Schedules a no-op job charged `tokens` and resolves to when (ms after t0) it started. */

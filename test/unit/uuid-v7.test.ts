@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { randomHex } from "../../src/store/random-hex.ts";
-import { uuidV7 } from "../../src/store/uuid-v7.ts";
+import { randomHex, uuidV7 } from "../../src/store/uuid-v7.ts";
 
 const uuidV7Shape = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -1,12 +1,10 @@
 import type { ToolCall } from "../../core/agent-request.ts";
 import type { TokenUsage } from "../../core/agent-response.ts";
 import type { ProviderResult } from "../../core/chat-provider.ts";
-import type { ProviderAdapter } from "../adapters/provider-adapter.ts";
+import type { ProviderAdapter } from "../provider-adapters.ts";
 import { mapFinishReason } from "../map-finish-reason.ts";
-import { parseToolArguments } from "../parse-tool-arguments.ts";
+import { parseToolArguments, type Warn } from "../provider-message-fields.ts";
 import type { CollectedToolCall } from "./tool-call-collector.ts";
-
-type Warn = (message: string, details?: Record<string, unknown>) => void;
 
 export interface StreamResultParts {
   readonly content: string;
@@ -23,9 +21,7 @@ function parseCalls(calls: readonly CollectedToolCall[], warn: Warn): ToolCall[]
   return calls.map((call) => ({
     id: call.id,
     name: call.name,
-    arguments: parseToolArguments(call.arguments, (text) =>
-      warn("malformed tool-call arguments replaced by {}", { tool: call.name, arguments: text.slice(0, 200) }),
-    ),
+    arguments: parseToolArguments(call.arguments, call.name, warn),
   }));
 }
 

@@ -1,9 +1,9 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { zeroUsage, type TokenUsage } from "../../core/agent-response.ts";
-import type { ProviderAdapter } from "../adapters/provider-adapter.ts";
+import type { ProviderAdapter } from "../provider-adapters.ts";
 import { ThinkTagSplitter } from "../think-tags/think-tag-splitter.ts";
 import { buildStreamResult } from "./build-stream-result.ts";
-import { readDeltaReasoning } from "./read-delta-reasoning.ts";
+import { readDeltaReasoning } from "../provider-message-fields.ts";
 import type { StreamDeltas, StreamFold, StreamOutcome, StreamPartial } from "./stream-outcome.ts";
 import { ToolCallCollector } from "./tool-call-collector.ts";
 

@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import type { ProviderAdapter, RawToolCall } from "../adapters/provider-adapter.ts";
+import type { ProviderAdapter, RawToolCall } from "../provider-adapters.ts";
 
 type ToolCallDelta = ChatCompletionChunk.Choice.Delta.ToolCall;
 

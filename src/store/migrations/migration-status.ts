@@ -1,15 +1,19 @@
-import { appliedRecordFor } from "./applied-record-for.ts";
-import { checkMigrationLock } from "./check-migration-lock.ts";
-import { appliedScriptMatches } from "./checksum-matches.ts";
-import { defaultMigrationsDir } from "./default-migrations-dir.ts";
-import { isFailedRecord } from "./is-failed-record.ts";
-import { listBaseTables } from "./list-base-tables.ts";
-import { listMigrations } from "./list-migrations.ts";
+/**
+ * What `modelbus migrate --status` reports: the database's migration history against the
+ * folder, read without writing anything.
+ */
+import { parseDatabaseUrl } from "../database-url.ts";
 import { MigrationError } from "./migration-error.ts";
-import type { MigrationRecord } from "./migration-record.ts";
-import { openMigrationConnection } from "./open-migration-connection.ts";
-import { parseDatabaseUrl } from "./parse-database-url.ts";
-import { readMigrationRecords } from "./read-migration-records.ts";
+import { appliedScriptMatches, checkMigrationLock, defaultMigrationsDir, listMigrations } from "./migration-files.ts";
+import {
+  appliedRecordFor,
+  databaseExists as serverHasDatabase,
+  isFailedRecord,
+  listBaseTables,
+  openMigrationConnection,
+  readMigrationRecords,
+  type MigrationRecord,
+} from "./migration-history.ts";
 
 export interface MigrationStatusOptions {
   readonly databaseUrl: string;
@@ -49,8 +53,7 @@ export interface MigrationStatus {
 async function readHistory(options: MigrationStatusOptions, database: string) {
   const connection = await openMigrationConnection(parseDatabaseUrl(options.databaseUrl));
   try {
-    const schemas = await connection.query<unknown[]>("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [database]);
-    const databaseExists = schemas.length > 0;
+    const databaseExists = await serverHasDatabase(connection, database);
     const hasMigrationsTable = databaseExists && (await listBaseTables(connection, database)).includes("_prisma_migrations");
     const records = hasMigrationsTable ? await readMigrationRecords(connection, database) : [];
     return { databaseExists, hasMigrationsTable, records };

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
-import { HttpError } from "./http-error.ts";
+import { HttpError } from "./http-errors.ts";
 
 /** A named readiness check: NATS connected, MySQL reachable, migrations applied. */
 export interface ReadinessCheck {

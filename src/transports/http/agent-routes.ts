@@ -1,13 +1,14 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ModelRegistry } from "../../registry/model-registry.ts";
 import type { AgentRepository, AgentWrite } from "../../store/agent-repository.ts";
 import type { AgentFields, AgentRecord } from "../../store/catalog-records.ts";
 import { agentParamsSchema, createAgentSchema, updateAgentSchema, type CreateAgentBody, type UpdateAgentBody } from "./agent-schemas.ts";
 import { agentView } from "./catalog-views.ts";
-import { HttpError, notFound } from "./http-error.ts";
-import { cursors, pageBody, pageQuerySchema, type PageQuery } from "./pagination.ts";
+import { HttpError, notFound } from "./http-errors.ts";
+import { cursors, pageBody, pageQuerySchema } from "./pagination.ts";
 import { unsupportedModels } from "./unsupported-models.ts";
-import { withoutUndefined } from "./without-undefined.ts";
+import { withoutUndefined } from "./to-agent-request.ts";
 import type { BudgetGuard } from "../../budget/budget-guard.ts";
 
 export interface AgentRouteDependencies {
@@ -54,6 +55,8 @@ function created(body: CreateAgentBody): AgentFields {
  * models the registry cannot resolve by name.
  */
 export function registerAgentRoutes(app: FastifyInstance, dependencies: AgentRouteDependencies): void {
+  // Types only: request parts are the schemas' outputs, as zodValidatorCompiler (http-errors.ts) hands them over.
+  const routes = app.withTypeProvider<ZodTypeProvider>();
   const { agents } = dependencies;
   // `registry` and `budgets` are read per call: a config reload replaces them.
   const view = (agent: AgentRecord) => agentView(agent, unsupportedModels(dependencies.registry, [agent.defaultModel, ...agent.fallbackModels]));
@@ -71,34 +74,34 @@ export function registerAgentRoutes(app: FastifyInstance, dependencies: AgentRou
     return agent;
   };
 
-  app.post("/v1/agents", { schema: { body: createAgentSchema } }, async (request, reply) => {
-    const body = request.body as CreateAgentBody;
+  routes.post("/v1/agents", { schema: { body: createAgentSchema } }, async (request, reply) => {
+    const body = request.body;
     const result = await agents.create(created(body));
     return reply.code(201).send(written(result, body.key, body.key));
   });
 
-  app.get("/v1/agents", { schema: { querystring: pageQuerySchema(dependencies.maxPageSize) } }, async (request) => {
-    const query = request.query as PageQuery;
+  routes.get("/v1/agents", { schema: { querystring: pageQuerySchema(dependencies.maxPageSize) } }, async (request) => {
+    const query = request.query;
     const page = await agents.list({ limit: query.limit, afterId: cursors.id.decode(query.cursor) });
     return pageBody(page, view, cursors.id.encode);
   });
 
-  app.get("/v1/agents/:id", { schema: { params: agentParamsSchema } }, async (request) => {
-    const agent = await existing((request.params as { id: string }).id);
+  routes.get("/v1/agents/:id", { schema: { params: agentParamsSchema } }, async (request) => {
+    const agent = await existing(request.params.id);
     const budget = agent.budget ?? dependencies.budgets?.agentBudget(agent.key);
     const spend = budget && dependencies.budgets ? await dependencies.budgets.spend("agent", agent.key, budget) : undefined;
     return { ...view(agent), ...(spend ? { spend } : {}) };
   });
 
-  app.patch("/v1/agents/:id", { schema: { params: agentParamsSchema, body: updateAgentSchema } }, async (request) => {
-    const { id } = request.params as { id: string };
-    const body = request.body as UpdateAgentBody;
+  routes.patch("/v1/agents/:id", { schema: { params: agentParamsSchema, body: updateAgentSchema } }, async (request) => {
+    const { id } = request.params;
+    const body = request.body;
     const agent = await existing(id);
     return written(await agents.update(agent.id, changes(body)), id, body.key);
   });
 
-  app.delete("/v1/agents/:id", { schema: { params: agentParamsSchema } }, async (request, reply) => {
-    const { id } = request.params as { id: string };
+  routes.delete("/v1/agents/:id", { schema: { params: agentParamsSchema } }, async (request, reply) => {
+    const { id } = request.params;
     const agent = await existing(id);
     if (!(await agents.softDelete(agent.id))) throw notFound("agent", id);
     dependencies.onAgentsChanged();

@@ -1,16 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { ProcessDependencies } from "../../pipeline/process-request.ts";
-import { CompletionStream } from "./completion-stream.ts";
+import type { StoredRequestDependencies } from "../../pipeline/run-stored-request.ts";
+import { CompletionStream, streamAnswer } from "./completion-stream.ts";
 import { requestLogger } from "./request-logger.ts";
-import { openAIChatRequestSchema, type OpenAIChatRequest } from "./openai-chat-request-schema.ts";
-import { runPipelineRequest } from "./run-pipeline-request.ts";
-import { SseResponse } from "./sse-response.ts";
-import { streamAnswer } from "./stream-answer.ts";
+import { openAIChatRequestSchema } from "./openai-chat-request-schema.ts";
+import { serveHttpRequest } from "./serve-http-request.ts";
+import { SseResponse, wantsEventStream } from "./sse-response.ts";
 import { completionId, toChatCompletion } from "./to-chat-completion.ts";
 import { toAgentRequest } from "./to-agent-request.ts";
-import { wantsEventStream } from "./wants-event-stream.ts";
 
 const requestIdHeader = z.string().min(1).max(191, "longer than 191 characters").regex(/^\S+$/, "must not contain whitespace").optional();
 
@@ -22,10 +21,12 @@ const headersSchema = z.looseObject({ "idempotency-key": requestIdHeader, "x-req
  * The request_id is the client's Idempotency-Key or X-Request-Id (with a store, a repeat
  * is answered from it without a model call), else `http-<uuid>`.
  */
-export function registerChatCompletionsRoute(app: FastifyInstance, dependencies: { readonly processing: ProcessDependencies; readonly shutdown: AbortSignal }): void {
-  app.post("/v1/chat/completions", { schema: { body: openAIChatRequestSchema, headers: headersSchema } }, async (request, reply) => {
-    const body = request.body as OpenAIChatRequest;
-    const headers = request.headers as z.output<typeof headersSchema>;
+export function registerChatCompletionsRoute(app: FastifyInstance, dependencies: { readonly processing: StoredRequestDependencies; readonly shutdown: AbortSignal }): void {
+  // Types only: request parts are the schemas' outputs, as zodValidatorCompiler (http-errors.ts) hands them over.
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  routes.post("/v1/chat/completions", { schema: { body: openAIChatRequestSchema, headers: headersSchema } }, async (request, reply) => {
+    const body = request.body;
+    const headers = request.headers;
     const clientId = headers["idempotency-key"] ?? headers["x-request-id"];
     const requestId = clientId ?? `http-${randomUUID()}`;
     const streaming = wantsEventStream(request, body.stream);
@@ -35,14 +36,14 @@ export function registerChatCompletionsRoute(app: FastifyInstance, dependencies:
     const call = { processing: dependencies.processing, request: agentRequest, reply, logger, finalAttempt: true, shutdown: dependencies.shutdown, freshRequestId: clientId === undefined };
 
     if (!streaming) {
-      const { response, replayed } = await runPipelineRequest(call);
+      const { response, replayed } = await serveHttpRequest(call);
       reply.header("x-request-id", requestId);
       if (replayed) reply.header("idempotent-replayed", "true");
       return toChatCompletion(response, body.model, created);
     }
     const context = { id: completionId(requestId), created, model: body.model, includeUsage: body.stream_options?.include_usage === true };
     const stream = new CompletionStream(new SseResponse(reply, { "x-request-id": requestId }), context, logger);
-    await streamAnswer(stream, async (onDelta) => (await runPipelineRequest({ ...call, onDelta })).response);
+    await streamAnswer(stream, async (onDelta) => (await serveHttpRequest({ ...call, onDelta })).response);
     return reply;
   });
 }

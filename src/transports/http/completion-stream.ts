@@ -1,12 +1,47 @@
-import type { AgentResponse } from "../../core/agent-response.ts";
+import type { AgentResponse, TokenUsage } from "../../core/agent-response.ts";
 import type { StreamDelta } from "../../core/chat-provider.ts";
 import type { Logger } from "../../observability/logger.ts";
-import { completionChunk, usageChunk, type ChunkContext } from "./chat-completion-chunks.ts";
-import { errorBody } from "./error-body.ts";
-import type { HttpError } from "./http-error.ts";
-import { openAIFinishReason } from "./openai-finish-reason.ts";
+import { errorBody, type HttpError, toHttpError } from "./http-errors.ts";
+import { openAIFinishReason, openAIToolCalls, openAIUsage } from "./to-chat-completion.ts";
 import type { SseResponse } from "./sse-response.ts";
-import { openAIToolCalls } from "./to-chat-completion.ts";
+
+/** What every chunk of one streamed completion shares. */
+export interface ChunkContext {
+  readonly id: string;
+  readonly created: number;
+  readonly model: string;
+  /** `stream_options.include_usage`: chunks carry `usage: null` and a last chunk carries the usage. */
+  readonly includeUsage: boolean;
+}
+
+type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | null;
+
+/**
+ * One `chat.completion.chunk` with a single choice, as OpenAI streams them (no
+ * `system_fingerprint`: OpenAI's schema makes it a string when present, and there is none to give).
+ */
+export function completionChunk(context: ChunkContext, delta: Record<string, unknown>, finishReason: FinishReason = null) {
+  return {
+    id: context.id,
+    object: "chat.completion.chunk",
+    created: context.created,
+    model: context.model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...(context.includeUsage ? { usage: null } : {}),
+  };
+}
+
+/** The extra last chunk of `include_usage`: no choices, the usage. */
+export function usageChunk(context: ChunkContext, usage: TokenUsage) {
+  return {
+    id: context.id,
+    object: "chat.completion.chunk",
+    created: context.created,
+    model: context.model,
+    choices: [],
+    usage: openAIUsage(usage),
+  };
+}
 
 /**
  * One streamed completion in OpenAI's chunk format: a role chunk, content deltas, a
@@ -76,4 +111,21 @@ export class CompletionStream {
     // sent cannot be taken back, so the client keeps it and the stored answer is the final one.
     this.logger.warn({ field, streamed: sent.length, final: final.length }, "streamed deltas differ from the final answer");
   }
+}
+
+/**
+ * Runs a streamed answer: deltas go to the stream as they come, the final answer closes
+ * it. A failure before the stream opened is thrown (a normal HTTP error status); after, it
+ * becomes an error event.
+ */
+export async function streamAnswer(stream: CompletionStream, run: (onDelta: (delta: StreamDelta) => void) => Promise<AgentResponse>): Promise<void> {
+  let response: AgentResponse;
+  try {
+    response = await run(stream.onDelta);
+  } catch (error) {
+    if (!stream.opened) throw error;
+    stream.fail(toHttpError(error));
+    return;
+  }
+  stream.finish(response);
 }

@@ -5,7 +5,22 @@ import type { ProviderRateLimits } from "../../providers/provider-rate-limits.ts
 import type { BreakerRegistry } from "../../registry/breaker-registry.ts";
 import type { DeploymentRouter } from "../../registry/deployment-router.ts";
 import type { ThrottleRegistry } from "../../throttle/throttle-registry.ts";
-import { endpointBreakerState, healthOf, type EndpointHealth } from "./endpoint-breaker-state.ts";
+import type { BreakerState } from "../../registry/circuit-breaker.ts";
+
+/**
+ * The one place the HTTP views (/v1/endpoints, /v1/models) learn an endpoint's breaker
+ * state: the pipeline's breaker registry (an endpoint never called yet, or breakers
+ * disabled, is "closed").
+ */
+export function endpointBreakerState(breakers: BreakerRegistry, endpointName: string): BreakerState {
+  return breakers.state(endpointName);
+}
+
+export type EndpointHealth = "healthy" | "degraded" | "unavailable";
+
+export function healthOf(state: BreakerState): EndpointHealth {
+  return state === "closed" ? "healthy" : state === "half_open" ? "degraded" : "unavailable";
+}
 
 export interface EndpointRouteDependencies {
   readonly registryConfig: ModelRegistryConfig;

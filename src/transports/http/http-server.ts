@@ -3,11 +3,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import type { ErrorCode } from "../../core/error-codes.ts";
 import { lazyChildLogger } from "../../observability/lazy-child-logger.ts";
 import type { Logger } from "../../observability/logger.ts";
-import { errorBody } from "./error-body.ts";
-import { HttpError } from "./http-error.ts";
-import { httpStatusForCode } from "./http-status-for-code.ts";
-import { registerErrorHandling, sendHttpError } from "./register-error-handling.ts";
-import { zodValidatorCompiler } from "./zod-validator-compiler.ts";
+import { errorBody, HttpError, httpStatusForCode, registerErrorHandling, sendHttpError, zodValidatorCompiler } from "./http-errors.ts";
 
 /** Failures the router catches before a route runs, in the catalog's terms. */
 function frameworkError(error: { code?: string }, request: FastifyRequest, reply: FastifyReply): void {

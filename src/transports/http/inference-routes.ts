@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ResponseStatus } from "../../core/agent-response.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
@@ -12,8 +13,6 @@ function inferenceQuerySchema(maxPageSize: number) {
   return pageQuerySchema(maxPageSize).extend({ status: z.enum(statuses).optional(), endpoint: name.optional(), agent: name.optional(), loop: name.optional() });
 }
 
-type InferenceQuery = z.output<ReturnType<typeof inferenceQuerySchema>>;
-
 /**
  * GET /v1/inferences: what the service answered, newest first, with latency, tokens and cost;
  * filtered by status, endpoint, agent (the session's catalog agent, by key) and loop (the
@@ -22,9 +21,11 @@ type InferenceQuery = z.output<ReturnType<typeof inferenceQuerySchema>>;
  * still goes on looking further back.
  */
 export function registerInferenceRoutes(app: FastifyInstance, dependencies: { readonly catalog: CatalogStore; readonly maxPageSize: number }): void {
+  // Types only: request parts are the schemas' outputs, as zodValidatorCompiler (http-errors.ts) hands them over.
+  const routes = app.withTypeProvider<ZodTypeProvider>();
   const { catalog } = dependencies;
-  app.get("/v1/inferences", { schema: { querystring: inferenceQuerySchema(dependencies.maxPageSize) } }, async (request) => {
-    const query = request.query as InferenceQuery;
+  routes.get("/v1/inferences", { schema: { querystring: inferenceQuerySchema(dependencies.maxPageSize) } }, async (request) => {
+    const query = request.query;
     const page = await catalog.inferences.list({
       limit: query.limit,
       beforeId: cursors.id.decode(query.cursor),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Page, TimeCursor } from "../../store/catalog-records.ts";
-import { invalidField } from "./http-error.ts";
+import { invalidField } from "./http-errors.ts";
 
 /** `limit` (1..http.max_page_size, default 20 or the max if smaller) and an opaque `cursor`. */
 export function pageQuerySchema(maxPageSize: number) {
@@ -9,8 +9,6 @@ export function pageQuerySchema(maxPageSize: number) {
     cursor: z.string().min(1).max(512).optional(),
   });
 }
-
-export type PageQuery = z.output<ReturnType<typeof pageQuerySchema>>;
 
 /**
  * Cursors are base64url JSON of the last row's sort key. Clients must treat them as opaque;

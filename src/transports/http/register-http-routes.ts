@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import type { ModelbusConfig } from "../../config/config-schema.ts";
-import type { ProcessDependencies } from "../../pipeline/process-request.ts";
+import type { StoredRequestDependencies } from "../../pipeline/run-stored-request.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
-import type { ReloadResult } from "../../main.ts";
+import type { ReloadResult } from "../../config-reload.ts";
 import { registerAdminRoutes, type ReadinessCheck } from "./admin-routes.ts";
 import { registerAgentRoutes } from "./agent-routes.ts";
 import { registerChatCompletionsRoute } from "./chat-completions-route.ts";
@@ -12,7 +12,7 @@ import { registerConversationRoutes } from "./conversation-routes.ts";
 import { registerEndpointRoutes } from "./endpoint-routes.ts";
 import { registerInferenceRoutes } from "./inference-routes.ts";
 import { refuseWhileDraining, type HttpDrain } from "./http-server.ts";
-import { registerBearerAuth } from "./register-bearer-auth.ts";
+import { registerBearerAuth } from "./bearer-auth.ts";
 import { registerHttpTracing } from "./http-tracing.ts";
 import { registerSessionMessageRoute } from "./session-message-route.ts";
 import { registerSessionRoutes } from "./session-routes.ts";
@@ -22,7 +22,7 @@ export interface HttpRouteDependencies {
   readonly config: ModelbusConfig;
   /** undefined: no key configured (allowed on loopback only), routes are open. */
   readonly apiKey: string | undefined;
-  readonly processing: ProcessDependencies;
+  readonly processing: StoredRequestDependencies;
   readonly metricsRegistry: Registry;
   readonly readiness: readonly ReadinessCheck[];
   /** undefined when the store is disabled: the catalog and session routes are not served. */

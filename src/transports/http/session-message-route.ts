@@ -1,22 +1,47 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import type { z } from "zod";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import pLimit, { type LimitFunction } from "p-limit";
 import type { AgentResponse } from "../../core/agent-response.ts";
-import type { ProcessDependencies } from "../../pipeline/process-request.ts";
+import type { StoredRequestDependencies } from "../../pipeline/run-stored-request.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
-import { CompletionStream } from "./completion-stream.ts";
+import { CompletionStream, streamAnswer } from "./completion-stream.ts";
 import { idParamsSchema } from "./conversation-routes.ts";
-import { KeyedSerializer } from "./keyed-serializer.ts";
-import { prepareSessionTurn } from "./prepare-session-turn.ts";
+import { prepareSessionTurn, sessionMessageHeadersSchema, sessionMessageSchema } from "./session-turn.ts";
 import { requestLogger } from "./request-logger.ts";
-import { runPipelineRequest } from "./run-pipeline-request.ts";
-import { sessionMessageHeadersSchema, sessionMessageSchema, type SessionMessageBody } from "./session-message-schema.ts";
-import { SseResponse } from "./sse-response.ts";
-import { streamAnswer } from "./stream-answer.ts";
+import { serveHttpRequest } from "./serve-http-request.ts";
+import { SseResponse, wantsEventStream } from "./sse-response.ts";
 import { completionId, openAIUsage } from "./to-chat-completion.ts";
-import { wantsEventStream } from "./wants-event-stream.ts";
+
+/**
+ * Runs tasks one at a time per key, in arrival order. Session turns use it: two turns of
+ * one session at once would both build on the same history (and race for the same message
+ * positions), and a retried Idempotency-Key arriving while its first call still runs
+ * waits for it and is then answered from the store.
+ */
+export class KeyedSerializer {
+  /** One single-slot limiter per key with a task running or waiting. */
+  private readonly lines = new Map<string, LimitFunction>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const line = this.lines.get(key) ?? pLimit(1);
+    this.lines.set(key, line);
+    return line(async () => {
+      try {
+        return await task();
+      } finally {
+        if (line.pendingCount === 0 && this.lines.get(key) === line) this.lines.delete(key);
+      }
+    });
+  }
+
+  /** Keys with a task running or waiting (for tests and leak checks). */
+  get size(): number {
+    return this.lines.size;
+  }
+}
 
 export interface SessionMessageRouteDependencies {
-  readonly processing: ProcessDependencies;
+  readonly processing: StoredRequestDependencies;
   readonly shutdown: AbortSignal;
   readonly catalog: CatalogStore;
   readonly idempotencyTtlMs: number;
@@ -55,14 +80,16 @@ function replayHeaders(reply: FastifyReply, requestId: string, replayed: boolean
  * Turns of one session run one at a time in this process.
  */
 export function registerSessionMessageRoute(app: FastifyInstance, dependencies: SessionMessageRouteDependencies): void {
+  // Types only: request parts are the schemas' outputs, as zodValidatorCompiler (http-errors.ts) hands them over.
+  const routes = app.withTypeProvider<ZodTypeProvider>();
   const turns = new KeyedSerializer();
   const now = dependencies.now ?? Date.now;
   const schema = { params: idParamsSchema, body: sessionMessageSchema, headers: sessionMessageHeadersSchema };
 
-  app.post("/v1/sessions/:id/messages", { schema }, async (request, reply) => {
-    const { id: sessionId } = request.params as { id: string };
-    const body = request.body as SessionMessageBody;
-    const headers = request.headers as z.output<typeof sessionMessageHeadersSchema>;
+  routes.post("/v1/sessions/:id/messages", { schema }, async (request, reply) => {
+    const { id: sessionId } = request.params;
+    const body = request.body;
+    const headers = request.headers;
     const streaming = wantsEventStream(request, body.stream);
     return turns.run(sessionId, async () => {
       const turn = await prepareSessionTurn({
@@ -79,13 +106,13 @@ export function registerSessionMessageRoute(app: FastifyInstance, dependencies: 
       const freshRequestId = headers["idempotency-key"] === undefined;
       const call = { processing: dependencies.processing, request: turn.request, reply, logger, finalAttempt: false, shutdown: dependencies.shutdown, freshRequestId };
       if (!streaming) {
-        const { response, replayed } = await runPipelineRequest(call);
+        const { response, replayed } = await serveHttpRequest(call);
         replayHeaders(reply, requestId, replayed);
         return turnBody(sessionId, response, replayed);
       }
       const context = { id: completionId(requestId), created: Math.floor(now() / 1_000), model: turn.model, includeUsage: true };
       const stream = new CompletionStream(new SseResponse(reply, { "x-request-id": requestId }), context, logger);
-      await streamAnswer(stream, async (onDelta) => (await runPipelineRequest({ ...call, onDelta })).response);
+      await streamAnswer(stream, async (onDelta) => (await serveHttpRequest({ ...call, onDelta })).response);
       return reply;
     });
   });

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ModelRegistry } from "../../registry/model-registry.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
 import { messageView, sessionView } from "./catalog-views.ts";
 import { idParamsSchema } from "./conversation-routes.ts";
-import { invalidField, notFound } from "./http-error.ts";
-import { cursors, pageBody, pageQuerySchema, type PageQuery } from "./pagination.ts";
+import { invalidField, notFound } from "./http-errors.ts";
+import { cursors, pageBody, pageQuerySchema } from "./pagination.ts";
 import { unsupportedModels } from "./unsupported-models.ts";
 import type { BudgetGuard } from "../../budget/budget-guard.ts";
 
@@ -32,11 +33,13 @@ export interface SessionRouteDependencies {
  * listed by position with cursor pagination.
  */
 export function registerSessionRoutes(app: FastifyInstance, dependencies: SessionRouteDependencies): void {
+  // Types only: request parts are the schemas' outputs, as zodValidatorCompiler (http-errors.ts) hands them over.
+  const routes = app.withTypeProvider<ZodTypeProvider>();
   const { catalog } = dependencies;
   const pageQuery = pageQuerySchema(dependencies.maxPageSize);
 
-  app.post("/v1/sessions", { schema: { body: createSessionSchema } }, async (request, reply) => {
-    const body = request.body as z.output<typeof createSessionSchema>;
+  routes.post("/v1/sessions", { schema: { body: createSessionSchema } }, async (request, reply) => {
+    const body = request.body;
     const agent = await catalog.agents.find(body.agent);
     if (!agent) throw notFound("agent", body.agent);
     if (body.conversation_id && !(await catalog.conversations.find(body.conversation_id))) throw notFound("conversation", body.conversation_id);
@@ -55,8 +58,8 @@ export function registerSessionRoutes(app: FastifyInstance, dependencies: Sessio
     return reply.code(201).send(sessionView(session));
   });
 
-  app.get("/v1/sessions/:id", { schema: { params: idParamsSchema } }, async (request) => {
-    const { id } = request.params as { id: string };
+  routes.get("/v1/sessions/:id", { schema: { params: idParamsSchema } }, async (request) => {
+    const { id } = request.params;
     const session = await catalog.sessions.find(id);
     if (!session) throw notFound("session", id);
     const budget = dependencies.budgets?.sessionBudget;
@@ -64,10 +67,10 @@ export function registerSessionRoutes(app: FastifyInstance, dependencies: Sessio
     return { ...sessionView(session), ...(spend ? { budget, spend } : {}) };
   });
 
-  app.get("/v1/sessions/:id/messages", { schema: { params: idParamsSchema, querystring: pageQuery } }, async (request) => {
-    const { id } = request.params as { id: string };
+  routes.get("/v1/sessions/:id/messages", { schema: { params: idParamsSchema, querystring: pageQuery } }, async (request) => {
+    const { id } = request.params;
     if (!(await catalog.sessions.find(id))) throw notFound("session", id);
-    const query = request.query as PageQuery;
+    const query = request.query;
     const page = await catalog.sessions.listMessages(id, { limit: query.limit, afterPosition: cursors.position.decode(query.cursor) });
     return pageBody(page, messageView, cursors.position.encode);
   });

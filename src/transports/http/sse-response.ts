@@ -1,4 +1,4 @@
-import type { FastifyReply } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 
 /**
  * A Server-Sent Events response opened lazily: until the first event, the route can still
@@ -53,4 +53,10 @@ export class SseResponse {
     this.open();
     if (!this.isGone && !this.reply.raw.writableEnded) this.reply.raw.write(text);
   }
+}
+
+/** The client asked for SSE: `stream: true` in the body, or `text/event-stream` in Accept. */
+export function wantsEventStream(request: FastifyRequest, bodyStream: boolean | null | undefined): boolean {
+  if (bodyStream === true) return true;
+  return /(^|,)\s*text\/event-stream\s*(;|,|$)/i.test(request.headers.accept ?? "");
 }

@@ -1,7 +1,14 @@
 import { openAIAgentRequestSchema, type AgentRequest } from "../../core/agent-request.ts";
 import type { OpenAIChatMessage, OpenAIChatRequest } from "./openai-chat-request-schema.ts";
-import { parseOrThrow } from "./request-invalid.ts";
-import { withoutUndefined } from "./without-undefined.ts";
+import { parseOrThrow } from "./http-errors.ts";
+
+/** Keys whose value may be undefined become optional keys without undefined. */
+export type Defined<T> = { [K in keyof T]?: Exclude<T[K], undefined> };
+
+/** A copy without the keys whose value is undefined (exactOptionalPropertyTypes keeps "absent" and "undefined" apart). */
+export function withoutUndefined<T extends Record<string, unknown>>(value: T): Defined<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, child]) => child !== undefined)) as Defined<T>;
+}
 
 function text(content: OpenAIChatMessage["content"]): string | undefined {
   if (content === null || content === undefined) return undefined;

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type ConnectionOptions, credsAuthenticator, type NatsConnection } from "@nats-io/transport-node";
 import type { NatsConfig } from "../../config/config-schema.ts";
 
 /**
@@ -34,4 +34,21 @@ export function natsConnectionOptions(url: string, config: NatsConfig, env: Node
 
 export async function connectNats(url: string, config: NatsConfig, env: NodeJS.ProcessEnv = process.env): Promise<NatsConnection> {
   return connect(natsConnectionOptions(url, config, env));
+}
+
+/**
+ * Whether the NATS connection is usable right now. The client reconnects by itself, so
+ * `isClosed()` stays false through an outage; the status events say when it is down.
+ */
+export function trackConnection(nats: NatsConnection, onChange: (connected: boolean) => void = () => undefined): () => boolean {
+  let connected = true;
+  void (async () => {
+    for await (const status of nats.status()) {
+      if (status.type === "disconnect" || status.type === "reconnecting" || status.type === "staleConnection") connected = false;
+      else if (status.type === "reconnect") connected = true;
+      else continue;
+      onChange(connected);
+    }
+  })();
+  return () => connected && !nats.isClosed() && !nats.isDraining();
 }
