@@ -80,7 +80,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     openMs: seconds("--open-seconds", 8, 3),
     outstanding: numberFlag(argv, "--outstanding") ?? 256,
     concurrency: numberFlag(argv, "--concurrency") ?? 256,
-    openRates: stringFlag(argv, "--open-rates")?.split(",").map(Number).filter((rate) => rate > 0) ?? [200, 1_000],
+    openRates: stringFlag(argv, "--open-rates")
+      ?.split(",")
+      .map(Number)
+      .filter((rate) => rate > 0) ?? [200, 1_000],
     soakMs: seconds("--soak-seconds", 60, 15),
     soakRate: numberFlag(argv, "--soak-rate") ?? 1_000,
     providerDelayMs: numberFlag(argv, "--provider-delay-ms") ?? 0,

@@ -68,7 +68,9 @@ async function main(): Promise<number> {
     let soak: SoakResult | undefined;
     if (options.soak && !options.streamingOnly) {
       // A soak shows leaks and drift at a rate the system sustains: at most 60 % of modelbus's measured maximum.
-      const measuredMax = median(runs.filter((run) => run.sut === "modelbus").map((run) => run.phases.find((phase) => phase.name === "closed")?.throughput_rps ?? Number.NaN));
+      const measuredMax = median(
+        runs.filter((run) => run.sut === "modelbus").map((run) => run.phases.find((phase) => phase.name === "closed")?.throughput_rps ?? Number.NaN),
+      );
       const rate = Math.max(10, Math.min(options.soakRate, Math.floor((measuredMax * 0.6) / 10) * 10 || options.soakRate));
       log(`soak: modelbus at ${rate} req/s for ${options.soakMs / 1_000} s`);
       soak = await runSoak(context, rate);

@@ -28,7 +28,11 @@ roots.forEach(collect);
 const fixture = {
   source: { repository: "https://github.com/openai/openai-openapi", commit, path: "openapi.json", openapi: spec.openapi, api_version: spec.info.version },
   roots,
-  schemas: Object.fromEntries(Object.keys(kept).sort().map((name) => [name, kept[name]])),
+  schemas: Object.fromEntries(
+    Object.keys(kept)
+      .sort()
+      .map((name) => [name, kept[name]]),
+  ),
 };
 writeFileSync(new URL("../test/fixtures/openai-openapi/schemas.json", import.meta.url), `${JSON.stringify(fixture, null, 2)}\n`);
 console.log(`kept ${Object.keys(kept).length} schemas from ${commit}`);

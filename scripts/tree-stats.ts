@@ -41,7 +41,10 @@ function countLines(text: string): number {
 }
 
 function functionName(node: ts.Node): string {
-  if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isFunctionExpression(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) && node.name) {
+  if (
+    (ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node) || ts.isFunctionExpression(node) || ts.isGetAccessor(node) || ts.isSetAccessor(node)) &&
+    node.name
+  ) {
     return node.name.getText();
   }
   if (ts.isConstructorDeclaration(node)) return "constructor";

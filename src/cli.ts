@@ -137,14 +137,21 @@ async function migrate(args: string[]): Promise<number> {
     return status.upToDate ? 0 : 3;
   }
   const result = await applyMigrations({ databaseUrl: environment.databaseUrl });
-  process.stdout.write(`${result.engine.name} ${result.engine.version}: applied: ${result.applied.join(", ") || "none"}; already applied: ${result.alreadyApplied.length}\n`);
+  process.stdout.write(
+    `${result.engine.name} ${result.engine.version}: applied: ${result.applied.join(", ") || "none"}; already applied: ${result.alreadyApplied.length}\n`,
+  );
   return 0;
 }
 
 async function purge(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { "older-than": { type: "string" }, "dry-run": { type: "boolean", default: false }, config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      "older-than": { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      config: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help) return print(help.purge);
   const age = values["older-than"] === undefined ? undefined : parseAge(values["older-than"]);

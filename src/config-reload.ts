@@ -90,7 +90,10 @@ export class ConfigReload {
     try {
       next = this.options.readConfig();
     } catch (error) {
-      const problems = (error as Error).message.split("\n").map((line) => line.replace(/^\s*-\s*/, "").trim()).filter((line) => line !== "" && !line.startsWith("invalid config"));
+      const problems = (error as Error).message
+        .split("\n")
+        .map((line) => line.replace(/^\s*-\s*/, "").trim())
+        .filter((line) => line !== "" && !line.startsWith("invalid config"));
       return refuse(problems.length > 0 ? problems : [(error as Error).message]);
     }
     const usesMock = Object.values(next.model_registry.endpoints).some((endpoint) => endpoint.provider === "mock" && endpoint.url === undefined);
@@ -109,7 +112,10 @@ export class ConfigReload {
     this.#retire(previous);
     metrics.configReloads.inc({ result: "applied" });
     this.#last = { status: "applied", problems: [], restartRequired: restart, replacedEndpoints: replaced, at };
-    logger.info({ source, restart_required: restart, replaced_endpoints: replaced }, restart.length > 0 ? "config reloaded; some changes wait for a restart" : "config reloaded");
+    logger.info(
+      { source, restart_required: restart, replaced_endpoints: replaced },
+      restart.length > 0 ? "config reloaded; some changes wait for a restart" : "config reloaded",
+    );
     return this.#last;
   }
 

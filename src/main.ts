@@ -196,9 +196,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   };
 
   const nats = await connectNats(environment.natsUrl, config.nats, env);
-  const natsConnected = trackConnection(nats, (connected) =>
-    connected ? logger.info("NATS reconnected") : logger.warn("NATS connection lost; reconnecting"),
-  );
+  const natsConnected = trackConnection(nats, (connected) => (connected ? logger.info("NATS reconnected") : logger.warn("NATS connection lost; reconnecting")));
   const subjects = subjectsFor(config.nats.subject_prefix);
   const manager = await jetstreamManager(nats);
   const stream = await ensureStream(manager, config.nats, subjects);
@@ -281,7 +279,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await step("catalog", () => catalog?.close());
       await step("throttles", () => throttles.stopAll());
       await step("store", () => store?.close());
-      await step("provider", () => Promise.all([runtime.pipeline.provider as OpenAIChatProvider, ...configReload.retiredProviders].map((each) => each.close())));
+      await step("provider", () =>
+        Promise.all([runtime.pipeline.provider as OpenAIChatProvider, ...configReload.retiredProviders].map((each) => each.close())),
+      );
       await step("mock provider", () => mockProvider?.close());
       await step("tracing", () => tracing?.shutdown());
       logger.info({ failed_steps: failures }, failures.length === 0 ? "modelbus stopped" : "modelbus stopped with failures");

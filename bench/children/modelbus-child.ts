@@ -31,24 +31,22 @@ serveChild(async () => {
     process.env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ??= "2048";
     process.env.OTEL_BSP_SCHEDULE_DELAY ??= "500";
   }
-  const config = parseConfig(
-    {
-      service: { log_level: options.logLevel, timeout: "60s", shutdown_timeout: "10s" },
-      nats: {
-        stream: options.stream,
-        subject_prefix: options.prefix,
-        consumer: options.consumer,
-        concurrency: options.concurrency,
-        max_ack_pending: 1_000,
-        stream_max_age: "1h",
-      },
-      store: { enabled: options.persistence },
-      model_registry: {
-        // No limits on the endpoint: the bench measures modelbus, not a throttle.
-        endpoints: { [options.endpointName]: { provider: "openai", url: options.mockUrl, model: options.model } },
-      },
+  const config = parseConfig({
+    service: { log_level: options.logLevel, timeout: "60s", shutdown_timeout: "10s" },
+    nats: {
+      stream: options.stream,
+      subject_prefix: options.prefix,
+      consumer: options.consumer,
+      concurrency: options.concurrency,
+      max_ack_pending: 1_000,
+      stream_max_age: "1h",
     },
-  );
+    store: { enabled: options.persistence },
+    model_registry: {
+      // No limits on the endpoint: the bench measures modelbus, not a throttle.
+      endpoints: { [options.endpointName]: { provider: "openai", url: options.mockUrl, model: options.model } },
+    },
+  });
   const service = await startService({
     config,
     environment: { configPath: "(bench)", natsUrl: options.natsUrl, databaseUrl: options.databaseUrl, httpHost: "127.0.0.1", httpPort: 0 },

@@ -31,7 +31,10 @@ export class BenchChild {
   private readonly waiting = new Map<number, (message: ChildMessage) => void>();
   private output = "";
 
-  private constructor(readonly process: ChildProcess, readonly name: string) {
+  private constructor(
+    readonly process: ChildProcess,
+    readonly name: string,
+  ) {
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
     };

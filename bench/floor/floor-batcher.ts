@@ -23,7 +23,11 @@ export class FloorBatcher implements FloorStorage {
   batches = 0;
   rows = 0;
 
-  constructor(private readonly pool: Pool, private readonly maxBatch: number, private readonly maxConcurrent: number) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly maxBatch: number,
+    private readonly maxConcurrent: number,
+  ) {}
 
   save(request: FloorRequest, answer: FloorAnswer): Promise<void> {
     return this.insert([request.request_id, "complete", answer.content, answer.published, new Date()]);
@@ -42,19 +46,22 @@ export class FloorBatcher implements FloorStorage {
       this.running += 1;
       const sql = `INSERT INTO floor_responses (request_id, status, content, response, created_at) VALUES ${batch.map(() => "(?,?,?,?,?)").join(",")}`;
       const values = batch.flatMap((pending) => pending.row);
-      this.pool.query(sql, values).then(
-        () => {
-          this.batches += 1;
-          this.rows += batch.length;
-          for (const pending of batch) pending.done();
-        },
-        (error: unknown) => {
-          for (const pending of batch) pending.done(error);
-        },
-      ).finally(() => {
-        this.running -= 1;
-        this.flush();
-      });
+      this.pool
+        .query(sql, values)
+        .then(
+          () => {
+            this.batches += 1;
+            this.rows += batch.length;
+            for (const pending of batch) pending.done();
+          },
+          (error: unknown) => {
+            for (const pending of batch) pending.done(error);
+          },
+        )
+        .finally(() => {
+          this.running -= 1;
+          this.flush();
+        });
     }
   }
 }

@@ -114,25 +114,31 @@ export class FloorLoop {
     const subject = `${this.options.prefix}.stream.${request.request_id}`;
     const answer: Completed = { content: "", finishReason: "stop", promptTokens: 0, completionTokens: 0 };
     let pending = "";
-    await this.post(JSON.stringify({ model: this.options.model, messages: request.messages, stream: true, stream_options: { include_usage: true } }), (part) => {
-      const frames = takeSseData(pending + part.toString("utf8"));
-      pending = frames.rest;
-      for (const data of frames.data) {
-        if (data === "[DONE]") continue;
-        const chunk = JSON.parse(data) as { choices: { delta: { content?: string }; finish_reason: string | null }[]; usage?: { prompt_tokens: number; completion_tokens: number } | null };
-        const choice = chunk.choices[0];
-        const delta = choice?.delta.content;
-        if (delta) {
-          answer.content += delta;
-          this.options.nats.publish(subject, JSON.stringify({ request_id: request.request_id, content_delta: delta }));
+    await this.post(
+      JSON.stringify({ model: this.options.model, messages: request.messages, stream: true, stream_options: { include_usage: true } }),
+      (part) => {
+        const frames = takeSseData(pending + part.toString("utf8"));
+        pending = frames.rest;
+        for (const data of frames.data) {
+          if (data === "[DONE]") continue;
+          const chunk = JSON.parse(data) as {
+            choices: { delta: { content?: string }; finish_reason: string | null }[];
+            usage?: { prompt_tokens: number; completion_tokens: number } | null;
+          };
+          const choice = chunk.choices[0];
+          const delta = choice?.delta.content;
+          if (delta) {
+            answer.content += delta;
+            this.options.nats.publish(subject, JSON.stringify({ request_id: request.request_id, content_delta: delta }));
+          }
+          if (choice?.finish_reason) answer.finishReason = choice.finish_reason;
+          if (chunk.usage) {
+            answer.promptTokens = chunk.usage.prompt_tokens;
+            answer.completionTokens = chunk.usage.completion_tokens;
+          }
         }
-        if (choice?.finish_reason) answer.finishReason = choice.finish_reason;
-        if (chunk.usage) {
-          answer.promptTokens = chunk.usage.prompt_tokens;
-          answer.completionTokens = chunk.usage.completion_tokens;
-        }
-      }
-    });
+      },
+    );
     this.options.nats.publish(subject, JSON.stringify({ request_id: request.request_id, done: true }));
     return answer;
   }

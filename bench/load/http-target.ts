@@ -43,7 +43,13 @@ export class HttpTarget implements LoadTarget {
   private readonly url: URL;
   private readonly agent: Agent;
 
-  constructor(httpUrl: string, private readonly apiKey: string, private readonly providerDelayMs: number, maxSockets: number, private readonly timeoutMs = 30_000) {
+  constructor(
+    httpUrl: string,
+    private readonly apiKey: string,
+    private readonly providerDelayMs: number,
+    maxSockets: number,
+    private readonly timeoutMs = 30_000,
+  ) {
     this.url = new URL(`${httpUrl}/v1/chat/completions`);
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }

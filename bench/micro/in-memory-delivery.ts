@@ -69,7 +69,14 @@ export function inMemoryDelivery(config: ModelbusConfig, store: InferenceStore |
     registry: new ModelRegistry(config.model_registry),
     provider: instantProvider,
     throttles: new ThrottleRegistry(throttleLimitsFromConfig(config.model_registry.endpoints)),
-    breakers: new BreakerRegistry({ enabled: breaker.enabled, window: breaker.window, minCalls: breaker.min_calls, failureRatio: breaker.failure_ratio, cooldownMs: breaker.cooldown, now: () => performance.now() }),
+    breakers: new BreakerRegistry({
+      enabled: breaker.enabled,
+      window: breaker.window,
+      minCalls: breaker.min_calls,
+      failureRatio: breaker.failure_ratio,
+      cooldownMs: breaker.cooldown,
+      now: () => performance.now(),
+    }),
     metrics,
     logger,
   });

@@ -57,7 +57,13 @@ async function timeTurns(stores: readonly PrismaInferenceStore[]): Promise<numbe
     const startedAt = performance.now();
     const begun = await store.begin(request, { leaseMs: 60_000 });
     if (begun.kind !== "claimed") throw new Error(`not claimed: ${begun.kind}`);
-    const response = { request_id: request.request_id, status: "complete" as const, finish_reason: "stop", message: { role: "assistant" as const, content: `mock answer: ${messages[0]?.content}` }, token_usage: { prompt_tokens: 3, completion_tokens: 5 } };
+    const response = {
+      request_id: request.request_id,
+      status: "complete" as const,
+      finish_reason: "stop",
+      message: { role: "assistant" as const, content: `mock answer: ${messages[0]?.content}` },
+      token_usage: { prompt_tokens: 3, completion_tokens: 5 },
+    };
     await store.complete({ ticket: begun.ticket, response, wireForm: "bare", costPerMillion: { input: 0, output: 0 } });
     if (index >= 100) times[which]?.push(performance.now() - startedAt);
     await sleep(5);
@@ -107,7 +113,10 @@ try {
   const plans: string[] = [];
   let scans = 0;
   for (const statement of sql.selects.values()) {
-    const explained = await raw.query<{ table: string; type: string; key: string | null; rows: number }>({ sql: `EXPLAIN ${statement.sql}`, values: [...statement.values] });
+    const explained = await raw.query<{ table: string; type: string; key: string | null; rows: number }>({
+      sql: `EXPLAIN ${statement.sql}`,
+      values: [...statement.values],
+    });
     for (const row of explained) {
       if (row.type === "ALL" && row.table !== "inference_claims") scans += 1;
       plans.push(`${row.table}:${row.type}:${row.key ?? "-"}:${row.rows}`);

@@ -115,9 +115,34 @@ async function measure(transport: SqlTransport, variant: string, maxBatch: numbe
              prompt_tokens, completion_tokens, cost, retry_count, latency_ms, error_code, error_text, response, wire_form, created_at, completed_at)
            VALUES ${tuples(writes.length, 19)}`,
           writes.flatMap((write) => {
-            const response = { request_id: write.claim.requestId, status: "complete", finish_reason: "stop", message: write.reply, token_usage: { prompt_tokens: 3, completion_tokens: 5 } };
-            return [randomUUID(), write.claim.requestId, write.sessionId, write.claim.owner, "bench", "bench-model", "complete", "stop",
-              3, 5, 0, 0, 1, null, null, JSON.stringify(response), "bare", at, at];
+            const response = {
+              request_id: write.claim.requestId,
+              status: "complete",
+              finish_reason: "stop",
+              message: write.reply,
+              token_usage: { prompt_tokens: 3, completion_tokens: 5 },
+            };
+            return [
+              randomUUID(),
+              write.claim.requestId,
+              write.sessionId,
+              write.claim.owner,
+              "bench",
+              "bench-model",
+              "complete",
+              "stop",
+              3,
+              5,
+              0,
+              0,
+              1,
+              null,
+              null,
+              JSON.stringify(response),
+              "bare",
+              at,
+              at,
+            ];
           }),
         ],
       ]);
@@ -157,7 +182,8 @@ try {
     name: "persistence_sql",
     unit: "requests/s (begin+complete); *_mean_batch in items, *_cpu_ms_per_request in ms of this process",
     results: { ...driver, ...prismaRaw, ...driverSingle, ...prismaRawSingle },
-    notes: "persistence.ts's statements, batching and hashing as hand-written SQL: through the mariadb driver (the store's floor) and through Prisma's raw-SQL API",
+    notes:
+      "persistence.ts's statements, batching and hashing as hand-written SQL: through the mariadb driver (the store's floor) and through Prisma's raw-SQL API",
   });
 } finally {
   await database.drop();

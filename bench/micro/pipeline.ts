@@ -21,14 +21,18 @@ const inFlight = 256;
 const durationMs = Number(process.env.MICRO_ROUND_MS ?? 1_000) * 3;
 const encoder = new TextEncoder();
 
-const config = parseConfig(
-  { service: { log_level: "silent" }, model_registry: { endpoints: { bench: { provider: "openai", url: "http://127.0.0.1:9/v1", model: "bench-model" } } } },
-);
+const config = parseConfig({
+  service: { log_level: "silent" },
+  model_registry: { endpoints: { bench: { provider: "openai", url: "http://127.0.0.1:9/v1", model: "bench-model" } } },
+});
 
 /** Every request new: claimed at once, its outcome stored at once. */
 const store: InferenceStore = {
   begin: (request: AgentRequest): Promise<BeginOutcome> =>
-    Promise.resolve({ kind: "claimed", ticket: { requestId: request.request_id, inferenceId: request.request_id, owner: "bench", request, agentId: undefined } }),
+    Promise.resolve({
+      kind: "claimed",
+      ticket: { requestId: request.request_id, inferenceId: request.request_id, owner: "bench", request, agentId: undefined },
+    }),
   complete: (input: CompleteInput): Promise<StoredAnswer> => Promise.resolve({ response: input.response, answeredBefore: false }),
   release: () => Promise.resolve(),
   ping: () => Promise.resolve(true),
@@ -41,7 +45,11 @@ const decoder = new TextDecoder();
 async function floorWork(message: JsMsg): Promise<void> {
   const request = JSON.parse(decoder.decode(message.data)) as { request_id: string; messages: { content: string }[] };
   const body = JSON.stringify({ model: "bench-model", messages: request.messages });
-  const completion = await Promise.resolve({ body, choices: [{ message: { content: `mock answer: ${request.messages[0]?.content}` }, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 4 } });
+  const completion = await Promise.resolve({
+    body,
+    choices: [{ message: { content: `mock answer: ${request.messages[0]?.content}` }, finish_reason: "stop" }],
+    usage: { prompt_tokens: 3, completion_tokens: 4 },
+  });
   const choice = completion.choices[0];
   const response = JSON.stringify({
     request_id: request.request_id,

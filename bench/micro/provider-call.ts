@@ -52,15 +52,19 @@ try {
     (sequence) =>
       new Promise<void>((resolve, reject) => {
         const body = JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: `hello ${sequence}` }] });
-        const outgoing = request(chatUrl, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => {
-            const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { choices: { message: { content: string } }[] };
-            if (parsed.choices[0]?.message.content === `mock answer: hello ${sequence}`) resolve();
-            else reject(new Error("wrong answer"));
-          });
-        });
+        const outgoing = request(
+          chatUrl,
+          { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on("data", (chunk: Buffer) => chunks.push(chunk));
+            response.on("end", () => {
+              const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { choices: { message: { content: string } }[] };
+              if (parsed.choices[0]?.message.content === `mock answer: hello ${sequence}`) resolve();
+              else reject(new Error("wrong answer"));
+            });
+          },
+        );
         outgoing.on("error", reject);
         outgoing.end(body);
       }),

@@ -3,7 +3,16 @@ import { fileURLToPath } from "node:url";
 import { repoRoot } from "../children/spawn-child.ts";
 import type { MicroResult } from "../report/result-types.ts";
 
-export const microBenchmarks = ["throttle.ts", "retry.ts", "persistence.ts", "persistence-sql.ts", "store-latency.ts", "history-growth.ts", "provider-call.ts", "pipeline.ts"] as const;
+export const microBenchmarks = [
+  "throttle.ts",
+  "retry.ts",
+  "persistence.ts",
+  "persistence-sql.ts",
+  "store-latency.ts",
+  "history-growth.ts",
+  "provider-call.ts",
+  "pipeline.ts",
+] as const;
 
 /** Runs one micro-benchmark in its own process and reads its BENCH_RESULT line. */
 export function runMicro(script: string): Promise<MicroResult> {
@@ -25,7 +34,11 @@ export async function runMicroBenchmarks(log: (line: string) => void): Promise<M
   for (const script of microBenchmarks) {
     log(`micro: ${script}`);
     const result = await runMicro(script);
-    log(`  ${Object.entries(result.results).map(([name, value]) => `${name} ${value}`).join(", ")} (${result.unit})`);
+    log(
+      `  ${Object.entries(result.results)
+        .map(([name, value]) => `${name} ${value}`)
+        .join(", ")} (${result.unit})`,
+    );
     results.push(result);
   }
   return results;

@@ -61,18 +61,30 @@ try {
     const leaseUntil = sqlDateTime(new Date(Date.now() + 60_000));
     return sql.execute(insertClaims([{ requestId, claimKey: claimKeyOf(requestId), owner: "probe", leaseUntil, source: null, attempt: 0 }]));
   });
-  const commit = await timed((index) => sql.transaction([{ sql: "INSERT INTO durable_probe (id, body) VALUES (?, ?)", values: [`${tag}-${index}`, "mock answer: hello"] }]));
+  const commit = await timed((index) =>
+    sql.transaction([{ sql: "INSERT INTO durable_probe (id, body) VALUES (?, ?)", values: [`${tag}-${index}`, "mock answer: hello"] }]),
+  );
 
   const begins: number[] = [];
   const freshBegins: number[] = [];
   const completes: number[] = [];
   const cycle = (freshId: boolean, beginTimes: number[]) => async (index: number) => {
-    const request: AgentRequest = { request_id: `latency-${tag}-${freshId ? "fresh" : "claimed"}-${index}`, model: "bench", messages: [{ role: "user", content: `hello ${index}` }] };
+    const request: AgentRequest = {
+      request_id: `latency-${tag}-${freshId ? "fresh" : "claimed"}-${index}`,
+      model: "bench",
+      messages: [{ role: "user", content: `hello ${index}` }],
+    };
     const startedAt = performance.now();
     const begun = await store.begin(request, { leaseMs: 60_000, freshId });
     const claimedAt = performance.now();
     if (begun.kind !== "claimed") throw new Error(`not claimed: ${begun.kind}`);
-    const response = { request_id: request.request_id, status: "complete" as const, finish_reason: "stop", message: { role: "assistant" as const, content: `mock answer: hello ${index}` }, token_usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 } };
+    const response = {
+      request_id: request.request_id,
+      status: "complete" as const,
+      finish_reason: "stop",
+      message: { role: "assistant" as const, content: `mock answer: hello ${index}` },
+      token_usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
+    };
     await store.complete({ ticket: begun.ticket, response, wireForm: "bare", costPerMillion: { input: 0, output: 0 } });
     if (index >= 100) {
       beginTimes.push(claimedAt - startedAt);

@@ -4,8 +4,7 @@ import type { PhaseResult } from "../report/result-types.ts";
 import type { MachineCpu } from "../support/machine-cpu.ts";
 import { percentileOfSorted, round3 } from "../stats/percentiles.ts";
 
-const cpuSeconds = (before: ChildUsage, after: ChildUsage) =>
-  (after.cpuUserUs + after.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs) / 1e6;
+const cpuSeconds = (before: ChildUsage, after: ChildUsage) => (after.cpuUserUs + after.cpuSystemUs - before.cpuUserUs - before.cpuSystemUs) / 1e6;
 
 export interface PhaseUsage {
   readonly sut: readonly [ChildUsage, ChildUsage];
@@ -40,7 +39,11 @@ export function phaseResult(recorder: PhaseRecorder, kind: "closed" | "open", us
     database_cpu_s: round3(usage.machine[1].databaseS - usage.machine[0].databaseS),
     // Whatever else ran on the machine meanwhile (other users' processes): noise in the numbers.
     other_cpu_s: round3(
-      usage.machine[1].busyS - usage.machine[0].busyS - cpu - cpuSeconds(usage.mock[0], usage.mock[1]) - loadgen -
+      usage.machine[1].busyS -
+        usage.machine[0].busyS -
+        cpu -
+        cpuSeconds(usage.mock[0], usage.mock[1]) -
+        loadgen -
         (usage.machine[1].servicesS - usage.machine[0].servicesS),
     ),
     duration_s: round3((recorder.lastCompletionAt - recorder.startedAt) / 1_000),

@@ -39,7 +39,12 @@ export async function measured(
   const machineAfter = machineCpu();
   const sutAfter = await child.usage(true);
   const mockAfter = await context.mock.usage();
-  return phaseResult(recorder, kind, { sut: [sutBefore, sutAfter], mock: [mockBefore, mockAfter], loadgen: [loadBefore, loadAfter], machine: [machineBefore, machineAfter] }, targetRate);
+  return phaseResult(
+    recorder,
+    kind,
+    { sut: [sutBefore, sutAfter], mock: [mockBefore, mockAfter], loadgen: [loadBefore, loadAfter], machine: [machineBefore, machineAfter] },
+    targetRate,
+  );
 }
 
 export function phaseFailures(phase: PhaseResult): string[] {

@@ -40,7 +40,10 @@ export async function smokeRun(kind: SutKind, count: number, mockUrl: string): P
     if (target !== nats) await target.close();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const failures: string[] = [];
-    if (recorder.ok !== count) failures.push(`${recorder.ok}/${count} correct (${recorder.incorrect} incorrect, ${recorder.missing} missing, ${recorder.sendErrors} not sent: ${recorder.problems.join("; ")})`);
+    if (recorder.ok !== count)
+      failures.push(
+        `${recorder.ok}/${count} correct (${recorder.incorrect} incorrect, ${recorder.missing} missing, ${recorder.sendErrors} not sent: ${recorder.problems.join("; ")})`,
+      );
     if (nats.duplicates > 0) failures.push(`${nats.duplicates} duplicate responses`);
     if (nats.unexpected > 0) failures.push(`${nats.unexpected} unexpected responses`);
     if (kind !== "http") {

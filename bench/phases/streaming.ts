@@ -21,7 +21,13 @@ import type { RunContext } from "./run-sut.ts";
 /** "nostore" (with --with-nostore): modelbus with persistence off, to split the store's share of the added time. */
 export type StreamingSut = "floor" | "modelbus" | "nostore";
 
-async function measuredStreams(child: BenchChild, run: () => Promise<StreamRecorder>, door: "jetstream" | "http", shape: StreamShape, concurrency: number): Promise<StreamPhaseResult> {
+async function measuredStreams(
+  child: BenchChild,
+  run: () => Promise<StreamRecorder>,
+  door: "jetstream" | "http",
+  shape: StreamShape,
+  concurrency: number,
+): Promise<StreamPhaseResult> {
   const before = await child.usage(true);
   const startedAt = performance.now();
   const recorder = await run();
@@ -48,7 +54,12 @@ async function measuredStreams(child: BenchChild, run: () => Promise<StreamRecor
   };
 }
 
-async function runDoor(child: BenchChild, target: StreamTarget, context: RunContext, nextSequence: () => number): Promise<{ phases: StreamPhaseResult[]; sent: number }> {
+async function runDoor(
+  child: BenchChild,
+  target: StreamTarget,
+  context: RunContext,
+  nextSequence: () => number,
+): Promise<{ phases: StreamPhaseResult[]; sent: number }> {
   const { options } = context;
   const shape = { chunks: options.streamChunks, chunkMs: options.streamChunkMs };
   const held = { chunks: options.streamChunks, chunkMs: options.streamHoldChunkMs };
@@ -85,10 +96,12 @@ export async function runStreamingSut(context: RunContext, sut: StreamingSut, re
   const database = await createBenchDatabase(names.database);
   // Enough deliveries at once for every held stream (nats.concurrency, and max_ack_pending 1,000).
   const concurrency = Math.max(options.concurrency, options.streamHold + 10);
-  const { child, info } = await startSut(sut, names, database.url, context.mockUrl, { ...options, concurrency, streaming: true }).catch(async (error: unknown) => {
-    await database.drop();
-    throw error;
-  });
+  const { child, info } = await startSut(sut, names, database.url, context.mockUrl, { ...options, concurrency, streaming: true }).catch(
+    async (error: unknown) => {
+      await database.drop();
+      throw error;
+    },
+  );
   const nats = await NatsStreamTarget.connect({ natsUrl, prefix: names.prefix, runTag: `stream${sut}${repeat}-${names.id}` });
   const http = new HttpStreamTarget(String(info.httpUrl), benchApiKey, options.streamHold + 10);
   let sequence = 0;
@@ -108,7 +121,9 @@ export async function runStreamingSut(context: RunContext, sut: StreamingSut, re
       }
     }
     await new Promise((resolve) => setTimeout(resolve, 300)); // late duplicates would arrive now
-    const failures = phases.filter((phase) => phase.failed > 0).map((phase) => `${phase.name}: ${phase.failed} of ${phase.streams} streams failed (${phase.problems.join("; ")})`);
+    const failures = phases
+      .filter((phase) => phase.failed > 0)
+      .map((phase) => `${phase.name}: ${phase.failed} of ${phase.streams} streams failed (${phase.problems.join("; ")})`);
     if (nats.duplicates > 0) failures.push(`${nats.duplicates} duplicate answers`);
     if (sut === "modelbus") {
       const stored = await countInDatabase(names.database, "SELECT COUNT(*) FROM inferences WHERE completed_at IS NOT NULL");
@@ -134,7 +149,8 @@ export async function runStreaming(context: RunContext): Promise<StreamingResult
   );
   const runs: StreamingRun[] = [];
   for (let repeat = 1; repeat <= options.repeats; repeat += 1) {
-    for (const sut of ["floor", "modelbus", ...(options.withNostore ? (["nostore"] as const) : [])] as const) runs.push(await runStreamingSut(context, sut, repeat));
+    for (const sut of ["floor", "modelbus", ...(options.withNostore ? (["nostore"] as const) : [])] as const)
+      runs.push(await runStreamingSut(context, sut, repeat));
   }
   return { runs };
 }

@@ -60,7 +60,11 @@ export async function runProfile(context: RunContext, kind: SutKind = "modelbus"
       `${recorder.ok} requests at ${recorder.throughput().toFixed(0)} req/s under the profiler (${recorder.failed} failed), ` +
       `${cpuMsPerRequest.toFixed(2)} ms CPU per request (whole process, all threads); latency p50 ${latency.p50} ms, p99 ${latency.p99} ms; ` +
       `event-loop delay p50 ${after.eventLoopDelay.p50} ms, p99 ${after.eventLoopDelay.p99} ms, max ${after.eventLoopDelay.max} ms` +
-      (after.counters ? `; ${Object.entries(after.counters).map(([name, value]) => `${name} ${value}`).join(", ")}` : "");
+      (after.counters
+        ? `; ${Object.entries(after.counters)
+            .map(([name, value]) => `${name} ${value}`)
+            .join(", ")}`
+        : "");
     log(`profile: ${header}`);
     if (recorder.failed > 0) log(`profile: child output:\n${child.logs.slice(-3_000)}`);
     await child.stop();

@@ -34,7 +34,7 @@ function rank(map: Map<string, number>, total: number, top: number): RankedBytes
     .filter(([, bytes]) => bytes > 0)
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([name, bytes]) => ({ name, mb: Math.round(bytes / 1_048_576 * 10) / 10, pct: Math.round((bytes / total) * 1_000) / 10 }));
+    .map(([name, bytes]) => ({ name, mb: Math.round((bytes / 1_048_576) * 10) / 10, pct: Math.round((bytes / total) * 1_000) / 10 }));
 }
 
 export function summarizeAllocationProfile(head: AllocationNode, top = 30, requests?: number): AllocationSummary {
@@ -60,7 +60,7 @@ export function summarizeAllocationProfile(head: AllocationNode, top = 30, reque
   walk(head, new Set());
   return {
     total_mb: Math.round(total / 1_048_576),
-    kb_per_request: requests ? Math.round(total / 1_024 / requests * 10) / 10 : undefined,
+    kb_per_request: requests ? Math.round((total / 1_024 / requests) * 10) / 10 : undefined,
     by_function: rank(byFunction, total, top),
     by_module: rank(byModule, total, top),
     inclusive_src_functions: rank(srcInclusive, total, top),
@@ -72,7 +72,9 @@ export function summarizeAllocationProfileFile(path: string, top = 30, requests?
 }
 
 function table(title: string, rows: readonly RankedBytes[]): string {
-  return [`## ${title}`, "", "| MB | % of bytes | where |", "|---:|---:|---|", ...rows.map((row) => `| ${row.mb} | ${row.pct} | \`${row.name}\` |`), ""].join("\n");
+  return [`## ${title}`, "", "| MB | % of bytes | where |", "|---:|---:|---|", ...rows.map((row) => `| ${row.mb} | ${row.pct} | \`${row.name}\` |`), ""].join(
+    "\n",
+  );
 }
 
 export function allocationMarkdown(summary: AllocationSummary): string {

@@ -140,7 +140,9 @@ export function summarizeCpuProfileFile(path: string, top = 30, window?: SampleW
 }
 
 function table(title: string, rows: readonly Ranked[]): string {
-  return [`## ${title}`, "", "| ms | % of samples | where |", "|---:|---:|---|", ...rows.map((row) => `| ${row.ms} | ${row.pct} | \`${row.name}\` |`), ""].join("\n");
+  return [`## ${title}`, "", "| ms | % of samples | where |", "|---:|---:|---|", ...rows.map((row) => `| ${row.ms} | ${row.pct} | \`${row.name}\` |`), ""].join(
+    "\n",
+  );
 }
 
 export function profileMarkdown(summary: ProfileSummary): string {

@@ -13,7 +13,10 @@ import { writeResults } from "./write-results.ts";
 const base = process.argv.includes("--quick") ? "latest-quick" : "latest";
 const previous = JSON.parse(readFileSync(join(repoRoot, "bench/results", `${base}.json`), "utf8")) as BenchSummary;
 const soak = previous.soak ? { ...previous.soak, ...soakVerdict(previous.soak.samples) } : undefined;
-const argv = previous.command.replace(/^npm run bench( -- )?/, "").split(" ").filter(Boolean);
+const argv = previous.command
+  .replace(/^npm run bench( -- )?/, "")
+  .split(" ")
+  .filter(Boolean);
 const summary = summarize({
   options: previous.options,
   runs: previous.runs,

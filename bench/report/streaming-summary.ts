@@ -60,13 +60,31 @@ export function streamingTargets(result: StreamingResult, claimP50Ms?: number): 
     // The JetStream door claims the request id before it calls the model; the floor does not.
     const claimBound =
       door === "jetstream" && claimP50Ms !== undefined && Number.isFinite(claimP50Ms)
-        ? [bound(`${title} streaming: added time to first token, p50, against one claim (${claimP50Ms} ms) + 0.5 ms`, values, medians, "ttft", round3(claimP50Ms + 0.5), " ms", true)]
+        ? [
+            bound(
+              `${title} streaming: added time to first token, p50, against one claim (${claimP50Ms} ms) + 0.5 ms`,
+              values,
+              medians,
+              "ttft",
+              round3(claimP50Ms + 0.5),
+              " ms",
+              true,
+            ),
+          ]
         : [];
     return [
       bound(`${title} streaming: added time to first token, p50`, values, medians, "ttft", 0.5, " ms", true),
       ...claimBound,
       bound(`${title} streaming: added inter-chunk latency, p99`, values, medians, "gap", 1, " ms", true),
-      bound(`${title} streaming: event-loop delay p99 holding ${held?.concurrency ?? "?"} streams (a chunk every ${held?.chunk_ms ?? "?"} ms)`, values, medians, "eld", 20, " ms", true),
+      bound(
+        `${title} streaming: event-loop delay p99 holding ${held?.concurrency ?? "?"} streams (a chunk every ${held?.chunk_ms ?? "?"} ms)`,
+        values,
+        medians,
+        "eld",
+        20,
+        " ms",
+        true,
+      ),
     ];
   });
 }
@@ -95,7 +113,12 @@ export function streamingMarkdown(result: StreamingResult): string[] {
   for (const [door, title] of doors) {
     for (const [label, kind, pick, digits] of rows) {
       const of = (sut: Sut) =>
-        median(repeats(result).map((repeat) => phaseOf(result, sut, repeat, door, kind)).filter((phase): phase is StreamPhaseResult => phase !== undefined).map(pick));
+        median(
+          repeats(result)
+            .map((repeat) => phaseOf(result, sut, repeat, door, kind))
+            .filter((phase): phase is StreamPhaseResult => phase !== undefined)
+            .map(pick),
+        );
       const system = (sut: Sut) => `${cell(of(sut), digits)} | ${cell(median(perRepeat(result, door, kind, pick, true, sut)), digits)} |`;
       lines.push(`| ${title} | ${label} | ${cell(of("floor"), digits)} | ${system("modelbus")}${nostore ? ` ${system("nostore")}` : ""}`);
     }

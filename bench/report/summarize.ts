@@ -42,7 +42,14 @@ const phase = (run: SutRunResult, name: string): PhaseResult | undefined => run.
 
 function summarizeSut(runs: readonly SutRunResult[], rates: readonly number[]): SutSummary {
   const of = (name: string, pick: (phase: PhaseResult) => number) =>
-    round3(median(runs.map((run) => phase(run, name)).filter((found): found is PhaseResult => found !== undefined).map(pick)));
+    round3(
+      median(
+        runs
+          .map((run) => phase(run, name))
+          .filter((found): found is PhaseResult => found !== undefined)
+          .map(pick),
+      ),
+    );
   const latency: Record<string, { p50: number; p90: number; p99: number; achieved_rps: number }> = {};
   for (const rate of rates) {
     const name = `open_${rate}`;
@@ -66,7 +73,12 @@ function summarizeSut(runs: readonly SutRunResult[], rates: readonly number[]): 
 
 /** Ratios and overheads computed within each repeat (same run, adjacent in time), then the median. */
 /** `kind` against `base` (the floor unless named), repeat by repeat: ratios, and differences for latency. */
-function pairedRatios(runs: readonly SutRunResult[], kind: SutKind, rates: readonly number[], base: SutKind = "floor"): { medians: Record<string, number>; perRepeat: Record<string, number[]> } {
+function pairedRatios(
+  runs: readonly SutRunResult[],
+  kind: SutKind,
+  rates: readonly number[],
+  base: SutKind = "floor",
+): { medians: Record<string, number>; perRepeat: Record<string, number[]> } {
   const pairs = runs
     .filter((run) => run.sut === kind)
     .map((run) => [runs.find((other) => other.sut === base && other.repeat === run.repeat), run] as const)
@@ -105,7 +117,10 @@ function storeCostTargets(
   const list: Target[] = [];
   const latency = micro.find((result) => result.name === "store-latency")?.results;
   const floorMs = latency ? round3(Number(latency.claim_p50) + Number(latency.durable_commit_p50)) : undefined;
-  for (const [door, key] of [["JetStream", "modelbus_vs_nostore"], ["HTTP", "http_vs_httpnostore"]] as const) {
+  for (const [door, key] of [
+    ["JetStream", "modelbus_vs_nostore"],
+    ["HTTP", "http_vs_httpnostore"],
+  ] as const) {
     const paired = ratios[key];
     const repeats = perRepeat[key] ?? {};
     if (paired === undefined) continue;
@@ -115,13 +130,24 @@ function storeCostTargets(
         bound(`${door} store cost (on − off), p99 at ${rate} req/s`, repeats, paired, `p99_overhead_ms_at_${rate}`, 2, " ms", true),
       );
       if (door === "JetStream" && floorMs !== undefined) {
-        list.push(bound(`${door} store cost, p50 at ${rate} req/s, against claim + durable commit (${floorMs} ms) + 0.2 ms`, repeats, paired, `p50_overhead_ms_at_${rate}`, round3(floorMs + 0.2), " ms", true));
+        list.push(
+          bound(
+            `${door} store cost, p50 at ${rate} req/s, against claim + durable commit (${floorMs} ms) + 0.2 ms`,
+            repeats,
+            paired,
+            `p50_overhead_ms_at_${rate}`,
+            round3(floorMs + 0.2),
+            " ms",
+            true,
+          ),
+        );
       }
     }
     list.push(bound(`${door} throughput, store on ÷ store off`, repeats, paired, "throughput", 0.8, " ×", false));
   }
   const floorstore = ratios.modelbus_vs_floorstore;
-  if (floorstore) list.push(bound("JetStream throughput, modelbus ÷ floorstore", perRepeat.modelbus_vs_floorstore ?? {}, floorstore, "throughput", 0.9, " ×", false));
+  if (floorstore)
+    list.push(bound("JetStream throughput, modelbus ÷ floorstore", perRepeat.modelbus_vs_floorstore ?? {}, floorstore, "throughput", 0.9, " ×", false));
   return list;
 }
 
@@ -225,7 +251,9 @@ export function summarize(input: {
     targets: [
       ...(runs.length > 0 ? targets(ratios.modelbus_vs_floor ?? {}, ratiosPerRepeat.modelbus_vs_floor ?? {}, summary.modelbus, soak) : []),
       ...storeCostTargets(ratios, ratiosPerRepeat, options.openRates, input.micro),
-      ...(input.streaming ? streamingTargets(input.streaming, Number(input.micro.find((result) => result.name === "store-latency")?.results.claim_p50 ?? Number.NaN)) : []),
+      ...(input.streaming
+        ? streamingTargets(input.streaming, Number(input.micro.find((result) => result.name === "store-latency")?.results.claim_p50 ?? Number.NaN))
+        : []),
     ],
     soak,
     streaming: input.streaming,

@@ -39,8 +39,12 @@ function comparisonTable(summary: BenchSummary): string[] {
     "Medians over the repeats; the ratio column is the median of the per-repeat ratios (modelbus ÷ floor, or modelbus − floor for latency).",
     "NATS JetStream, MariaDB, the mock endpoint and the load generator share the same 2 cores. Method: [bench/README.md](../README.md).",
     "",
-    `| metric | ${columnsOf(summary).map((kind) => titles[kind]).join(" | ")} | modelbus vs floor |`,
-    `|---|${columnsOf(summary).map(() => "---:").join("|")}|---:|`,
+    `| metric | ${columnsOf(summary)
+      .map((kind) => titles[kind])
+      .join(" | ")} | modelbus vs floor |`,
+    `|---|${columnsOf(summary)
+      .map(() => "---:")
+      .join("|")}|---:|`,
     row("max throughput, closed loop (req/s)", summary, (sut) => sut.max_throughput_rps, 0, r("throughput", 2, " ×")),
     row("CPU s per 1,000 requests (closed loop)", summary, (sut) => sut.cpu_s_per_1k, 2, r("cpu_per_request", 2, " ×")),
     row("peak RSS (MB)", summary, (sut) => sut.peak_rss_mb, 0, r("peak_rss", 2, " ×")),
@@ -49,7 +53,13 @@ function comparisonTable(summary: BenchSummary): string[] {
   for (const rate of summary.options.openRates) {
     for (const percentile of ["p50", "p90", "p99"] as const) {
       lines.push(
-        row(`${percentile} latency at ${rate} req/s (ms)`, summary, (sut) => sut.latency_ms[String(rate)]?.[percentile], 1, r(`${percentile}_overhead_ms_at_${rate}`, 1, " ms")),
+        row(
+          `${percentile} latency at ${rate} req/s (ms)`,
+          summary,
+          (sut) => sut.latency_ms[String(rate)]?.[percentile],
+          1,
+          r(`${percentile}_overhead_ms_at_${rate}`, 1, " ms"),
+        ),
       );
     }
     lines.push(row(`achieved rate at ${rate} req/s offered`, summary, (sut) => sut.latency_ms[String(rate)]?.achieved_rps, 0));
@@ -57,7 +67,9 @@ function comparisonTable(summary: BenchSummary): string[] {
   lines.push("");
   const against = (ratios: Record<string, number>) => {
     const t = (name: string, digits: number, suffix: string) => (ratios[name] === undefined ? "–" : `${cell(ratios[name], digits)}${suffix}`);
-    const rates = summary.options.openRates.map((rate) => `p50 ${t(`p50_overhead_ms_at_${rate}`, 2, " ms")} / p99 ${t(`p99_overhead_ms_at_${rate}`, 2, " ms")} at ${rate} req/s`);
+    const rates = summary.options.openRates.map(
+      (rate) => `p50 ${t(`p50_overhead_ms_at_${rate}`, 2, " ms")} / p99 ${t(`p99_overhead_ms_at_${rate}`, 2, " ms")} at ${rate} req/s`,
+    );
     return `throughput ${t("throughput", 2, " ×")}, CPU per request ${t("cpu_per_request", 2, " ×")}, ${rates.join(", ")}`;
   };
   const sentences: Array<[string, string]> = [
@@ -107,7 +119,11 @@ export function benchMarkdown(summary: BenchSummary): string {
   if (summary.micro.length > 0) {
     lines.push("", "## Micro-benchmarks", "", "| benchmark | result | unit |", "|---|---|---|");
     for (const micro of summary.micro) {
-      lines.push(`| ${micro.name} | ${Object.entries(micro.results).map(([name, value]) => `${name} ${value}`).join(", ")} | ${micro.unit} |`);
+      lines.push(
+        `| ${micro.name} | ${Object.entries(micro.results)
+          .map(([name, value]) => `${name} ${value}`)
+          .join(", ")} | ${micro.unit} |`,
+      );
     }
   }
   lines.push(

@@ -97,14 +97,19 @@ export class BudgetGuard {
     const charge: Charge = result.charge;
     return {
       settle: async (actual) => {
-        for (const scoped of budgets) for (const unit of ["tokens", "cost"] as const) if (scoped.budget[unit]) this.metrics.spent(scoped.scope, unit, actual[unit]);
+        for (const scoped of budgets)
+          for (const unit of ["tokens", "cost"] as const) if (scoped.budget[unit]) this.metrics.spent(scoped.scope, unit, actual[unit]);
         await charge.correct(limits.map((limit) => actual[limit.unit] - limit.amount));
       },
     };
   }
 
   /** Spend against a budget, per window it limits (for the agent and session views). */
-  async spend(scope: BudgetScope, id: string, budget: BudgetConfig): Promise<Record<BudgetUnit, Partial<Record<BudgetWindow, { limit: number; spent: number }>>>> {
+  async spend(
+    scope: BudgetScope,
+    id: string,
+    budget: BudgetConfig,
+  ): Promise<Record<BudgetUnit, Partial<Record<BudgetWindow, { limit: number; spent: number }>>>> {
     const view: Record<BudgetUnit, Partial<Record<BudgetWindow, { limit: number; spent: number }>>> = { tokens: {}, cost: {} };
     for (const unit of ["tokens", "cost"] as const) {
       for (const window of windows) {

@@ -27,10 +27,7 @@ export async function sendRequest(loaded: LoadedConfig, options: SendOptions): P
     const subjects = subjectsFor(config.nats.subject_prefix);
     const requestId = `cli-${randomUUID()}`;
     const responses = nats.subscribe(subjects.response(requestId), { max: 1 });
-    const messages = [
-      ...(options.system ? [{ role: "system", content: options.system }] : []),
-      { role: "user", content: options.text },
-    ];
+    const messages = [...(options.system ? [{ role: "system", content: options.system }] : []), { role: "user", content: options.text }];
     const request = {
       request_id: requestId,
       model: options.model,

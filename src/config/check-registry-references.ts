@@ -52,7 +52,10 @@ export function checkRegistryReferences(registry: ModelRegistryConfig): ConfigPr
 
   for (const [name, capability] of Object.entries(registry.capabilities)) {
     const at = `model_registry.capabilities.${name}`;
-    for (const [list, names] of [["preferred", capability.preferred], ["fallback", capability.fallback]] as const) {
+    for (const [list, names] of [
+      ["preferred", capability.preferred],
+      ["fallback", capability.fallback],
+    ] as const) {
       names.forEach((target, index) => {
         if (!isTarget(target)) problems.push({ path: `${at}.${list}.${index}`, message: `unknown endpoint or group "${target}"` });
       });
@@ -95,7 +98,10 @@ export function registryWarnings(registry: ModelRegistryConfig, env: NodeJS.Proc
   for (const [name, endpoint] of Object.entries(registry.endpoints)) {
     const at = `model_registry.endpoints.${name}`;
     if (endpoint.api_key_env !== undefined && !env[endpoint.api_key_env]) {
-      warnings.push({ path: `${at}.api_key_env`, message: `environment variable ${endpoint.api_key_env} is not set: endpoint "${name}" is called without an Authorization header` });
+      warnings.push({
+        path: `${at}.api_key_env`,
+        message: `environment variable ${endpoint.api_key_env} is not set: endpoint "${name}" is called without an Authorization header`,
+      });
     }
     if (endpoint.url !== undefined && !isHttpUrl(endpoint.url)) {
       warnings.push({ path: `${at}.url`, message: `"${endpoint.url}" is not an http(s) URL: every call to endpoint "${name}" fails` });

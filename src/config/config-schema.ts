@@ -51,7 +51,10 @@ export const endpointSchema = configObject({
   model: z.string().min(1),
   // "" (omitted) is semstreams' generic OpenAI-compatible adapter.
   provider: z.enum([...providerNames, ""]).default(""),
-  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name")
+    .optional(),
   supports_tools: z.boolean().default(false),
   tool_format: z.enum(["", "anthropic", "openai"]).optional(),
   wire_backend: z.enum(wireBackends).default(""),
@@ -116,12 +119,21 @@ export const retrySchema = configObject({
 });
 
 export const natsSchema = configObject({
-  stream: z.string().regex(/^[A-Za-z0-9_-]+$/).default("AGENT"),
-  subject_prefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default("agent"),
+  stream: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default("AGENT"),
+  subject_prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/)
+    .default("agent"),
   create_stream: z.boolean().default(true),
   stream_max_age: duration("168h"),
   duplicate_window: duration("2m"),
-  consumer: z.string().regex(/^[A-Za-z0-9_-]+$/).default("modelbus"),
+  consumer: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default("modelbus"),
   concurrency: positiveInt.default(64),
   max_deliver: positiveInt.default(5),
   max_ack_pending: positiveInt.default(1_000),
@@ -170,15 +182,24 @@ export const storeSchema = configObject({
 });
 
 export const httpSchema = configObject({
-  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").default("MODELBUS_API_KEY"),
+  api_key_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name")
+    .default("MODELBUS_API_KEY"),
   body_limit_bytes: positiveInt.default(1_048_576),
   idempotency_ttl: duration("24h"),
   max_page_size: positiveInt.max(1_000).default(100),
 });
 
 export const throttleSchema = configObject({
-  redis_url: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
-  redis_password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name").optional(),
+  redis_url: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .optional(),
+  redis_password_env: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name")
+    .optional(),
 });
 
 export const breakerSchema = configObject({

@@ -22,7 +22,6 @@ export interface LoadedConfig {
   readonly environment: EnvironmentSettings;
 }
 
-
 /** The environment variables modelbus reads, with their defaults (documented in docs/configuration.md, "Environment"). */
 export const environmentDefaults = {
   MODELBUS_CONFIG: defaultConfigPath,
@@ -50,7 +49,10 @@ function invalid(source: string, problems: readonly ConfigProblem[]): ModelbusEr
 export function parseConfig(raw: unknown, source = "(inline)"): ModelbusConfig {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw invalid(source, parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })));
+    throw invalid(
+      source,
+      parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+    );
   }
   const problems = [...checkRegistryReferences(parsed.data.model_registry), ...checkTimings(parsed.data)];
   if (problems.length > 0) throw invalid(source, problems);

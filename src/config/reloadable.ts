@@ -15,7 +15,9 @@ function differences(before: unknown, after: unknown, path: string): string[] {
   const isObject = (value: unknown) => value !== null && typeof value === "object" && !Array.isArray(value);
   if (!isObject(before) || !isObject(after)) return [path];
   const keys = new Set([...Object.keys(before as object), ...Object.keys(after as object)]);
-  return [...keys].sort().flatMap((key) => differences((before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key], path === "" ? key : `${path}.${key}`));
+  return [...keys]
+    .sort()
+    .flatMap((key) => differences((before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key], path === "" ? key : `${path}.${key}`));
 }
 
 /** The next config as it takes effect: its reloadable parts over what the running service keeps. */

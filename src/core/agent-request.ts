@@ -15,16 +15,19 @@ export { reasoningRecordSchema, type ReasoningRecord } from "./reasoning-record.
 const jsonObject = z.record(z.string(), z.unknown());
 
 /** Tool-call arguments arrive as an object; a JSON string is accepted too and parsed. */
-const toolArguments = z.union([jsonObject, z.string(), z.null()]).optional().transform((value) => {
-  if (value === null || value === undefined) return undefined;
-  if (typeof value !== "string") return value;
-  try {
-    const parsed: unknown = JSON.parse(value);
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-});
+const toolArguments = z
+  .union([jsonObject, z.string(), z.null()])
+  .optional()
+  .transform((value) => {
+    if (value === null || value === undefined) return undefined;
+    if (typeof value !== "string") return value;
+    try {
+      const parsed: unknown = JSON.parse(value);
+      return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  });
 
 /**
  * A tool call as the loop sends it back in history. An empty name is kept: Gemini sometimes

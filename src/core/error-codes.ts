@@ -5,19 +5,23 @@
 export const errorCodes = {
   E_CONFIG_INVALID: "The config file is missing, not JSON, or fails validation; every problem is listed with its path.",
   E_PAYLOAD_INVALID: "A NATS payload is not JSON, or not an AgentRequest / semstreams envelope; the delivery is terminated.",
-  E_REQUEST_INVALID: "The request decoded but breaks a rule (missing request_id, empty messages, a field of the wrong type; on HTTP also OpenAI's message rules), or an HTTP request is malformed (bad URL encoding, request line, Content-Length).",
+  E_REQUEST_INVALID:
+    "The request decoded but breaks a rule (missing request_id, empty messages, a field of the wrong type; on HTTP also OpenAI's message rules), or an HTTP request is malformed (bad URL encoding, request line, Content-Length).",
   E_MODEL_UNKNOWN: "No capability, endpoint, alias or default matches the requested model.",
   E_CIRCUIT_OPEN: "Every endpoint that could serve the model is open in the circuit breaker; the response says when the next probe goes.",
-  E_BUDGET_EXCEEDED: "The request would pass a budget (config `budgets`, or its agent's own): named in the message with when it refills; no model call was made.",
+  E_BUDGET_EXCEEDED:
+    "The request would pass a budget (config `budgets`, or its agent's own): named in the message with when it refills; no model call was made.",
   E_THROTTLE_QUEUE_FULL: "The endpoint's throttle queue (max_queue) is full; the request was not sent.",
-  E_THROTTLE_UNAVAILABLE: "The endpoint's limits are shared through Redis and Redis is unreachable or not answering; the request was not sent and is handed back for later.",
+  E_THROTTLE_UNAVAILABLE:
+    "The endpoint's limits are shared through Redis and Redis is unreachable or not answering; the request was not sent and is handed back for later.",
   E_PROVIDER_RATE_LIMITED: "The provider kept answering 429 until max_rate_limit_retries was used up.",
   E_PROVIDER_UNAVAILABLE: "The provider kept failing with 500/502/503/504 until retry.max_attempts was used up.",
   E_PROVIDER_NETWORK: "The provider could not be reached (connection refused, reset, DNS) after retries.",
   E_PROVIDER_TIMEOUT: "The request's timeout (request → endpoint → capability → service) expired before an answer.",
   E_PROVIDER_AUTH: "The provider refused the credentials (401/403); not retried.",
   E_PROVIDER_REJECTED: "The provider rejected the request (400/404/422 or another non-retryable status); not retried.",
-  E_PROVIDER_STREAM_INTERRUPTED: "A streamed answer stopped after text had been published (no finish reason, or the connection dropped); not retried, partial content and usage are in the response.",
+  E_PROVIDER_STREAM_INTERRUPTED:
+    "A streamed answer stopped after text had been published (no finish reason, or the connection dropped); not retried, partial content and usage are in the response.",
   E_PROVIDER_RESPONSE_INVALID: "The provider answered 200 with a body that is not a chat completion (no choices, no message).",
   E_STORE_UNAVAILABLE: "MySQL could not be reached or refused a write; the delivery is nak'd with delay and succeeds once the store is back.",
   E_MIGRATION_CHECKSUM: "An already-applied migration file was changed; modelbus refuses to start until it is restored or resolved.",

@@ -93,11 +93,13 @@ export function foldKey(key: string): string {
     }
   }
   if (ascii) return key.toLowerCase();
-  return key.replace(/\u212a/g, "k").replace(/\u017f/g, "s").toLowerCase();
+  return key
+    .replace(/\u212a/g, "k")
+    .replace(/\u017f/g, "s")
+    .toLowerCase();
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** The value with its keys named as the struct names them and `null` fields left out. */
 export function foldLikeGo(value: unknown, shape: KeyShape | undefined): unknown {

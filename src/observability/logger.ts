@@ -44,10 +44,18 @@ export function serializeError(value: unknown, depth = 0): SerializedError | str
   const type = error.constructor?.name || error.name || "Error";
   // Prisma's message quotes the call with its arguments above its last line, which says what failed.
   const safeMessage =
-    typeof error.sqlMessage === "string" ? error.sqlMessage : type.startsWith("PrismaClient") ? (error.message.split("\n").filter(Boolean).at(-1) ?? type) : undefined;
+    typeof error.sqlMessage === "string"
+      ? error.sqlMessage
+      : type.startsWith("PrismaClient")
+        ? (error.message.split("\n").filter(Boolean).at(-1) ?? type)
+        : undefined;
   const message = safeMessage ?? error.message;
   const frames = (error.stack ?? "").split("\n").filter((line) => line.startsWith("    at "));
-  const serialized: SerializedError = { type, message, stack: safeMessage === undefined && error.stack ? error.stack : [`${type}: ${message}`, ...frames].join("\n") };
+  const serialized: SerializedError = {
+    type,
+    message,
+    stack: safeMessage === undefined && error.stack ? error.stack : [`${type}: ${message}`, ...frames].join("\n"),
+  };
   if (error.code !== undefined) serialized.code = error.code;
   if (typeof error.status === "number") serialized.status = error.status;
   if (error.sqlState !== undefined) serialized.sqlState = error.sqlState;

@@ -55,7 +55,9 @@ export interface ProviderRequestObserverOptions {
  * and semstreams' request_bytes histogram (Responses backend only, as there). Undefined when
  * neither is on, so the hot path does nothing.
  */
-export function providerRequestObserver(options: ProviderRequestObserverOptions): ((endpointName: string, request: AgentRequest, body: Record<string, unknown>) => void) | undefined {
+export function providerRequestObserver(
+  options: ProviderRequestObserverOptions,
+): ((endpointName: string, request: AgentRequest, body: Record<string, unknown>) => void) | undefined {
   const log = providerRequestLogger(options.logger, options.env);
   const { semstreams } = options;
   if (!log && !semstreams) return undefined;

@@ -28,17 +28,70 @@ export function createSemstreamsMetrics(registry: Registry) {
   const registers = [registry];
   const name = (suffix: string) => `semstreams_agentic_model_${suffix}`;
   const series = {
-    requests: new Counter({ name: name("requests_total"), help: "Total model requests by model and status", labelNames: ["model", "status"] as const, registers }),
-    duration: new Histogram({ name: name("request_duration_seconds"), help: "Model request latency in seconds", labelNames: ["model"] as const, buckets: exponentialBuckets(0.1, 2, 10), registers }),
+    requests: new Counter({
+      name: name("requests_total"),
+      help: "Total model requests by model and status",
+      labelNames: ["model", "status"] as const,
+      registers,
+    }),
+    duration: new Histogram({
+      name: name("request_duration_seconds"),
+      help: "Model request latency in seconds",
+      labelNames: ["model"] as const,
+      buckets: exponentialBuckets(0.1, 2, 10),
+      registers,
+    }),
     inFlight: new Gauge({ name: name("requests_in_flight"), help: "Number of model requests currently in flight", labelNames: ["model"] as const, registers }),
-    errors: new Counter({ name: name("errors_total"), help: "Total model errors by model and error type", labelNames: ["model", "error_type"] as const, registers }),
-    toolCalls: new Histogram({ name: name("tool_calls_returned"), help: "Distribution of tool calls per response", labelNames: ["model"] as const, buckets: [0, 1, 2, 3, 5, 10], registers }),
-    tokens: new Counter({ name: name("tokens_total"), help: "Total tokens used by model and type (prompt/completion)", labelNames: ["model", "type"] as const, registers }),
-    streamChunks: new Counter({ name: name("stream_chunks_total"), help: "Total streaming chunks received by model", labelNames: ["model"] as const, registers }),
-    ttft: new Histogram({ name: name("stream_ttft_seconds"), help: "Time-to-first-token for streaming requests", labelNames: ["model"] as const, buckets: exponentialBuckets(0.01, 2, 12), registers }),
-    rateLimitHits: new Counter({ name: name("rate_limit_hits_total"), help: "Total HTTP 429 rate-limit responses received by model", labelNames: ["model"] as const, registers }),
-    rateLimitRetries: new Counter({ name: name("rate_limit_retries_total"), help: "Total retry attempts after 429 rate-limit responses by model", labelNames: ["model"] as const, registers }),
-    truncations: new Counter({ name: name("length_truncations_total"), help: "Total responses truncated due to finish_reason=length (max_tokens hit)", labelNames: ["model"] as const, registers }),
+    errors: new Counter({
+      name: name("errors_total"),
+      help: "Total model errors by model and error type",
+      labelNames: ["model", "error_type"] as const,
+      registers,
+    }),
+    toolCalls: new Histogram({
+      name: name("tool_calls_returned"),
+      help: "Distribution of tool calls per response",
+      labelNames: ["model"] as const,
+      buckets: [0, 1, 2, 3, 5, 10],
+      registers,
+    }),
+    tokens: new Counter({
+      name: name("tokens_total"),
+      help: "Total tokens used by model and type (prompt/completion)",
+      labelNames: ["model", "type"] as const,
+      registers,
+    }),
+    streamChunks: new Counter({
+      name: name("stream_chunks_total"),
+      help: "Total streaming chunks received by model",
+      labelNames: ["model"] as const,
+      registers,
+    }),
+    ttft: new Histogram({
+      name: name("stream_ttft_seconds"),
+      help: "Time-to-first-token for streaming requests",
+      labelNames: ["model"] as const,
+      buckets: exponentialBuckets(0.01, 2, 12),
+      registers,
+    }),
+    rateLimitHits: new Counter({
+      name: name("rate_limit_hits_total"),
+      help: "Total HTTP 429 rate-limit responses received by model",
+      labelNames: ["model"] as const,
+      registers,
+    }),
+    rateLimitRetries: new Counter({
+      name: name("rate_limit_retries_total"),
+      help: "Total retry attempts after 429 rate-limit responses by model",
+      labelNames: ["model"] as const,
+      registers,
+    }),
+    truncations: new Counter({
+      name: name("length_truncations_total"),
+      help: "Total responses truncated due to finish_reason=length (max_tokens hit)",
+      labelNames: ["model"] as const,
+      registers,
+    }),
     health: new Gauge({
       name: name("endpoint_health_state"),
       help: "Circuit-breaker state for each endpoint (1 if endpoint is in this state, 0 otherwise). state label: closed, open, half_open.",
@@ -53,7 +106,12 @@ export function createSemstreamsMetrics(registry: Registry) {
       registers,
     }),
     // modelbus never latches a delivery lane (it settles every delivery itself), so this stays at 0.
-    refusals: new Counter({ name: name("delivery_refusals_total"), help: "Deliveries refused unsettled by a latched lane, by port", labelNames: ["lane"] as const, registers }),
+    refusals: new Counter({
+      name: name("delivery_refusals_total"),
+      help: "Deliveries refused unsettled by a latched lane, by port",
+      labelNames: ["lane"] as const,
+      registers,
+    }),
   };
 
   return {

@@ -69,7 +69,12 @@ export function traceIdOf(traceparent: string | undefined): string | undefined {
  * What every log line of one request carries: its request_id, loop_id and trace id (the
  * request's span's with tracing on; with it off, the caller's, from its `traceparent`).
  */
-export function requestLogBindings(requestId: string, loopId: string | undefined, trace: RequestTrace | undefined, callerTraceparent?: string): Record<string, string> {
+export function requestLogBindings(
+  requestId: string,
+  loopId: string | undefined,
+  trace: RequestTrace | undefined,
+  callerTraceparent?: string,
+): Record<string, string> {
   const bindings: Record<string, string> = { request_id: requestId };
   if (loopId) bindings.loop_id = loopId;
   if (trace) Object.assign(bindings, trace.logIds);
@@ -128,7 +133,9 @@ export interface Tracing {
 type Environment = Readonly<Record<string, string | undefined>>;
 
 /** What `OTEL_*` asks for: undefined (off), or the exporter to use. Throws E_CONFIG_INVALID for what modelbus cannot do. */
-export function tracingExporterFrom(env: Environment): { readonly kind: "console" } | { readonly kind: "otlp"; readonly protocol: "http/protobuf" | "http/json"; readonly url: string } | undefined {
+export function tracingExporterFrom(
+  env: Environment,
+): { readonly kind: "console" } | { readonly kind: "otlp"; readonly protocol: "http/protobuf" | "http/json"; readonly url: string } | undefined {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === "true") return undefined;
   const exporter = (env.OTEL_TRACES_EXPORTER ?? "").trim().toLowerCase();
   const tracesEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
@@ -141,7 +148,10 @@ export function tracingExporterFrom(env: Environment): { readonly kind: "console
   }
   const protocol = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf").trim();
   if (protocol !== "http/protobuf" && protocol !== "http/json") {
-    throw new ModelbusError({ code: "E_CONFIG_INVALID", message: `OTLP protocol "${protocol}" is not supported: modelbus exports OTLP over HTTP (http/protobuf or http/json)` });
+    throw new ModelbusError({
+      code: "E_CONFIG_INVALID",
+      message: `OTLP protocol "${protocol}" is not supported: modelbus exports OTLP over HTTP (http/protobuf or http/json)`,
+    });
   }
   // As the OTLP exporter specification says: the signal's own endpoint is used as it is, the
   // general one gets /v1/traces appended.
@@ -160,10 +170,8 @@ export function tracingExporterFrom(env: Environment): { readonly kind: "console
 export async function startTracing(env: Environment, logger: Logger): Promise<Tracing | undefined> {
   const chosen = tracingExporterFrom(env);
   if (chosen === undefined) return undefined;
-  const [{ BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter }, { defaultResource, detectResources, envDetector, resourceFromAttributes }] = await Promise.all([
-    import("@opentelemetry/sdk-trace-base"),
-    import("@opentelemetry/resources"),
-  ]);
+  const [{ BasicTracerProvider, BatchSpanProcessor, ConsoleSpanExporter }, { defaultResource, detectResources, envDetector, resourceFromAttributes }] =
+    await Promise.all([import("@opentelemetry/sdk-trace-base"), import("@opentelemetry/resources")]);
   diag.setLogger(
     {
       error: (message, ...args) => logger.warn({ args }, `OpenTelemetry: ${message}`),

@@ -45,15 +45,17 @@ export function pipelineDependencies(
 ): PipelineDependencies {
   const { rateLimits = new ProviderRateLimits(), router: previousRouter, ...rest } = parts;
   const now = () => performance.now();
-  const router = previousRouter ?? new DeploymentRouter({
-    // Headroom: the smaller of what the endpoint's own limits have left and what its provider reported.
-    load: async (endpoint) => {
-      const load = await parts.throttles.for(endpoint).load();
-      return { ...load, headroom: Math.min(load.headroom, rateLimits.headroom(endpoint)) };
-    },
-    closed: (endpoint) => !parts.breakers.enabled || parts.breakers.for(endpoint).retryInMs() === 0,
-    now,
-  });
+  const router =
+    previousRouter ??
+    new DeploymentRouter({
+      // Headroom: the smaller of what the endpoint's own limits have left and what its provider reported.
+      load: async (endpoint) => {
+        const load = await parts.throttles.for(endpoint).load();
+        return { ...load, headroom: Math.min(load.headroom, rateLimits.headroom(endpoint)) };
+      },
+      closed: (endpoint) => !parts.breakers.enabled || parts.breakers.for(endpoint).retryInMs() === 0,
+      now,
+    });
   return {
     ...rest,
     router,
@@ -77,8 +79,7 @@ export type RequestOutcome =
 
 /** What the endpoint chain ends in, before any store: the model's answer, not stored yet, or work to hand back (shutdown, bug). */
 export type EndpointChainOutcome =
-  | (Extract<RequestOutcome, { type: "answer" }> & { readonly source: "model"; readonly persisted: false })
-  | Extract<RequestOutcome, { type: "abandoned" }>;
+  (Extract<RequestOutcome, { type: "answer" }> & { readonly source: "model"; readonly persisted: false }) | Extract<RequestOutcome, { type: "abandoned" }>;
 
 /**
  * Where a request's time went, for the overhead metric: the door's total minus these is

@@ -35,7 +35,12 @@ function coolDownOnLongPause(dependencies: PipelineDependencies, endpointName: s
   const pause = error.retryAfterMs;
   if (error.status !== 429 || pause === undefined || pause <= dependencies.retryPolicy.maxDelayMs) return error;
   dependencies.breakers.for(endpointName).coolDown(pause);
-  return new ModelbusError({ code: error.code, message: `${error.message} (endpoint cooled down for ${Math.ceil(pause / 1_000)}s)`, status: 429, cause: error });
+  return new ModelbusError({
+    code: error.code,
+    message: `${error.message} (endpoint cooled down for ${Math.ceil(pause / 1_000)}s)`,
+    status: 429,
+    cause: error,
+  });
 }
 
 /**
@@ -54,7 +59,12 @@ function tokenCorrection(error: ModelbusError, estimate: number): number {
  */
 function attemptTimedOut(error: ModelbusError, signal: AbortSignal, endpointName: string, capMs: number | undefined): ModelbusError {
   if (error.code !== "E_PROVIDER_TIMEOUT" || signal.aborted || !capMs) return error;
-  return new ModelbusError({ code: "E_PROVIDER_TIMEOUT", message: `attempt on endpoint "${endpointName}" passed its request_timeout (${capMs}ms)`, retryReason: "transient", cause: error });
+  return new ModelbusError({
+    code: "E_PROVIDER_TIMEOUT",
+    message: `attempt on endpoint "${endpointName}" passed its request_timeout (${capMs}ms)`,
+    retryReason: "transient",
+    cause: error,
+  });
 }
 
 /** One endpoint's attempts: throttle, then the provider under the retry policy, within the request's deadline. */
@@ -71,9 +81,7 @@ export async function runEndpointAttempts(dependencies: PipelineDependencies, ca
   }
   // Stream when someone listens for deltas and the request or the endpoint asks for it.
   const stream = call.onDelta !== undefined && (request.stream === true || endpoint.stream);
-  const streaming = stream
-    ? { stream, onDelta: call.onDelta, firstTokenTimeoutMs: endpoint.first_token_timeout || dependencies.firstTokenTimeoutMs }
-    : {};
+  const streaming = stream ? { stream, onDelta: call.onDelta, firstTokenTimeoutMs: endpoint.first_token_timeout || dependencies.firstTokenTimeoutMs } : {};
   const tokens = endpoint.tokens_per_minute > 0 ? estimateTokens(request, endpoint) : 0;
   const warn = (message: string, details?: Record<string, unknown>) => logger.warn({ endpoint: endpointName, ...details }, message);
   const sleep = async (ms: number, signal?: AbortSignal) => {
@@ -108,8 +116,13 @@ export async function runEndpointAttempts(dependencies: PipelineDependencies, ca
         if (tokens > 0) void throttle.adjustTokens(result.usage.prompt_tokens + result.usage.completion_tokens - tokens);
         if (result.streamStats) {
           metrics.streamChunks.inc({ endpoint: endpointName }, result.streamStats.chunks);
-          if (result.streamStats.firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ endpoint: endpointName }, result.streamStats.firstTokenMs / 1_000);
-          metrics.semstreams?.streamed(endpoint.model, result.streamStats.chunks, result.streamStats.firstTokenMs === undefined ? undefined : result.streamStats.firstTokenMs / 1_000);
+          if (result.streamStats.firstTokenMs !== undefined)
+            metrics.timeToFirstToken.observe({ endpoint: endpointName }, result.streamStats.firstTokenMs / 1_000);
+          metrics.semstreams?.streamed(
+            endpoint.model,
+            result.streamStats.chunks,
+            result.streamStats.firstTokenMs === undefined ? undefined : result.streamStats.firstTokenMs / 1_000,
+          );
         }
         return result;
       } catch (error) {
@@ -152,7 +165,13 @@ export async function runEndpointAttempts(dependencies: PipelineDependencies, ca
           metrics.retries.inc({ endpoint: endpointName, reason: event.reason });
           if (event.reason === "rate_limit") metrics.semstreams?.rateLimitRetry(endpoint.model);
           logger.info({ endpoint: endpointName, ...event }, "retrying provider call");
-          trace?.event("modelbus.retry", { "modelbus.endpoint": endpointName, "modelbus.attempt": event.attemptNumber, "modelbus.retry.reason": event.reason, "modelbus.retry.delay_ms": event.delayMs, "error.type": event.code });
+          trace?.event("modelbus.retry", {
+            "modelbus.endpoint": endpointName,
+            "modelbus.attempt": event.attemptNumber,
+            "modelbus.retry.reason": event.reason,
+            "modelbus.retry.delay_ms": event.delayMs,
+            "error.type": event.code,
+          });
         },
       },
     );

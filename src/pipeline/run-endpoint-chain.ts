@@ -83,7 +83,11 @@ export interface EndpointChainOptions {
  * the breaker holds open; for each, run its attempts (runEndpointAttempts: throttle, then the
  * provider under the retry policy), and stop at the first answer. Provider failures become `error` responses; shutdown and bugs hand the request back.
  */
-export async function runEndpointChain(dependencies: PipelineDependencies, request: AgentRequest, options: EndpointChainOptions): Promise<EndpointChainOutcome> {
+export async function runEndpointChain(
+  dependencies: PipelineDependencies,
+  request: AgentRequest,
+  options: EndpointChainOptions,
+): Promise<EndpointChainOutcome> {
   const { metrics, now } = dependencies;
   const startedAt = now();
   const logger = options.logger ?? dependencies.logger;
@@ -113,7 +117,13 @@ export async function runEndpointChain(dependencies: PipelineDependencies, reque
     return finish(dependencies, startedAt, walked.endpoint, successResponse(request, walked.endpoint, walked.result, walked.retryCount), semstreamsModel);
   }
   settleBudgets(dependencies, charged.reservation, walked.endpoint, walked.error?.partial?.usage, logger);
-  const error = walked.error ?? allOpen(dependencies, request, chain.map((link) => link.endpointName));
+  const error =
+    walked.error ??
+    allOpen(
+      dependencies,
+      request,
+      chain.map((link) => link.endpointName),
+    );
   // Shutdown and bugs are not answers, nor are limits that cannot be checked (an outage of
   // ours): hand the request back.
   if (abandonCodes.has(error.code) || error.code === "E_THROTTLE_UNAVAILABLE") {
@@ -166,11 +176,19 @@ export function endpointPrices(dependencies: PipelineDependencies, endpointName:
 }
 
 /** Corrects the charge with what the call used (nothing when it was refused outright); never fails the request. */
-function settleBudgets(dependencies: PipelineDependencies, reservation: BudgetReservation | undefined, endpointName: string, usage: TokenUsage | undefined, logger: Logger): void {
+function settleBudgets(
+  dependencies: PipelineDependencies,
+  reservation: BudgetReservation | undefined,
+  endpointName: string,
+  usage: TokenUsage | undefined,
+  logger: Logger,
+): void {
   if (reservation === undefined) return;
   const used = usage ?? zeroUsage();
   const cost = usageCost(used, endpointPrices(dependencies, endpointName));
-  reservation.settle({ tokens: used.prompt_tokens + used.completion_tokens, cost }).catch((error: unknown) => logger.warn({ err: error }, "could not correct a budget charge; it keeps its estimate"));
+  reservation
+    .settle({ tokens: used.prompt_tokens + used.completion_tokens, cost })
+    .catch((error: unknown) => logger.warn({ err: error }, "could not correct a budget charge; it keeps its estimate"));
 }
 
 type WalkedChain =
@@ -215,7 +233,11 @@ async function walkChain(dependencies: PipelineDependencies, request: AgentReque
     if (previous !== undefined) {
       metrics.fallbacks.inc({ from: previous, to: endpointName });
       logger.warn({ from: previous, to: endpointName, code: lastError?.code }, "falling back to the next endpoint");
-      walk.trace?.event("modelbus.fallback", { "modelbus.fallback.from": previous, "modelbus.fallback.to": endpointName, ...(lastError ? { "error.type": lastError.code } : {}) });
+      walk.trace?.event("modelbus.fallback", {
+        "modelbus.fallback.from": previous,
+        "modelbus.fallback.to": endpointName,
+        ...(lastError ? { "error.type": lastError.code } : {}),
+      });
     }
     previous = endpointName;
     lastEndpoint = endpointName;
@@ -251,7 +273,13 @@ function allOpen(dependencies: PipelineDependencies, request: AgentRequest, endp
 }
 
 /** Records the answer; `semstreamsModel` is set (with metrics.semstreams) once the request reached an endpoint chain. */
-function finish(dependencies: PipelineDependencies, startedAt: number, endpoint: string, response: AgentResponse, semstreamsModel: string | undefined): EndpointChainOutcome {
+function finish(
+  dependencies: PipelineDependencies,
+  startedAt: number,
+  endpoint: string,
+  response: AgentResponse,
+  semstreamsModel: string | undefined,
+): EndpointChainOutcome {
   const { metrics } = dependencies;
   const elapsedMs = dependencies.now() - startedAt;
   if (semstreamsModel !== undefined) metrics.semstreams?.finished(semstreamsModel, response, elapsedMs / 1_000);

@@ -36,9 +36,7 @@ function toMessageParam(message: ChatMessage): ChatCompletionMessageParam {
 }
 
 function toToolChoice(choice: ToolChoice): ChatCompletionToolChoiceOption {
-  return choice.mode === "function"
-    ? { type: "function", function: { name: choice.function_name ?? "" } }
-    : choice.mode;
+  return choice.mode === "function" ? { type: "function", function: { name: choice.function_name ?? "" } } : choice.mode;
 }
 
 function toResponseFormat(format: ResponseFormat): NonNullable<ChatCompletionCreateParamsNonStreaming["response_format"]> {

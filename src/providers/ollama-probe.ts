@@ -77,7 +77,13 @@ export async function probeOllamaContext(target: OllamaProbeTarget, logger: Prob
   const numCtx = explicit ?? ollamaDefaultNumCtx;
   if (numCtx >= target.maxTokens) return;
   logger.warn(
-    { ...details, model_num_ctx: numCtx, num_ctx_explicit: explicit !== undefined, endpoint_max_tokens: target.maxTokens, fix: "raise num_ctx in the Modelfile (PARAMETER num_ctx) or lower max_tokens" },
+    {
+      ...details,
+      model_num_ctx: numCtx,
+      num_ctx_explicit: explicit !== undefined,
+      endpoint_max_tokens: target.maxTokens,
+      fix: "raise num_ctx in the Modelfile (PARAMETER num_ctx) or lower max_tokens",
+    },
     "ollama model num_ctx is below endpoint.max_tokens — prompts will silently truncate on the server",
   );
 }

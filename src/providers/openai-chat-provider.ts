@@ -94,12 +94,20 @@ export class OpenAIChatProvider implements ChatProvider {
       const fold = new StreamAccumulator({ adapter: client.adapter, warn: options.warn, now: () => performance.now() });
       const streamParams = { ...params, stream: true as const, stream_options: { include_usage: true } };
       const open = (signal: AbortSignal) =>
-        client.http.postStream("chat/completions", JSON.stringify(streamParams), signal, options.timeoutMs, options.headers) as Promise<AsyncIterable<OpenAI.ChatCompletionChunk>>;
+        client.http.postStream("chat/completions", JSON.stringify(streamParams), signal, options.timeoutMs, options.headers) as Promise<
+          AsyncIterable<OpenAI.ChatCompletionChunk>
+        >;
       return streamAttempt(open, fold, options);
     }
     let completion: OpenAI.ChatCompletion;
     try {
-      completion = (await client.http.postJson("chat/completions", JSON.stringify(params), options.signal, options.timeoutMs, options.headers)) as OpenAI.ChatCompletion;
+      completion = (await client.http.postJson(
+        "chat/completions",
+        JSON.stringify(params),
+        options.signal,
+        options.timeoutMs,
+        options.headers,
+      )) as OpenAI.ChatCompletion;
     } catch (error) {
       throw classifyProviderError(error, { nowMs: Date.now(), signal: options.signal });
     }
@@ -111,7 +119,9 @@ export class OpenAIChatProvider implements ChatProvider {
     this.onRequest?.(client.endpoint.name, request, params);
     if (options.stream) {
       const open = (signal: AbortSignal) =>
-        client.http.postStream("responses", JSON.stringify({ ...params, stream: true }), signal, options.timeoutMs, options.headers) as Promise<AsyncIterable<OpenAI.Responses.ResponseStreamEvent>>;
+        client.http.postStream("responses", JSON.stringify({ ...params, stream: true }), signal, options.timeoutMs, options.headers) as Promise<
+          AsyncIterable<OpenAI.Responses.ResponseStreamEvent>
+        >;
       return streamAttempt(open, new ResponsesStreamFold(options.warn), options);
     }
     let body: unknown;

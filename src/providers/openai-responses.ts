@@ -26,7 +26,11 @@ function reasoningItems(records: readonly ReasoningRecord[] | undefined): Item[]
   for (const record of records ?? []) {
     if (record.provider !== "openai" || record.carrier_kind !== "standalone_item") continue;
     // The API refuses a reasoning item without `summary` (HTTP 400), even an empty one.
-    const item: Item = { type: "reasoning", id: record.item_id ?? "", summary: record.summary_text ? [{ type: "summary_text", text: record.summary_text }] : [] };
+    const item: Item = {
+      type: "reasoning",
+      id: record.item_id ?? "",
+      summary: record.summary_text ? [{ type: "summary_text", text: record.summary_text }] : [],
+    };
     if (record.opaque) item.encrypted_content = opaqueText(record.opaque);
     items.push(item);
   }
@@ -147,7 +151,11 @@ export function parseResponsesResponse(raw: unknown, warn: Warn): ProviderResult
   const status = body.status ?? "";
   if (status === "failed" || status === "cancelled") {
     const detail = body.error?.message ? `: ${body.error.code ? `${body.error.code}: ` : ""}${body.error.message}` : "";
-    throw new ModelbusError({ code: "E_PROVIDER_REJECTED", message: `responses status: ${status}${detail}`, partial: { message: { role: "assistant" }, usage: usageOf(body) } });
+    throw new ModelbusError({
+      code: "E_PROVIDER_REJECTED",
+      message: `responses status: ${status}${detail}`,
+      partial: { message: { role: "assistant" }, usage: usageOf(body) },
+    });
   }
   let content = "";
   const summaries: string[] = [];
@@ -219,7 +227,10 @@ export class ResponsesStreamFold implements StreamFold<ResponsesEvent> {
         deltas.reasoningDelta = delta;
         break;
       case "error":
-        throw new ModelbusError({ code: "E_PROVIDER_RESPONSE_INVALID", message: `stream error: ${String(event.code ?? "")} ${String(event.message ?? "")}`.trim() });
+        throw new ModelbusError({
+          code: "E_PROVIDER_RESPONSE_INVALID",
+          message: `stream error: ${String(event.code ?? "")} ${String(event.message ?? "")}`.trim(),
+        });
       default:
         if (event.type !== undefined && terminalEvents.has(event.type)) this.final = event.response;
     }

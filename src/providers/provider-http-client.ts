@@ -246,7 +246,9 @@ export class ProviderHttpClient {
           read(response, { finish, fail, settled: () => settled });
         },
       );
-      outgoing.on("error", (error: Error) => fail(looksLikeTimeout(error) ? new OpenAI.APIConnectionTimeoutError() : new OpenAI.APIConnectionError({ cause: error })));
+      outgoing.on("error", (error: Error) =>
+        fail(looksLikeTimeout(error) ? new OpenAI.APIConnectionTimeoutError() : new OpenAI.APIConnectionError({ cause: error })),
+      );
       outgoing.end(body);
     });
   }

@@ -57,7 +57,9 @@ export class DeploymentRouter {
     const resting = deployments
       .filter((deployment) => !ready.includes(deployment))
       // Cooling ones by when they are back; open in the breaker (its probe time is the breaker's) after them.
-      .sort((left, right) => (this.coolingUntil.get(left.endpoint) ?? Number.MAX_SAFE_INTEGER) - (this.coolingUntil.get(right.endpoint) ?? Number.MAX_SAFE_INTEGER))
+      .sort(
+        (left, right) => (this.coolingUntil.get(left.endpoint) ?? Number.MAX_SAFE_INTEGER) - (this.coolingUntil.get(right.endpoint) ?? Number.MAX_SAFE_INTEGER),
+      )
       .map((deployment) => deployment.endpoint);
     if (ready.length === 0) return resting;
     if (group.strategy === "weighted") return [...this.weighted(name, ready), ...resting];

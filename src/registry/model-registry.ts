@@ -75,7 +75,9 @@ export class ModelRegistry {
   private route(requested: string, source: RouteSource, names: readonly string[], capability?: CapabilityConfig): Route {
     const toolsOnly = capability?.requires_tools === true;
     const targets = names.map((name): RouteTarget => (this.group(name) ? { kind: "group", name } : { kind: "endpoint", name }));
-    const reachable = targets.flatMap((target) => (target.kind === "group" ? (this.group(target.name)?.deployments ?? []).map((deployment) => deployment.endpoint) : [target.name]));
+    const reachable = targets.flatMap((target) =>
+      target.kind === "group" ? (this.group(target.name)?.deployments ?? []).map((deployment) => deployment.endpoint) : [target.name],
+    );
     const endpoints = [...new Set(reachable)].filter((name) => !toolsOnly || this.endpoint(name)?.supports_tools === true);
     const kept = targets.filter((target) => target.kind === "group" || endpoints.includes(target.name));
     return { requested, source, targets: kept, endpoints, ...(capability ? { capability } : {}) };

@@ -18,8 +18,7 @@ export interface RetryEvent {
 }
 
 export type RetryOutcome<T> =
-  | { ok: true; value: T; retryCount: number; retries: RetryEvent[] }
-  | { ok: false; error: ModelbusError; retryCount: number; retries: RetryEvent[] };
+  { ok: true; value: T; retryCount: number; retries: RetryEvent[] } | { ok: false; error: ModelbusError; retryCount: number; retries: RetryEvent[] };
 
 export interface RunWithRetryOptions {
   policy: RetryPolicy;
@@ -59,10 +58,7 @@ export interface RunWithRetryOptions {
  * `maxRateLimitRetries` rate_limit retries, each curve with its own delay sequence.
  * Errors thrown by `attempt` that are not ModelbusErrors become E_INTERNAL (not retried).
  */
-export async function runWithRetry<T>(
-  attempt: (attemptNumber: number) => Promise<T>,
-  options: RunWithRetryOptions,
-): Promise<RetryOutcome<T>> {
+export async function runWithRetry<T>(attempt: (attemptNumber: number) => Promise<T>, options: RunWithRetryOptions): Promise<RetryOutcome<T>> {
   const { policy, sleep, signal, deadlineMs, onRetry } = options;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;

@@ -173,8 +173,7 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
       continue;
     }
     const existing = request.session_id ? sessions.byId.get(request.session_id) : request.loop_id ? sessions.byKey.get(request.loop_id) : undefined;
-    const agent =
-      (request.agent ? agentsByName.get(request.agent) : undefined) ?? (request.role ? agentsByName.get(request.role) : undefined);
+    const agent = (request.agent ? agentsByName.get(request.agent) : undefined) ?? (request.role ? agentsByName.get(request.role) : undefined);
     const session = planSession(request, existing, agent);
     const ticket: StoreTicket = {
       requestId: request.request_id,
@@ -214,7 +213,10 @@ async function loadContested(sql: SqlPort, claims: readonly NewClaim[]): Promise
   return {
     answers: new Map(answers.map((record) => [record.request_id, answerOf(record)])),
     claims: new Map(
-      records.map((record) => [record.claim_key, { owner: record.owner, leaseUntil: parseSqlDateTime(record.lease_until), source: record.source, attempt: Number(record.attempt) }]),
+      records.map((record) => [
+        record.claim_key,
+        { owner: record.owner, leaseUntil: parseSqlDateTime(record.lease_until), source: record.source, attempt: Number(record.attempt) },
+      ]),
     ),
   };
 }

@@ -34,7 +34,9 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /** The governance settings of an agent row. */
-export function agentSettingsFromRow(row: Pick<Agent, "id" | "key" | "systemPrompt" | "defaultModel" | "fallbackModels" | "temperature" | "tools" | "budget">): AgentSettings {
+export function agentSettingsFromRow(
+  row: Pick<Agent, "id" | "key" | "systemPrompt" | "defaultModel" | "fallbackModels" | "temperature" | "tools" | "budget">,
+): AgentSettings {
   return {
     id: row.id,
     key: row.key,
@@ -54,7 +56,5 @@ export function sessionSettingsFromRow(row: Pick<Session, "modelOverride" | "tem
     temperatureOverride: row.temperatureOverride ?? undefined,
     allowedTools: readJson.strings(row.allowedTools) ?? undefined,
   };
-  return settings.modelOverride === undefined && settings.temperatureOverride === undefined && settings.allowedTools === undefined
-    ? undefined
-    : settings;
+  return settings.modelOverride === undefined && settings.temperatureOverride === undefined && settings.allowedTools === undefined ? undefined : settings;
 }

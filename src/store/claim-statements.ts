@@ -35,7 +35,8 @@ export function insertClaims(claims: readonly NewClaim[]): SqlStatement {
   const values: unknown[] = [];
   for (const claim of claims) values.push(claim.claimKey, claim.owner, claim.leaseUntil, claim.source, claim.attempt, claim.requestId);
   return {
-    sql: "INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until, source, attempt) " + claimRow + ` UNION ALL ${claimRow}`.repeat(claims.length - 1),
+    sql:
+      "INSERT IGNORE INTO inference_claims (claim_key, owner, lease_until, source, attempt) " + claimRow + ` UNION ALL ${claimRow}`.repeat(claims.length - 1),
     values,
   };
 }
@@ -75,7 +76,10 @@ export function answerOf(record: AnswerRecord): AgentResponse {
 
 /** request_id is a binary string (the bytes of its UTF-8): it comes back as text. */
 export function selectAnswers(requestIds: readonly string[]): SqlStatement {
-  return { sql: `SELECT id, CONVERT(request_id USING utf8mb4) AS request_id, response FROM inferences WHERE request_id IN (${placeholders(requestIds.length)})`, values: requestIds };
+  return {
+    sql: `SELECT id, CONVERT(request_id USING utf8mb4) AS request_id, response FROM inferences WHERE request_id IN (${placeholders(requestIds.length)})`,
+    values: requestIds,
+  };
 }
 
 /** A claim is taken over (its lease ran out, or its delivery was given up) with a compare-and-set on the previous owner. */

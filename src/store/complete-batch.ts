@@ -19,7 +19,8 @@ const upsertSessions = [
   " ON DUPLICATE KEY UPDATE message_count = VALUES(message_count), history_hash = VALUES(history_hash), updated_at = VALUES(updated_at)",
 ] as const;
 
-const insertMessages = "INSERT INTO messages (id, session_id, position, role, content, name, tool_calls, tool_call_id, reasoning, model, metadata, created_at) VALUES ";
+const insertMessages =
+  "INSERT INTO messages (id, session_id, position, role, content, name, tool_calls, tool_call_id, reasoning, model, metadata, created_at) VALUES ";
 const messageColumns = 12;
 
 const insertInferences = `INSERT INTO inferences (id, request_id, session_id, owner, endpoint, provider_model, status, finish_reason,
@@ -61,7 +62,6 @@ function plannedWrites(item: CompleteItem, at: string, messageValues: unknown[])
   }
   return { messageCount: session.startPosition + count, historyHash };
 }
-
 
 /**
  * Writes a batch of outcomes in one transaction of at most four statements, whatever the

@@ -24,7 +24,11 @@ export function afterTime(cursor: TimeCursor | undefined) {
 export class ConversationRepository {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async create(fields: { readonly title: string | null; readonly agentId: string | null; readonly metadata: Record<string, unknown> | null }): Promise<ConversationRecord> {
+  async create(fields: {
+    readonly title: string | null;
+    readonly agentId: string | null;
+    readonly metadata: Record<string, unknown> | null;
+  }): Promise<ConversationRecord> {
     try {
       const row = await this.prisma.conversation.create({
         data: { id: uuidV7(), title: fields.title, agentId: fields.agentId, metadata: jsonColumn(fields.metadata) },

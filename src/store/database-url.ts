@@ -45,7 +45,8 @@ function readTls(url: string, accept: string | null, caPath: string | null): Dat
   if (accept !== null && accept !== "strict" && accept !== "accept_invalid_certs") {
     throw invalid(url, `sslaccept must be strict or accept_invalid_certs, not "${accept}"`);
   }
-  if (accept === "accept_invalid_certs" && caPath !== null) throw invalid(url, "sslcert names a CA to verify with, which sslaccept=accept_invalid_certs turns off");
+  if (accept === "accept_invalid_certs" && caPath !== null)
+    throw invalid(url, "sslcert names a CA to verify with, which sslaccept=accept_invalid_certs turns off");
   return { verify: accept !== "accept_invalid_certs", caPath: caPath ?? undefined };
 }
 
@@ -103,6 +104,9 @@ function tlsOptions(tls: NonNullable<DatabaseUrlParts["tls"]>): { rejectUnauthor
   try {
     return { rejectUnauthorized: true, ca: readFileSync(tls.caPath, "utf8") };
   } catch (error) {
-    throw new ModelbusError({ code: "E_CONFIG_INVALID", message: `cannot read the database CA certificate ${tls.caPath} (sslcert): ${(error as Error).message}` });
+    throw new ModelbusError({
+      code: "E_CONFIG_INVALID",
+      message: `cannot read the database CA certificate ${tls.caPath} (sslcert): ${(error as Error).message}`,
+    });
   }
 }

@@ -7,8 +7,7 @@ import type { SqlPort, SqlStatement } from "./sql-port.ts";
  * backslashes; under that mode the escaping would not hold (a value could end its string
  * literal: corrupted text at best, injected SQL at worst).
  */
-export const keepBackslashEscapes =
-  "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
+export const keepBackslashEscapes = "SET SESSION sql_mode = TRIM(BOTH ',' FROM REPLACE(CONCAT(',', @@SESSION.sql_mode, ','), ',NO_BACKSLASH_ESCAPES,', ','))";
 
 /**
  * The store's sessions read committed data without locking it. Under REPEATABLE READ the

@@ -51,7 +51,10 @@ export async function openStore(config: StoreConfig, databaseUrl: string, logger
   }
   const migrate = async () => {
     const result = await applyMigrations({ databaseUrl, logger });
-    logger.info({ engine: `${result.engine.name} ${result.engine.version}`, applied: result.applied, already_applied: result.alreadyApplied.length }, "migrations checked");
+    logger.info(
+      { engine: `${result.engine.name} ${result.engine.version}`, applied: result.applied, already_applied: result.alreadyApplied.length },
+      "migrations checked",
+    );
   };
   try {
     await migrate();

@@ -107,7 +107,14 @@ export class SqlInferenceStore implements InferenceStore {
     this.checkReady();
     const fresh = options.freshId === true;
     // A fresh id writes no claim row: no claim key to hash.
-    const item = { request, leaseMs: options.leaseMs, delivery: options.delivery, claimKey: fresh ? "" : claimKeyOf(request.request_id), owner: randomHex(16), fresh };
+    const item = {
+      request,
+      leaseMs: options.leaseMs,
+      delivery: options.delivery,
+      claimKey: fresh ? "" : claimKeyOf(request.request_id),
+      owner: randomHex(16),
+      fresh,
+    };
     try {
       // Nothing to claim and nothing to load (no session, no agent): no round trip, no waiting behind a batch.
       if (fresh && !request.session_id && !request.loop_id && !request.agent && !request.role) {

@@ -14,11 +14,7 @@ export function storeUnavailable(error: unknown, operation: string): ModelbusErr
   if (error instanceof ModelbusError) return error;
   const sqlMessage = (error as { sqlMessage?: unknown } | null)?.sqlMessage;
   const message =
-    typeof sqlMessage === "string"
-      ? sqlMessage
-      : error instanceof Error
-        ? (error.message.split("\n").filter(Boolean).at(-1) ?? error.message)
-        : String(error);
+    typeof sqlMessage === "string" ? sqlMessage : error instanceof Error ? (error.message.split("\n").filter(Boolean).at(-1) ?? error.message) : String(error);
   return new ModelbusError({ code: "E_STORE_UNAVAILABLE", message: `store ${operation} failed: ${message}`, cause: error });
 }
 
@@ -29,7 +25,8 @@ export function storeUnavailable(error: unknown, operation: string): ModelbusErr
  */
 const connectionErrnos = new Set([45001, 45004, 45009, 45012, 45013, 45019, 45026, 45027, 45028, 45035, 45037, 45039, 45042, 45061]);
 const socketCodes = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
-const connectionMessage = /pool timeout|failed to retrieve a connection|ECONNREFUSED|ECONNRESET|socket has unexpectedly been closed|connection (?:closed|timeout)/i;
+const connectionMessage =
+  /pool timeout|failed to retrieve a connection|ECONNREFUSED|ECONNRESET|socket has unexpectedly been closed|connection (?:closed|timeout)/i;
 
 interface ErrorFields {
   errno?: unknown;

@@ -288,9 +288,11 @@ export class EndpointThrottle {
     if (requests === undefined) return void this.runCall(call);
     // runCall never rejects (fn's outcome goes straight to the caller), so a rejection here
     // is the gate refusing the job: queue full, stopped, aborted, or Redis failing.
-    requests.schedule(() => this.runCall(call), call.signal).catch((error: unknown) => {
-      if (call.state === "waiting") this.failCall(call, this.refusedError(error));
-    });
+    requests
+      .schedule(() => this.runCall(call), call.signal)
+      .catch((error: unknown) => {
+        if (call.state === "waiting") this.failCall(call, this.refusedError(error));
+      });
   }
 
   /** The job the limiter runs once the call holds a slot and a request token. */

@@ -100,7 +100,10 @@ export class ThrottleRegistry {
     const setUp = Promise.all(limited.map(([name]) => this.for(name).ready()));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(throttleUnavailableError(`throttle state in Redis not set up within ${timeoutMs}ms`)), Math.max(0, deadline - Date.now()));
+      timer = setTimeout(
+        () => reject(throttleUnavailableError(`throttle state in Redis not set up within ${timeoutMs}ms`)),
+        Math.max(0, deadline - Date.now()),
+      );
     });
     try {
       await Promise.race([setUp, timeout]);

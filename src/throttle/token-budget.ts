@@ -164,10 +164,14 @@ export class TokenBudget {
 
   private arm(delayMs: number): void {
     this.clearTimer();
-    this.timer = this.timers.set(() => {
-      this.timer = undefined;
-      void this.pump();
-    }, delayMs, true);
+    this.timer = this.timers.set(
+      () => {
+        this.timer = undefined;
+        void this.pump();
+      },
+      delayMs,
+      true,
+    );
   }
 
   private clearTimer(): void {

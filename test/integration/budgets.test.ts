@@ -34,7 +34,9 @@ async function withBudgets(budgets: Record<string, unknown>, options: { redis?: 
   const config = testConfig(names, {
     budgets,
     ...(options.redis ? { throttle: { redis_url: "redis://127.0.0.1:6379" } } : {}),
-    registry: { endpoints: { main: { provider: "openai", url: mock.url, model, max_output_tokens: 100, input_price_per_1m_tokens: 10, output_price_per_1m_tokens: 30 } } },
+    registry: {
+      endpoints: { main: { provider: "openai", url: mock.url, model, max_output_tokens: 100, input_price_per_1m_tokens: 10, output_price_per_1m_tokens: 30 } },
+    },
   });
   const replicas: Service[] = [];
   for (let index = 0; index < (options.replicas ?? 1); index += 1) {
@@ -47,7 +49,11 @@ async function withBudgets(budgets: Record<string, unknown>, options: { redis?: 
   return { replicas, service: replicas[0] as Service, orchestrator, model, calls: () => mock.requestsFor(model).length };
 }
 
-const usage = (prompt: number, completion: number) => ({ kind: "text" as const, content: "ok", usage: { prompt_tokens: prompt, completion_tokens: completion } });
+const usage = (prompt: number, completion: number) => ({
+  kind: "text" as const,
+  content: "ok",
+  usage: { prompt_tokens: prompt, completion_tokens: completion },
+});
 
 describe("budgets", () => {
   it("refuses a loop's request that would pass its tokens per_hour, at once, naming it and when it refills; other loops go on", async () => {
@@ -59,7 +65,9 @@ describe("budgets", () => {
     expect(answers.map((answer) => answer.status)).toEqual(["complete", "complete", "error"]);
     const refused = answers[2];
     expect(refused?.error_code).toBe("E_BUDGET_EXCEEDED");
-    expect(refused?.error).toMatch(/^loop "loop-a" tokens budget per hour \(300\) would be exceeded: 200 spent, this request needs about 10\d; refills in (\d+m|1\.\dh)$/); // "1.0h" in the first ~36 s of an hour: the spend outlives this whole bucket, then fades
+    expect(refused?.error).toMatch(
+      /^loop "loop-a" tokens budget per hour \(300\) would be exceeded: 200 spent, this request needs about 10\d; refills in (\d+m|1\.\dh)$/,
+    ); // "1.0h" in the first ~36 s of an hour: the spend outlives this whole bucket, then fades
     expect(calls()).toBe(2); // no model call for the refused one
     mock.enqueue(model, usage(3, 97));
     expect((await orchestrator.send(userRequest("b-loop-other", "main", "hi", { loop_id: "loop-b" }))).status).toBe("complete");
@@ -73,7 +81,8 @@ describe("budgets", () => {
     const session = "0b6f1c0e-5d8b-4c61-9d1e-333333333333";
     for (let index = 0; index < 6; index += 1) mock.enqueue(model, usage(5, 5));
     const statuses: string[] = [];
-    for (let index = 0; index < 6; index += 1) statuses.push((await orchestrator.send(userRequest(`b-fix-${index}`, "main", "hi", { session_id: session }))).status);
+    for (let index = 0; index < 6; index += 1)
+      statuses.push((await orchestrator.send(userRequest(`b-fix-${index}`, "main", "hi", { session_id: session }))).status);
     expect(statuses).toEqual(["complete", "complete", "complete", "complete", "complete", "complete"]);
     expect(calls()).toBe(6);
   });
@@ -95,12 +104,16 @@ describe("budgets", () => {
     const loop = `fleet-loop-${randomBytes(3).toString("hex")}`;
     const { replicas, orchestrator, model, calls } = await withBudgets({ loop: { tokens: { per_minute: 520 } } }, { redis: true, replicas: 2 });
     for (let index = 0; index < 10; index += 1) mock.enqueue(model, usage(3, 97));
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, index) => orchestrator.send(userRequest(`b-fleet-${index}`, "main", "hi", { loop_id: loop }), 15_000)));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, index) => orchestrator.send(userRequest(`b-fleet-${index}`, "main", "hi", { loop_id: loop }), 15_000)),
+    );
     // Five estimates of ~103 fit in 520 whichever replica took them; the other five are refused.
     expect(answers.filter((answer) => answer.status === "complete")).toHaveLength(5);
     expect(answers.filter((answer) => answer.error_code === "E_BUDGET_EXCEEDED")).toHaveLength(5);
     expect(calls()).toBe(5);
-    const refusals = await Promise.all(replicas.map((replica) => metricValue(replica, "modelbus_budget_refusals_total", { scope: "loop", window: "per_minute" })));
+    const refusals = await Promise.all(
+      replicas.map((replica) => metricValue(replica, "modelbus_budget_refusals_total", { scope: "loop", window: "per_minute" })),
+    );
     expect(refusals.reduce((sum, value) => sum + value, 0)).toBe(5);
   });
 

@@ -72,10 +72,18 @@ describe("config reload", () => {
     const running = chat("slow");
     await expect.poll(() => mock.inFlight, { timeout: 3_000 }).toBe(1);
 
-    file.write({ endpoints: { ...endpoints, other: { ...endpoints.other, max_concurrent: 5 } }, model_aliases: { friendly: "slow" } }, { nats: { concurrency: 8 } });
+    file.write(
+      { endpoints: { ...endpoints, other: { ...endpoints.other, max_concurrent: 5 } }, model_aliases: { friendly: "slow" } },
+      { nats: { concurrency: 8 } },
+    );
     const reloaded = await post("/v1/admin/reload");
     expect(reloaded.status).toBe(200);
-    expect(reloaded.body).toMatchObject({ status: "applied", problems: [], restartRequired: expect.arrayContaining(["nats.concurrency"]), replacedEndpoints: ["other"] });
+    expect(reloaded.body).toMatchObject({
+      status: "applied",
+      problems: [],
+      restartRequired: expect.arrayContaining(["nats.concurrency"]),
+      replacedEndpoints: ["other"],
+    });
     expect(reloaded.body.restartRequired).not.toContain("model_registry.model_aliases.friendly");
 
     // The new alias serves new requests; the slow endpoint's one slot is still the one the running call holds.
@@ -130,7 +138,10 @@ describe("config reload", () => {
     })();
     for (let round = 0; round < 10; round += 1) {
       // The alias flips between the two endpoints; their limits change every other round.
-      file.write({ endpoints: { ...endpoints, other: { ...endpoints.other, max_concurrent: round % 2 === 0 ? 0 : 4 } }, model_aliases: { flip: round % 2 === 0 ? "other" : "slow" } });
+      file.write({
+        endpoints: { ...endpoints, other: { ...endpoints.other, max_concurrent: round % 2 === 0 ? 0 : 4 } },
+        model_aliases: { flip: round % 2 === 0 ? "other" : "slow" },
+      });
       expect((await service.reload(`round ${round}`)).status).toBe("applied");
       await new Promise((resolve) => setTimeout(resolve, 80));
     }
@@ -156,7 +167,11 @@ describe("config reload", () => {
     cleanups.push(() => service.stop());
     writeFileSync(file.path, JSON.stringify({ ...raw, model_registry: { endpoints, model_aliases: { watched: "other" } } }));
     await expect.poll(() => metricValue(service, "modelbus_config_reloads_total", { result: "applied" }), { timeout: 5_000 }).toBe(1);
-    const answer = await fetch(`${service.httpUrl}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "watched", messages: [{ role: "user", content: "hi" }] }) });
+    const answer = await fetch(`${service.httpUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "watched", messages: [{ role: "user", content: "hi" }] }),
+    });
     expect(answer.status).toBe(200);
   });
 
@@ -167,7 +182,13 @@ describe("config reload", () => {
     const child = await ServiceProcess.start({ config });
     cleanups.push(() => child.kill());
     const chat = async (model: string) =>
-      (await fetch(`${child.httpUrl}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }) })).status;
+      (
+        await fetch(`${child.httpUrl}/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] }),
+        })
+      ).status;
     expect(await chat("later")).toBe(404);
     child.rewriteConfig({ ...config, model_registry: { ...registry, model_aliases: { later: "main" } } });
     child.child.kill("SIGHUP");

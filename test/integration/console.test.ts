@@ -17,7 +17,16 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
 
 const chromiumPath = "/usr/bin/chromium";
-const chromiumArgs = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const viewport = { width: 1366, height: 768 };
 const screenshots = process.env.CONSOLE_SCREENSHOTS;
 
@@ -40,7 +49,17 @@ beforeAll(async () => {
       breaker: { window: 4, min_calls: 2, failure_ratio: 0.5, cooldown: "10m" },
       registry: {
         endpoints: {
-          main: { provider: "mock", model: "main-model", supports_tools: true, requests_per_minute: 6, burst: 20, tokens_per_minute: 200_000, max_concurrent: 8, input_price_per_1m_tokens: 3, output_price_per_1m_tokens: 15 },
+          main: {
+            provider: "mock",
+            model: "main-model",
+            supports_tools: true,
+            requests_per_minute: 6,
+            burst: 20,
+            tokens_per_minute: 200_000,
+            max_concurrent: 8,
+            input_price_per_1m_tokens: 3,
+            output_price_per_1m_tokens: 15,
+          },
           flaky: { provider: "mock", model: "flaky-model" },
         },
         model_aliases: { fast: "main" },
@@ -234,7 +253,15 @@ describe("operator console", () => {
     await page.locator("#agent-detail").waitFor();
     const created = await client.get("/v1/agents");
     expect(created.body.data).toContainEqual(
-      expect.objectContaining({ key: "console-tutor", display_name: "Console tutor", default_model: "main", fallback_models: ["fast"], temperature: 0.3, system_prompt: "You are a patient tutor. Answer briefly.", budget: { tokens: { per_day: 100_000 } } }),
+      expect.objectContaining({
+        key: "console-tutor",
+        display_name: "Console tutor",
+        default_model: "main",
+        fallback_models: ["fast"],
+        temperature: 0.3,
+        system_prompt: "You are a patient tutor. Answer briefly.",
+        budget: { tokens: { per_day: 100_000 } },
+      }),
     );
     await shot(page, "agents");
 

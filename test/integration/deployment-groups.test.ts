@@ -28,7 +28,9 @@ async function serviceWith(endpoints: Record<string, Record<string, unknown>>, r
   const config = testConfig(uniqueNames(), {
     retry,
     registry: {
-      endpoints: Object.fromEntries(Object.entries(endpoints).map(([name, extra]) => [name, { provider: "openai", url: mock.url, model: model(name), supports_tools: true, ...extra }])),
+      endpoints: Object.fromEntries(
+        Object.entries(endpoints).map(([name, extra]) => [name, { provider: "openai", url: mock.url, model: model(name), supports_tools: true, ...extra }]),
+      ),
       ...registry,
     },
   });
@@ -57,7 +59,10 @@ async function load(count: number, concurrency: number, call: (index: number) =>
 
 describe("deployment groups", () => {
   it("weighted: 2,000 requests split 3 : 1 (within ±5 %), every one answered", async () => {
-    const { chat, served } = await serviceWith({ east: {}, west: {} }, { groups: { gpt: { strategy: "weighted", deployments: [{ endpoint: "east", weight: 3 }, "west"] } } });
+    const { chat, served } = await serviceWith(
+      { east: {}, west: {} },
+      { groups: { gpt: { strategy: "weighted", deployments: [{ endpoint: "east", weight: 3 }, "west"] } } },
+    );
     let answered = 0;
     await load(2_000, 32, async () => {
       if ((await chat("gpt")).status === 200) answered += 1;
@@ -98,7 +103,10 @@ describe("deployment groups", () => {
         testConfig(names, {
           throttle: { redis_url: "redis://127.0.0.1:6379" },
           registry: {
-            endpoints: { [a]: { provider: "openai", url: mock.url, model: a, max_concurrent: 1 }, [b]: { provider: "openai", url: mock.url, model: b, max_concurrent: 1 } },
+            endpoints: {
+              [a]: { provider: "openai", url: mock.url, model: a, max_concurrent: 1 },
+              [b]: { provider: "openai", url: mock.url, model: b, max_concurrent: 1 },
+            },
             groups: { pool: { strategy: "least_busy", deployments: [a, b] } },
           },
         }),
@@ -108,9 +116,11 @@ describe("deployment groups", () => {
     };
     const [one, two] = [await replica(), await replica()];
     const post = (service: Service) =>
-      fetch(`${service.httpUrl}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "pool", messages: [{ role: "user", content: "hi" }] }) }).then(
-        async (response) => ((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content,
-      );
+      fetch(`${service.httpUrl}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "pool", messages: [{ role: "user", content: "hi" }] }),
+      }).then(async (response) => ((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content);
     mock.enqueue(a, { kind: "text", content: "a, slow", delay_ms: 600 });
     mock.enqueue(b, { kind: "text", content: "b, at once" });
     const slow = post(one);
@@ -122,7 +132,11 @@ describe("deployment groups", () => {
 
   it("limit_aware: drains the deployment its provider reports the most headroom for first", async () => {
     const { chat, served, model } = await serviceWith({ low: {}, high: {} }, { groups: { smart: { strategy: "limit_aware", deployments: ["low", "high"] } } });
-    const report = (remaining: number) => ({ "x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": String(remaining), "x-ratelimit-reset-requests": "1m0s" });
+    const report = (remaining: number) => ({
+      "x-ratelimit-limit-requests": "100",
+      "x-ratelimit-remaining-requests": String(remaining),
+      "x-ratelimit-reset-requests": "1m0s",
+    });
     mock.enqueue(model("low"), { kind: "text", content: "low", headers: report(10) });
     for (const remaining of [60, 40, 20, 5]) mock.enqueue(model("high"), { kind: "text", content: `high ${remaining}`, headers: report(remaining) });
     mock.enqueue(model("low"), { kind: "text", content: "low again", headers: report(9) });
@@ -160,9 +174,21 @@ describe("deployment groups", () => {
     expect([served("first"), served("second")]).toEqual([1, 1]);
     for (let index = 0; index < 6; index += 1) expect((await chat("g")).status).toBe(200);
     expect([served("first"), served("second")]).toEqual([1, 7]);
-    const endpoints = (await (await fetch(`${service.httpUrl}/v1/endpoints`)).json()) as { data: Array<{ name: string; available: boolean }>; groups: unknown[] };
+    const endpoints = (await (await fetch(`${service.httpUrl}/v1/endpoints`)).json()) as {
+      data: Array<{ name: string; available: boolean }>;
+      groups: unknown[];
+    };
     expect(endpoints.data.find((endpoint) => endpoint.name === "first")?.available).toBe(false);
-    expect(endpoints.groups).toEqual([{ name: "g", strategy: "weighted", deployments: [{ endpoint: "first", weight: 1 }, { endpoint: "second", weight: 1 }] }]);
+    expect(endpoints.groups).toEqual([
+      {
+        name: "g",
+        strategy: "weighted",
+        deployments: [
+          { endpoint: "first", weight: 1 },
+          { endpoint: "second", weight: 1 },
+        ],
+      },
+    ]);
   });
 
   it("composes with aliases, capability chains and the default, and is listed in /v1/models", async () => {
@@ -179,7 +205,15 @@ describe("deployment groups", () => {
     expect(served("a") + served("b")).toBe(4);
     expect(served("a")).toBe(2); // equal weights alternate exactly
     const models = (await (await fetch(`${service.httpUrl}/v1/models`)).json()) as { data: Array<Record<string, unknown>> };
-    expect(models.data.find((entry) => entry.id === "duo")).toMatchObject({ kind: "group", strategy: "weighted", deployments: [{ endpoint: "a", weight: 1 }, { endpoint: "b", weight: 1 }], health: "healthy" });
+    expect(models.data.find((entry) => entry.id === "duo")).toMatchObject({
+      kind: "group",
+      strategy: "weighted",
+      deployments: [
+        { endpoint: "a", weight: 1 },
+        { endpoint: "b", weight: 1 },
+      ],
+      health: "healthy",
+    });
     expect(models.data.find((entry) => entry.id === "coding")).toMatchObject({ kind: "capability", endpoints: ["a", "b", "spare"], targets: ["duo", "spare"] });
     expect(models.data.find((entry) => entry.id === "friendly")).toMatchObject({ kind: "alias", target: "duo", health: "healthy" });
   });

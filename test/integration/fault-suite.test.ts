@@ -31,8 +31,10 @@ import { cleanupAfterEach } from "../support/cleanups.ts";
 
 const defer = cleanupAfterEach();
 
-const requests = (prefix: string, count: number) => Array.from({ length: count }, (_, index) => userRequest(`${prefix}-${index}`, "main", `${prefix}-${index}`));
-const answering = (count: number, delayMs: number): MockBehaviour[] => Array.from({ length: count }, () => ({ kind: "text", content: "answered", delay_ms: delayMs }));
+const requests = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, index) => userRequest(`${prefix}-${index}`, "main", `${prefix}-${index}`));
+const answering = (count: number, delayMs: number): MockBehaviour[] =>
+  Array.from({ length: count }, () => ({ kind: "text", content: "answered", delay_ms: delayMs }));
 
 /** One run's timeout: the repeats times what one run may take. */
 const budget = (repeats: number, perRunMs: number) => ({ timeout: repeats * perRunMs + 10_000 });
@@ -77,38 +79,42 @@ describe("fault suite", () => {
     }
   });
 
-  it(`NATS server stopped (SIGTERM, then SIGKILL, alternately) and restarted with requests in flight (×${natsRepeats})`, budget(natsRepeats, 45_000), async () => {
-    for (let repeat = 1; repeat <= natsRepeats; repeat += 1) {
-      const server = await PrivateNats.start();
-      defer(() => server.dispose());
-      const names = uniqueNames();
-      const service = await startFaultService(
-        faultConfig(names, { nats: { concurrency: 8, ack_wait: "4s", heartbeat_interval: "1s", nak_delay: "300ms", max_deliver: 20 } }),
-        { natsUrl: server.url },
-      );
-      defer(() => service.stop());
-      const mock = service.mockProvider as MockProviderServer;
-      mock.enqueue("main-model", ...answering(30, 1_200));
-      const orchestrator = await orchestratorAt(names, server.url);
-      defer(() => orchestrator.close());
-      const clock = await AnswerClock.watch(orchestrator);
-      defer(async () => clock.stop());
-      const ids = await publishAll(orchestrator, requests(`nats${repeat}`, 30));
-      await expect.poll(() => mock.inFlight, { timeout: 10_000 }).toBe(8);
-      await server.down(repeat % 2 === 1 ? "SIGTERM" : "SIGKILL"); // 8 calls in flight, 22 requests still in the stream
-      await sleep(2_000); // the in-flight calls finish while NATS is away
-      await server.up();
-      const faultEndedAt = Date.now();
-      await waitForAll(orchestrator, ids, 30_000);
-      await judgeFaultRun({ fault: "nats-restart", repeat, orchestrator, clock, ids, faultEndedAt, maxAfterEndMs: 15_000 });
-      // Nothing hangs: no delivery pending or unacked, and the service is ready again. The model
-      // is called again only for answers that could not be published (no store here).
-      await expect.poll(async () => (await consumerBacklog(orchestrator, names)).ackPending, { timeout: 10_000 }).toBe(0);
-      expect((await consumerBacklog(orchestrator, names)).pending).toBe(0);
-      expect(await (await fetch(`${service.httpUrl}/readyz`)).json()).toMatchObject({ status: "ready" });
-      expect(mock.requestsFor("main-model").length).toBeGreaterThanOrEqual(30);
-    }
-  });
+  it(
+    `NATS server stopped (SIGTERM, then SIGKILL, alternately) and restarted with requests in flight (×${natsRepeats})`,
+    budget(natsRepeats, 45_000),
+    async () => {
+      for (let repeat = 1; repeat <= natsRepeats; repeat += 1) {
+        const server = await PrivateNats.start();
+        defer(() => server.dispose());
+        const names = uniqueNames();
+        const service = await startFaultService(
+          faultConfig(names, { nats: { concurrency: 8, ack_wait: "4s", heartbeat_interval: "1s", nak_delay: "300ms", max_deliver: 20 } }),
+          { natsUrl: server.url },
+        );
+        defer(() => service.stop());
+        const mock = service.mockProvider as MockProviderServer;
+        mock.enqueue("main-model", ...answering(30, 1_200));
+        const orchestrator = await orchestratorAt(names, server.url);
+        defer(() => orchestrator.close());
+        const clock = await AnswerClock.watch(orchestrator);
+        defer(async () => clock.stop());
+        const ids = await publishAll(orchestrator, requests(`nats${repeat}`, 30));
+        await expect.poll(() => mock.inFlight, { timeout: 10_000 }).toBe(8);
+        await server.down(repeat % 2 === 1 ? "SIGTERM" : "SIGKILL"); // 8 calls in flight, 22 requests still in the stream
+        await sleep(2_000); // the in-flight calls finish while NATS is away
+        await server.up();
+        const faultEndedAt = Date.now();
+        await waitForAll(orchestrator, ids, 30_000);
+        await judgeFaultRun({ fault: "nats-restart", repeat, orchestrator, clock, ids, faultEndedAt, maxAfterEndMs: 15_000 });
+        // Nothing hangs: no delivery pending or unacked, and the service is ready again. The model
+        // is called again only for answers that could not be published (no store here).
+        await expect.poll(async () => (await consumerBacklog(orchestrator, names)).ackPending, { timeout: 10_000 }).toBe(0);
+        expect((await consumerBacklog(orchestrator, names)).pending).toBe(0);
+        expect(await (await fetch(`${service.httpUrl}/readyz`)).json()).toMatchObject({ status: "ready" });
+        expect(mock.requestsFor("main-model").length).toBeGreaterThanOrEqual(30);
+      }
+    },
+  );
 
   it(`a replica SIGKILLed with requests in flight (×${killRepeats})`, budget(killRepeats, 40_000), async () => {
     for (let repeat = 1; repeat <= killRepeats; repeat += 1) {
@@ -122,7 +128,10 @@ describe("fault suite", () => {
       };
       const survivor = await startFaultService(faultConfig(names, overrides), { databaseUrl: database.url });
       defer(() => survivor.stop());
-      const victim = await ServiceProcess.start({ config: faultConfigObject(names, { ...overrides, service: { timeout: "20s", log_level: "warn" } }), databaseUrl: database.url });
+      const victim = await ServiceProcess.start({
+        config: faultConfigObject(names, { ...overrides, service: { timeout: "20s", log_level: "warn" } }),
+        databaseUrl: database.url,
+      });
       defer(() => victim.kill());
       await victim.enqueue("main-model", answering(40, 3_000));
       const orchestrator = await TestOrchestrator.connect(names);
@@ -210,7 +219,10 @@ describe("fault suite", () => {
       defer(() => orchestrator.close());
       const clock = await AnswerClock.watch(orchestrator);
       defer(async () => clock.stop());
-      const ids = await publishAll(orchestrator, Array.from({ length: 40 }, (_, index) => userRequest(`redis${repeat}-${index}`, "main", `redis${repeat}-${index}`)));
+      const ids = await publishAll(
+        orchestrator,
+        Array.from({ length: 40 }, (_, index) => userRequest(`redis${repeat}-${index}`, "main", `redis${repeat}-${index}`)),
+      );
       await sleep(500);
       await redis.down();
       await sleep(3_000);
@@ -231,8 +243,14 @@ describe("fault suite", () => {
       const clock = await AnswerClock.watch(orchestrator);
       defer(async () => clock.stop());
       const good = requests(`flood${repeat}-good`, 100);
-      const readable: Record<string, unknown>[] = Array.from({ length: 100 }, (_, index) => ({ request_id: `flood${repeat}-bad-${index}`, messages: index % 2 === 0 ? [] : "hello" }));
-      const huge: Record<string, unknown>[] = Array.from({ length: 20 }, (_, index) => ({ ...userRequest(`flood${repeat}-huge-${index}`, "main"), padding: "x".repeat(70_000) }));
+      const readable: Record<string, unknown>[] = Array.from({ length: 100 }, (_, index) => ({
+        request_id: `flood${repeat}-bad-${index}`,
+        messages: index % 2 === 0 ? [] : "hello",
+      }));
+      const huge: Record<string, unknown>[] = Array.from({ length: 20 }, (_, index) => ({
+        ...userRequest(`flood${repeat}-huge-${index}`, "main"),
+        padding: "x".repeat(70_000),
+      }));
       const garbage = Array.from({ length: 100 }, (_, index) => (index % 2 === 0 ? `{"not json ${index}` : `\u0000\u00ff ${index}`));
       const bodies = [...good, ...readable, ...huge].map((body) => JSON.stringify(body));
       const all = bodies.flatMap((body, index) => (garbage[index] === undefined ? [body] : [body, garbage[index] as string]));

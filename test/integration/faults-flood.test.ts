@@ -36,16 +36,36 @@ function badMessages(): FloodMessage[] {
         ? { body: `{"request_id":"broken-${index}", "messages": [`, expect: { id: `broken-${index}`, code: "E_PAYLOAD_INVALID" }, counted: "E_PAYLOAD_INVALID" }
         : { body: `garbage \u0000\u00ff ${index}`, counted: "E_PAYLOAD_INVALID" },
       { body: JSON.stringify([userRequest(`array-${index}`, "main")]), counted: "E_PAYLOAD_INVALID" },
-      { body: envelopeOf(userRequest(`wrong-type-${index}`, "main"), "response"), expect: { id: `wrong-type-${index}`, code: "E_PAYLOAD_INVALID" }, counted: "E_PAYLOAD_INVALID" },
+      {
+        body: envelopeOf(userRequest(`wrong-type-${index}`, "main"), "response"),
+        expect: { id: `wrong-type-${index}`, code: "E_PAYLOAD_INVALID" },
+        counted: "E_PAYLOAD_INVALID",
+      },
       { body: JSON.stringify({ model: "main", messages: [{ role: "user", content: "who am I?" }] }), counted: "E_REQUEST_INVALID" },
       { body: "", counted: "E_PAYLOAD_INVALID" },
       { body: ["42", "null", '"a string"', "true", "{}"][index % 5] as string, counted: index % 5 === 4 ? "E_REQUEST_INVALID" : "E_PAYLOAD_INVALID" },
       index % 2 === 0
-        ? { body: JSON.stringify({ ...userRequest(`huge-${index}`, "main"), padding: "x".repeat(twoMegabytes) }), expect: { id: `huge-${index}`, code: "E_PAYLOAD_INVALID" }, counted: "E_PAYLOAD_INVALID" }
+        ? {
+            body: JSON.stringify({ ...userRequest(`huge-${index}`, "main"), padding: "x".repeat(twoMegabytes) }),
+            expect: { id: `huge-${index}`, code: "E_PAYLOAD_INVALID" },
+            counted: "E_PAYLOAD_INVALID",
+          }
         : { body: JSON.stringify({ padding: "y".repeat(twoMegabytes), request_id: `hidden-${index}` }), counted: "E_PAYLOAD_INVALID" },
-      { body: JSON.stringify(userRequest(`no-messages-${index}`, "main", "", { messages: [] })), expect: { id: `no-messages-${index}`, code: "E_REQUEST_INVALID" }, counted: "E_REQUEST_INVALID" },
-      { body: JSON.stringify({ request_id: `bad-role-${index}`, messages: [{ role: "r".repeat(17), content: "hi" }] }), expect: { id: `bad-role-${index}`, code: "E_REQUEST_INVALID" }, counted: "E_REQUEST_INVALID" },
-      { body: envelopeOf({ request_id: `bad-env-${index}`, messages: "hello" }), expect: { id: `bad-env-${index}`, code: "E_REQUEST_INVALID" }, counted: "E_REQUEST_INVALID" },
+      {
+        body: JSON.stringify(userRequest(`no-messages-${index}`, "main", "", { messages: [] })),
+        expect: { id: `no-messages-${index}`, code: "E_REQUEST_INVALID" },
+        counted: "E_REQUEST_INVALID",
+      },
+      {
+        body: JSON.stringify({ request_id: `bad-role-${index}`, messages: [{ role: "r".repeat(17), content: "hi" }] }),
+        expect: { id: `bad-role-${index}`, code: "E_REQUEST_INVALID" },
+        counted: "E_REQUEST_INVALID",
+      },
+      {
+        body: envelopeOf({ request_id: `bad-env-${index}`, messages: "hello" }),
+        expect: { id: `bad-env-${index}`, code: "E_REQUEST_INVALID" },
+        counted: "E_REQUEST_INVALID",
+      },
     );
   }
   return bad;
@@ -73,7 +93,9 @@ describe("fault 9: a flood of malformed and oversized messages", () => {
     const server = await PrivateNats.start({ maxPayloadBytes: 4 * 1024 * 1024 });
     defer(() => server.dispose());
     const names = uniqueNames();
-    const service = await startFaultService(faultConfig(names, { nats: { concurrency: 16, ack_wait: "2s", heartbeat_interval: "500ms" } }), { natsUrl: server.url });
+    const service = await startFaultService(faultConfig(names, { nats: { concurrency: 16, ack_wait: "2s", heartbeat_interval: "500ms" } }), {
+      natsUrl: server.url,
+    });
     defer(() => service.stop());
     const orchestrator = await orchestratorAt(names, server.url);
     defer(() => orchestrator.close());
@@ -88,14 +110,22 @@ describe("fault 9: a flood of malformed and oversized messages", () => {
     }
 
     const answered = flood.flatMap((message) => (message.expect ? [message.expect] : []));
-    const responses = await collectResponses(orchestrator, answered.map((entry) => entry.id), 30_000);
+    const responses = await collectResponses(
+      orchestrator,
+      answered.map((entry) => entry.id),
+      30_000,
+    );
     for (const { id, code } of answered) {
       const response = responses.get(id);
       if (code === undefined) expect(response, id).toMatchObject({ status: "complete", message: { content: `mock answer: ${id}` } });
       else expect(response, id).toMatchObject({ request_id: id, status: "error", error_code: code, message: { role: "" } });
     }
     // Past ack_wait: a terminated message must not come back (counted again, answered again).
-    await expectExactlyOnce(orchestrator, answered.map((entry) => entry.id), 2_500);
+    await expectExactlyOnce(
+      orchestrator,
+      answered.map((entry) => entry.id),
+      2_500,
+    );
     expect(await metricValue(service, "modelbus_redeliveries_total")).toBe(0);
     // No response for anything else: exactly the answerable ones are in the stream.
     const manager = await jetstreamManager(orchestrator.nats);

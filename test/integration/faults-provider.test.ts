@@ -102,7 +102,10 @@ describe("fault 2: bursts of 500/502/503", () => {
     const { names, service, orchestrator, mock } = await setUp({ retry: { max_attempts: 3 } });
     const statuses = [500, 502, 503];
     const burst = 45; // 20 requests × 2 tolerated failures = 40 < 45: at least 5 must exhaust
-    mock.enqueue("main-model", ...Array.from({ length: burst }, (_, index): MockBehaviour => ({ kind: "error", status: statuses[index % 3] as number, message: "upstream down" })));
+    mock.enqueue(
+      "main-model",
+      ...Array.from({ length: burst }, (_, index): MockBehaviour => ({ kind: "error", status: statuses[index % 3] as number, message: "upstream down" })),
+    );
 
     const ids = await publishAll(orchestrator, requests("burst", 20, "main"));
     const responses = await collectResponses(orchestrator, ids, 20_000);
@@ -122,7 +125,10 @@ describe("fault 2: bursts of 500/502/503", () => {
       const response = responses.get(id) as AgentResponse;
       expect(calls.length, id).toBe((response.retry_count ?? 0) + 1);
       // every call but the last failed; the last failed exactly when the answer is an error
-      expect(calls.slice(0, -1).every((call) => wasError.has(call)), id).toBe(true);
+      expect(
+        calls.slice(0, -1).every((call) => wasError.has(call)),
+        id,
+      ).toBe(true);
       expect(wasError.has(calls.at(-1) as (typeof calls)[number]), id).toBe(response.status === "error");
     }
     expect(ordered).toHaveLength(burst + completed.length);
@@ -140,7 +146,10 @@ describe("fault 3: a provider that hangs", () => {
     const { names, service, orchestrator, mock } = await setUp();
     const startedAt = Date.now();
     const ids = await publishAll(orchestrator, [
-      ...requests("hang", 10, "main", { timeout: "600ms" }).map((request) => ({ ...request, messages: [{ role: "user", content: `[mock:hang] ${String(request.request_id)}` }] })),
+      ...requests("hang", 10, "main", { timeout: "600ms" }).map((request) => ({
+        ...request,
+        messages: [{ role: "user", content: `[mock:hang] ${String(request.request_id)}` }],
+      })),
       ...requests("fine", 5, "main"),
     ]);
     const responses = await collectResponses(orchestrator, ids, 5_000);
@@ -196,7 +205,10 @@ describe("fault 4: a provider that cuts its stream", () => {
     });
     const perKind = 6;
     // text goes out, then the stream ends cleanly without a finish reason
-    mock.enqueue("cut-model", ...Array.from({ length: perKind }, (): MockBehaviour => ({ kind: "stream_cut", content: "This answer stops half way through", after_chunks: 2 })));
+    mock.enqueue(
+      "cut-model",
+      ...Array.from({ length: perKind }, (): MockBehaviour => ({ kind: "stream_cut", content: "This answer stops half way through", after_chunks: 2 })),
+    );
     // the stream ends before any text: nothing was published, so it is retried
     mock.enqueue("silent-model", ...Array.from({ length: perKind }, (): MockBehaviour => ({ kind: "stream_cut", after_chunks: 0 })));
     // the connection is dropped before any response: retried
@@ -229,14 +241,20 @@ describe("fault 4: a provider that cuts its stream", () => {
         expect(response, id).toMatchObject({ status: "error", error_code: "E_PROVIDER_STREAM_INTERRUPTED", endpoint: kind });
         expect(response.message.content, id).toBe(kind === "cut" ? "This answer stop" : "Half an answer");
         expect(published(id), id).toBe(response.message.content);
-        expect(chunks.get(id)?.some((chunk) => chunk.done), id).toBe(false);
+        expect(
+          chunks.get(id)?.some((chunk) => chunk.done),
+          id,
+        ).toBe(false);
         expect(response.retry_count, id).toBeUndefined();
       }
     }
     expect(mock.requestsFor("cut-model")).toHaveLength(perKind);
     expect(cutter.received).toHaveLength(perKind); // never retried once text went out
 
-    for (const [kind, model] of [["silent", "silent-model"], ["closer", "close-model"]] as const) {
+    for (const [kind, model] of [
+      ["silent", "silent-model"],
+      ["closer", "close-model"],
+    ] as const) {
       let retries = 0;
       for (let index = 0; index < perKind; index += 1) {
         const id = `${kind}-${index}`;

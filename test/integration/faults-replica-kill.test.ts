@@ -44,11 +44,17 @@ describe("fault 8: a replica SIGKILLed mid-run", () => {
       databaseUrl: database.url,
     });
     defer(() => victim.kill());
-    await victim.enqueue("main-model", Array.from({ length: 40 }, () => ({ kind: "text", content: "from the victim", delay_ms: 3_000 })));
+    await victim.enqueue(
+      "main-model",
+      Array.from({ length: 40 }, () => ({ kind: "text", content: "from the victim", delay_ms: 3_000 })),
+    );
     const orchestrator = await TestOrchestrator.connect(names);
     defer(() => orchestrator.close());
 
-    const ids = await publishAll(orchestrator, Array.from({ length: 40 }, (_, index) => userRequest(`replica-${index}`, "main", `replica-${index}`)));
+    const ids = await publishAll(
+      orchestrator,
+      Array.from({ length: 40 }, (_, index) => userRequest(`replica-${index}`, "main", `replica-${index}`)),
+    );
     await victim.waitFor(async () => (await victim.mockInFlight()) >= 3, 10_000);
     const inFlightAtVictim = (await victim.mockRequests()).map((record) => recordedText(record));
     expect(await victim.signal("SIGKILL")).toEqual({ code: null, signal: "SIGKILL" });
@@ -79,7 +85,9 @@ describe("fault 8: a replica SIGKILLed mid-run", () => {
       service: { timeout: "1s" },
       store: { enabled: true, lease_margin: "500ms" },
       nats: { concurrency: 4, ack_wait: "3s", heartbeat_interval: "500ms", nak_delay: "300ms", max_deliver: 50 },
-      registry: { endpoints: { main: { provider: "mock", model: "main-model" }, patient: { provider: "mock", model: "patient-model", request_timeout: "6s" } } },
+      registry: {
+        endpoints: { main: { provider: "mock", model: "main-model" }, patient: { provider: "mock", model: "patient-model", request_timeout: "6s" } },
+      },
     };
     const replicas: Service[] = [];
     for (let index = 0; index < 2; index += 1) {
@@ -87,7 +95,8 @@ describe("fault 8: a replica SIGKILLed mid-run", () => {
       defer(() => replica.stop());
       replicas.push(replica);
     }
-    for (const replica of replicas) (replica.mockProvider as MockProviderServer).enqueue("patient-model", { kind: "text", content: "worth the wait", delay_ms: 4_000 });
+    for (const replica of replicas)
+      (replica.mockProvider as MockProviderServer).enqueue("patient-model", { kind: "text", content: "worth the wait", delay_ms: 4_000 });
     const orchestrator = await TestOrchestrator.connect(names);
     defer(() => orchestrator.close());
 

@@ -37,7 +37,9 @@ async function setUp(overrides: FaultOverrides) {
 
 /** Waits until a write has failed for want of the database (the pool gives up after 10s). */
 async function writeFailed(service: Awaited<ReturnType<typeof setUp>>["service"], atLeast = 1) {
-  await expect.poll(() => metricValue(service, "modelbus_errors_total", { code: "E_STORE_UNAVAILABLE" }), { timeout: 20_000, interval: 200 }).toBeGreaterThanOrEqual(atLeast);
+  await expect
+    .poll(() => metricValue(service, "modelbus_errors_total", { code: "E_STORE_UNAVAILABLE" }), { timeout: 20_000, interval: 200 })
+    .toBeGreaterThanOrEqual(atLeast);
 }
 
 describe("fault 6: MySQL unreachable while calls are in flight", () => {
@@ -49,7 +51,10 @@ describe("fault 6: MySQL unreachable while calls are in flight", () => {
     });
     const slow: MockBehaviour = { kind: "text", content: "answered during the outage", delay_ms: 1_000 };
     mock.enqueue("main-model", ...Array.from({ length: 5 }, () => slow));
-    const ids = await publishAll(orchestrator, Array.from({ length: 5 }, (_, index) => userRequest(`inflight-${index}`, "main", `inflight-${index}`)));
+    const ids = await publishAll(
+      orchestrator,
+      Array.from({ length: 5 }, (_, index) => userRequest(`inflight-${index}`, "main", `inflight-${index}`)),
+    );
     await expect.poll(() => mock.inFlight, { timeout: 10_000 }).toBe(5); // claimed, calls under way
 
     await proxy.down();
@@ -77,17 +82,19 @@ describe("fault 6: MySQL unreachable while calls are in flight", () => {
       nats: { nak_delay: "300ms", max_deliver: 100 },
     });
     mock.enqueue("main-model", ...Array.from({ length: 3 }, (): MockBehaviour => ({ kind: "text", content: "first answer, lost", delay_ms: 500 })));
-    const ids = await publishAll(orchestrator, Array.from({ length: 3 }, (_, index) => userRequest(`expired-${index}`, "main", `expired-${index}`)));
+    const ids = await publishAll(
+      orchestrator,
+      Array.from({ length: 3 }, (_, index) => userRequest(`expired-${index}`, "main", `expired-${index}`)),
+    );
     await expect.poll(() => mock.inFlight, { timeout: 10_000 }).toBe(3);
     await proxy.down();
     await writeFailed(service); // after 10s: the 3s lease is long over
-    await expect
-      .poll(() => metricValue(service, "modelbus_deliveries_total", { outcome: "nak", reason: "store_write_failed" }), { timeout: 10_000 })
-      .toBe(3);
+    await expect.poll(() => metricValue(service, "modelbus_deliveries_total", { outcome: "nak", reason: "store_write_failed" }), { timeout: 10_000 }).toBe(3);
     await proxy.up();
 
     const responses = await collectResponses(orchestrator, ids, 20_000);
-    for (const response of responses.values()) expect(response).toMatchObject({ status: "complete", message: { content: expect.stringMatching(/^mock answer: expired-/) } });
+    for (const response of responses.values())
+      expect(response).toMatchObject({ status: "complete", message: { content: expect.stringMatching(/^mock answer: expired-/) } });
     await expectExactlyOnce(orchestrator, ids, 500);
     expect(await storedStatuses(database.url, ids)).toEqual(ids.map(() => "complete"));
     for (const [id, calls] of callsByRequest(mock, "main-model")) expect(calls.length, id).toBe(2);
@@ -103,7 +110,10 @@ describe("fault 6: MySQL unreachable while calls are in flight", () => {
     await proxy.down();
     // More requests than store.max_concurrent_batches (4): the rest wait and go as one batch,
     // which must fail as a whole after one pool timeout (10s), not item after item.
-    const ids = await publishAll(orchestrator, Array.from({ length: 10 }, (_, index) => userRequest(`long-outage-${index}`, "main", `long-outage-${index}`)));
+    const ids = await publishAll(
+      orchestrator,
+      Array.from({ length: 10 }, (_, index) => userRequest(`long-outage-${index}`, "main", `long-outage-${index}`)),
+    );
 
     // Two deliveries, each waiting out the pool's 10s connection timeout, some behind a batch.
     const responses = await collectResponses(orchestrator, ids, 60_000);

@@ -59,7 +59,10 @@ describe("limits across a fleet", () => {
     const startedAt = Date.now();
     const responses = await Promise.all(requests.map((request) => orchestrator.send(request, 20_000)));
     expect(responses.every((response) => response.status === "complete")).toBe(true);
-    const arrivals = mock.requestsFor(model).map((request) => request.receivedAt).sort((a, b) => a - b);
+    const arrivals = mock
+      .requestsFor(model)
+      .map((request) => request.receivedAt)
+      .sort((a, b) => a - b);
     // three estimates fill the budget, so the fourth call waits for a refund...
     expect((arrivals[3] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(250);
     // ...which comes when a call reports its real usage, not after a 20 s refill

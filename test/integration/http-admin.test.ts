@@ -48,7 +48,10 @@ describe("bearer auth", () => {
 
   it("refuses to start on a non-loopback address without a key", async () => {
     const config = httpTestConfig(uniqueNames(), { store: { enabled: false } });
-    await expect(startHttpTestService(config, { host: "0.0.0.0", apiKey: undefined })).rejects.toMatchObject({ code: "E_CONFIG_INVALID", message: expect.stringContaining("MODELBUS_API_KEY") });
+    await expect(startHttpTestService(config, { host: "0.0.0.0", apiKey: undefined })).rejects.toMatchObject({
+      code: "E_CONFIG_INVALID",
+      message: expect.stringContaining("MODELBUS_API_KEY"),
+    });
   });
 });
 

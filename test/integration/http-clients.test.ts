@@ -218,7 +218,9 @@ describe("Vercel AI SDK (ai + @ai-sdk/openai-compatible) against the OpenAI door
     const error = failure as APICallError;
     expect(error.statusCode).toBe(404);
     expect(error.isRetryable).toBe(false);
-    expect(error.data).toMatchObject({ error: { code: "E_MODEL_UNKNOWN", type: "invalid_request_error", param: null, message: expect.stringContaining("no-such-model") } });
+    expect(error.data).toMatchObject({
+      error: { code: "E_MODEL_UNKNOWN", type: "invalid_request_error", param: null, message: expect.stringContaining("no-such-model") },
+    });
     expect(error.message).toContain("no-such-model");
   });
 });
@@ -303,7 +305,11 @@ describe("LangChain (@langchain/openai ChatOpenAI) against the OpenAI door", () 
     expect(merged?.tool_calls?.[0]).toMatchObject({ name: "get_weather", args: { location: "London" }, id: expect.any(String) });
     expect(merged?.response_metadata).toMatchObject({ finish_reason: "tool_calls" });
 
-    const messages: BaseMessage[] = [new HumanMessage(weatherQuestion), merged as AIMessageChunk, new ToolMessage({ tool_call_id: merged?.tool_calls?.[0]?.id ?? "", content: "12C" })];
+    const messages: BaseMessage[] = [
+      new HumanMessage(weatherQuestion),
+      merged as AIMessageChunk,
+      new ToolMessage({ tool_call_id: merged?.tool_calls?.[0]?.id ?? "", content: "12C" }),
+    ];
     const { result: final, sent } = await withProviderTraffic(() => model.invoke(messages));
     expect(final.content).toBe(`mock answer: ${weatherQuestion}`);
     expect(sent[0]?.messages.map((message) => message.role)).toEqual(["user", "assistant", "tool"]);
@@ -311,7 +317,13 @@ describe("LangChain (@langchain/openai ChatOpenAI) against the OpenAI door", () 
   });
 
   it("errors: a request the door refuses surfaces with the status, OpenAI's type and param, and our code", async () => {
-    const refused = (await new ChatOpenAI({ model: "main", temperature: 3, apiKey: testApiKey, configuration: { baseURL: `${service.httpUrl}/v1` }, maxRetries: 0 })
+    const refused = (await new ChatOpenAI({
+      model: "main",
+      temperature: 3,
+      apiKey: testApiKey,
+      configuration: { baseURL: `${service.httpUrl}/v1` },
+      maxRetries: 0,
+    })
       .invoke([new HumanMessage("hi")])
       .then(
         () => undefined,

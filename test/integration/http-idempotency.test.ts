@@ -47,7 +47,9 @@ describe("Idempotency-Key on POST /v1/sessions/{id}/messages", () => {
 
     // A replay may ask for SSE: the stored answer streams as one delta.
     const streamed = await client.post(`/v1/sessions/${sessionId}/messages`, { content: "book a table", stream: true }, keyed("retry-1"));
-    const chunks = sseData(streamed.text).slice(0, -1).map((payload) => JSON.parse(payload));
+    const chunks = sseData(streamed.text)
+      .slice(0, -1)
+      .map((payload) => JSON.parse(payload));
     expect(chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? "").join("")).toBe(first.body.message.content);
     expect(mock.requests.length).toBe(before + 1);
   });
@@ -87,7 +89,11 @@ describe("Idempotency-Key on POST /v1/sessions/{id}/messages", () => {
     expect(later.body.request_id).toBe(first.body.request_id);
     expect(mock.requests.length).toBe(before + 2);
     expect(await messageCount(sessionId)).toBe(4);
-    const rows = await queryTestDatabase<{ request_id: string }>(database.url, "SELECT CONVERT(request_id USING utf8mb4) AS request_id FROM inferences WHERE session_id = ? ORDER BY created_at", [sessionId]);
+    const rows = await queryTestDatabase<{ request_id: string }>(
+      database.url,
+      "SELECT CONVERT(request_id USING utf8mb4) AS request_id FROM inferences WHERE session_id = ? ORDER BY created_at",
+      [sessionId],
+    );
     expect(rows.map((row) => row.request_id)).toEqual([expect.stringMatching(/^expired:/), first.body.request_id]);
 
     // After expiry a different body under the same key is a new request, not a 422.
@@ -118,7 +124,11 @@ describe("requests without a client id", () => {
 
   it("write no claim (their id was made here, nobody else holds it) but are stored; a client's id is claimed", async () => {
     const chat = { model: "main", messages: [{ role: "user", content: "[mock:delay=300] slow" }] };
-    await expect.poll(async () => Number((await queryTestDatabase<{ count: number }>(database.url, "SELECT COUNT(*) AS count FROM inference_claims"))[0]?.count), { timeout: 3_000 }).toBe(0);
+    await expect
+      .poll(async () => Number((await queryTestDatabase<{ count: number }>(database.url, "SELECT COUNT(*) AS count FROM inference_claims"))[0]?.count), {
+        timeout: 3_000,
+      })
+      .toBe(0);
     const fresh = await claimsWhileInFlight("/v1/chat/completions", chat, {});
     expect(fresh.claims).toBe(0);
     expect(fresh.requestId).toMatch(/^http-/);

@@ -65,9 +65,36 @@ describe("GET /v1/inferences", () => {
     expect(ids).toEqual(newestFirst(sent.map(([id]) => id)));
     expect(pages).toBe(3);
     const [latest] = (await client.get("/v1/inferences?limit=1")).body.data;
-    expect(latest).toMatchObject({ request_id: "inf-6", endpoint: "main", provider_model: "main-model", status: "complete", agent: "planner", loop_id: "loop-a", retry_count: 0, error_code: null });
+    expect(latest).toMatchObject({
+      request_id: "inf-6",
+      endpoint: "main",
+      provider_model: "main-model",
+      status: "complete",
+      agent: "planner",
+      loop_id: "loop-a",
+      retry_count: 0,
+      error_code: null,
+    });
     expect(Object.keys(latest).sort()).toEqual(
-      ["agent", "completed_at", "completion_tokens", "cost", "created_at", "endpoint", "error_code", "finish_reason", "id", "latency_ms", "loop_id", "prompt_tokens", "provider_model", "request_id", "retry_count", "session_id", "status"].sort(),
+      [
+        "agent",
+        "completed_at",
+        "completion_tokens",
+        "cost",
+        "created_at",
+        "endpoint",
+        "error_code",
+        "finish_reason",
+        "id",
+        "latency_ms",
+        "loop_id",
+        "prompt_tokens",
+        "provider_model",
+        "request_id",
+        "retry_count",
+        "session_id",
+        "status",
+      ].sort(),
     );
   });
 
@@ -82,7 +109,12 @@ describe("GET /v1/inferences", () => {
   });
 
   it("refuses a bad filter or cursor with 400 naming it", async () => {
-    for (const [query, field] of [["status=done", "status"], ["cursor=bm9wZQ", "cursor"], ["limit=0", "limit"], ["colour=red", "colour"]]) {
+    for (const [query, field] of [
+      ["status=done", "status"],
+      ["cursor=bm9wZQ", "cursor"],
+      ["limit=0", "limit"],
+      ["colour=red", "colour"],
+    ]) {
       const refused = await client.get(`/v1/inferences?${query}`);
       expect(refused.status, query).toBe(400);
       expect(refused.body.error.code).toBe("E_REQUEST_INVALID");

@@ -27,13 +27,22 @@ afterAll(async () => {
 
 const weatherTool = {
   type: "function" as const,
-  function: { name: "get_weather", description: "weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+  function: {
+    name: "get_weather",
+    description: "weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
 };
 
 /** Asserts OpenAI's exact SSE framing and returns the parsed chunks (without [DONE]). */
 function openAIChunks(text: string): any[] {
   expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
-  expect(text.split("\n\n").slice(0, -1).every((event) => /^data: .+$/.test(event))).toBe(true);
+  expect(
+    text
+      .split("\n\n")
+      .slice(0, -1)
+      .every((event) => /^data: .+$/.test(event)),
+  ).toBe(true);
   const data = sseData(text);
   expect(data.at(-1)).toBe("[DONE]");
   return data.slice(0, -1).map((payload) => JSON.parse(payload));
@@ -67,7 +76,9 @@ describe("OpenAI-compatible door, through the official openai SDK", () => {
     messages.push(choice.message, { role: "tool", tool_call_id: call.id, content: '{"temp_c":12}' });
     const second = await openai.chat.completions.create({ model: "general", messages, tools: [weatherTool] });
     expect(second.choices[0]?.finish_reason).toBe("stop");
-    const sent = mock.requests.at(-1)?.body as { messages: Array<{ role: string; tool_call_id?: string; tool_calls?: Array<{ function: { arguments: string } }> }> };
+    const sent = mock.requests.at(-1)?.body as {
+      messages: Array<{ role: string; tool_call_id?: string; tool_calls?: Array<{ function: { arguments: string } }> }>;
+    };
     expect(sent.messages.map((message) => message.role)).toEqual(["user", "assistant", "tool"]);
     expect(sent.messages[2]?.tool_call_id).toBe(call.id);
     expect(JSON.parse(sent.messages[1]?.tool_calls?.[0]?.function.arguments ?? "")).toEqual(JSON.parse(call.function.arguments));
@@ -93,7 +104,11 @@ describe("OpenAI-compatible door, through the official openai SDK", () => {
     expect(finishReasons).toEqual(["stop"]);
     expect(usage?.total_tokens).toBeGreaterThan(0);
 
-    const raw = await client.post("/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "raw stream" }] }, { headers: { accept: "text/event-stream" } });
+    const raw = await client.post(
+      "/v1/chat/completions",
+      { model: "main", messages: [{ role: "user", content: "raw stream" }] },
+      { headers: { accept: "text/event-stream" } },
+    );
     expect(raw.status).toBe(200);
     expect(raw.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const chunks = openAIChunks(raw.text);
@@ -120,14 +135,24 @@ describe("OpenAI-compatible door, through the official openai SDK", () => {
     });
     const chunks = openAIChunks(raw.text);
     const toolChunk = chunks.find((chunk) => chunk.choices[0].delta.tool_calls);
-    expect(toolChunk.choices[0].delta.tool_calls[0]).toMatchObject({ index: 0, id: expect.any(String), type: "function", function: { name: "get_weather", arguments: expect.any(String) } });
+    expect(toolChunk.choices[0].delta.tool_calls[0]).toMatchObject({
+      index: 0,
+      id: expect.any(String),
+      type: "function",
+      function: { name: "get_weather", arguments: expect.any(String) },
+    });
     expect(chunks.at(-1).choices[0].finish_reason).toBe("tool_calls");
   });
 
   it("maps failures to HTTP errors the SDK raises, in the shared shape", async () => {
-    const unknown = await openai.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "hi" }] }).catch((error: unknown) => error);
+    const unknown = await openai.chat.completions
+      .create({ model: "no-such-model", messages: [{ role: "user", content: "hi" }] })
+      .catch((error: unknown) => error);
     expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((unknown as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ code: "E_MODEL_UNKNOWN", message: expect.stringContaining("no-such-model") });
+    expect((unknown as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({
+      code: "E_MODEL_UNKNOWN",
+      message: expect.stringContaining("no-such-model"),
+    });
 
     const rejected = await client.post("/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "[mock:error=400] please" }] });
     expect(rejected.status).toBe(502);
@@ -143,7 +168,9 @@ describe("OpenAI-compatible door, through the official openai SDK", () => {
     expect(invalid.body.error.message).toBe("messages.0.tool_call_id: tool messages need tool_call_id");
 
     const badKey = new OpenAI({ apiKey: "wrong", baseURL: `${service.httpUrl}/v1`, maxRetries: 0 });
-    await expect(badKey.chat.completions.create({ model: "main", messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(badKey.chat.completions.create({ model: "main", messages: [{ role: "user", content: "hi" }] })).rejects.toBeInstanceOf(
+      OpenAI.AuthenticationError,
+    );
   });
 
   it("cancels the provider call when the client disconnects", async () => {

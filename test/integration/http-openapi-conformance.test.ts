@@ -24,7 +24,9 @@ let orchestrator: TestOrchestrator;
 beforeAll(async () => {
   database = await createTestDatabase();
   const names = uniqueNames();
-  service = await startHttpTestService(httpTestConfig(names, { http: { body_limit_bytes: 4_096 }, retry: { max_attempts: 1, max_rate_limit_retries: 0 } }), { databaseUrl: database.url });
+  service = await startHttpTestService(httpTestConfig(names, { http: { body_limit_bytes: 4_096 }, retry: { max_attempts: 1, max_rate_limit_retries: 0 } }), {
+    databaseUrl: database.url,
+  });
   client = new HttpTestClient(service.httpUrl);
   mock = service.mockProvider as MockProviderServer;
   orchestrator = await TestOrchestrator.connect(names);
@@ -38,7 +40,11 @@ afterAll(async () => {
 
 const weatherTool = {
   type: "function",
-  function: { name: "get_weather", description: "weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+  function: {
+    name: "get_weather",
+    description: "weather for a city",
+    parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+  },
 };
 const chat = (extra: Record<string, unknown> = {}) => ({ model: "main", messages: [{ role: "user", content: "hello schemas" }], ...extra });
 const weatherQuestion = [{ role: "user", content: "What is the weather in London?" }];
@@ -57,7 +63,16 @@ describe("chat.completion and chat.completion.chunk, by OpenAI's schemas", () =>
     // The validator is not vacuous: it refuses what OpenAI's schemas refuse.
     expect(openAISchemaErrors("CreateChatCompletionResponse", { object: "chat.completion" })).not.toEqual([]);
     expect(openAISchemaErrors("ErrorResponse", { error: { code: "E_INTERNAL", message: "m", details: {} } })).not.toEqual([]);
-    expect(openAISchemaErrors("CreateChatCompletionStreamResponse", { id: "c", object: "chat.completion.chunk", created: 1, model: "m", system_fingerprint: null, choices: [] })).not.toEqual([]);
+    expect(
+      openAISchemaErrors("CreateChatCompletionStreamResponse", {
+        id: "c",
+        object: "chat.completion.chunk",
+        created: 1,
+        model: "m",
+        system_fingerprint: null,
+        choices: [],
+      }),
+    ).not.toEqual([]);
   });
 
   it("answers text, tool calls, reasoning and a length cut-off as valid chat.completion objects", async () => {
@@ -90,7 +105,9 @@ describe("chat.completion and chat.completion.chunk, by OpenAI's schemas", () =>
     expect(withUsage.at(-1)).toMatchObject({ choices: [], usage: { total_tokens: expect.any(Number) } });
     expect(withUsage.slice(0, -1).every((chunk) => chunk.usage === null)).toBe(true);
 
-    const tools = events((await client.post("/v1/chat/completions", chat({ model: "general", messages: weatherQuestion, stream: true, tools: [weatherTool] }))).text);
+    const tools = events(
+      (await client.post("/v1/chat/completions", chat({ model: "general", messages: weatherQuestion, stream: true, tools: [weatherTool] }))).text,
+    );
     expect(tools.some((chunk) => chunk.choices[0]?.delta?.tool_calls?.[0]?.function?.name === "get_weather")).toBe(true);
     expect(tools.at(-1).choices[0].finish_reason).toBe("tool_calls");
   });
@@ -122,20 +139,67 @@ describe("error bodies, by OpenAI's Error schema", () => {
       { status: 401, code: "E_UNAUTHORIZED", type: "authentication_error", answer: () => client.post("/v1/chat/completions", chat(), { auth: false }) },
       { status: 401, code: "E_UNAUTHORIZED", type: "authentication_error", answer: () => client.post("/v1/chat/completions", chat(), { auth: "wrong-key" }) },
       { status: 404, code: "E_NOT_FOUND", type: "invalid_request_error", answer: () => client.get("/v1/no-such-route") },
-      { status: 404, code: "E_MODEL_UNKNOWN", type: "invalid_request_error", answer: () => client.post("/v1/chat/completions", chat({ model: "no-such-model" })) },
-      { status: 400, code: "E_REQUEST_INVALID", type: "invalid_request_error", param: "messages", answer: () => client.post("/v1/chat/completions", { model: "main", messages: [] }) },
-      { status: 400, code: "E_REQUEST_INVALID", type: "invalid_request_error", param: "temperature", answer: () => client.post("/v1/chat/completions", chat({ temperature: 3 })) },
+      {
+        status: 404,
+        code: "E_MODEL_UNKNOWN",
+        type: "invalid_request_error",
+        answer: () => client.post("/v1/chat/completions", chat({ model: "no-such-model" })),
+      },
+      {
+        status: 400,
+        code: "E_REQUEST_INVALID",
+        type: "invalid_request_error",
+        param: "messages",
+        answer: () => client.post("/v1/chat/completions", { model: "main", messages: [] }),
+      },
+      {
+        status: 400,
+        code: "E_REQUEST_INVALID",
+        type: "invalid_request_error",
+        param: "temperature",
+        answer: () => client.post("/v1/chat/completions", chat({ temperature: 3 })),
+      },
       { status: 400, code: "E_REQUEST_INVALID", type: "invalid_request_error", answer: () => client.post("/v1/chat/completions", "{not json") },
-      { status: 413, code: "E_BODY_TOO_LARGE", type: "invalid_request_error", answer: () => client.post("/v1/chat/completions", chat({ messages: [{ role: "user", content: "x".repeat(8_000) }] })) },
-      { status: 415, code: "E_MEDIA_TYPE_UNSUPPORTED", type: "invalid_request_error", answer: () => client.post("/v1/chat/completions", "hello", { headers: { "content-type": "text/plain" } }) },
+      {
+        status: 413,
+        code: "E_BODY_TOO_LARGE",
+        type: "invalid_request_error",
+        answer: () => client.post("/v1/chat/completions", chat({ messages: [{ role: "user", content: "x".repeat(8_000) }] })),
+      },
+      {
+        status: 415,
+        code: "E_MEDIA_TYPE_UNSUPPORTED",
+        type: "invalid_request_error",
+        answer: () => client.post("/v1/chat/completions", "hello", { headers: { "content-type": "text/plain" } }),
+      },
       { status: 404, code: "E_NOT_FOUND", type: "invalid_request_error", answer: () => client.get("/v1/agents/no-such-agent") },
-      { status: 429, code: "E_PROVIDER_RATE_LIMITED", type: "rate_limit_error", answer: () => (mock.enqueue("main-model", { kind: "error", status: 429, retry_after: "1" }), client.post("/v1/chat/completions", chat())) },
-      { status: 502, code: "E_PROVIDER_REJECTED", type: "server_error", answer: () => (mock.enqueue("main-model", { kind: "error", status: 400 }), client.post("/v1/chat/completions", chat())) },
-      { status: 502, code: "E_PROVIDER_UNAVAILABLE", type: "server_error", answer: () => (mock.enqueue("main-model", { kind: "error", status: 503 }), client.post("/v1/chat/completions", chat())) },
+      {
+        status: 429,
+        code: "E_PROVIDER_RATE_LIMITED",
+        type: "rate_limit_error",
+        answer: () => (mock.enqueue("main-model", { kind: "error", status: 429, retry_after: "1" }), client.post("/v1/chat/completions", chat())),
+      },
+      {
+        status: 502,
+        code: "E_PROVIDER_REJECTED",
+        type: "server_error",
+        answer: () => (mock.enqueue("main-model", { kind: "error", status: 400 }), client.post("/v1/chat/completions", chat())),
+      },
+      {
+        status: 502,
+        code: "E_PROVIDER_UNAVAILABLE",
+        type: "server_error",
+        answer: () => (mock.enqueue("main-model", { kind: "error", status: 503 }), client.post("/v1/chat/completions", chat())),
+      },
     ];
     for (const each of cases) {
       const { status, body } = await each.answer();
-      expect({ status, code: body.error.code, type: body.error.type, param: body.error.param }, each.code).toEqual({ status: each.status, code: each.code, type: each.type, param: each.param ?? null });
+      expect({ status, code: body.error.code, type: body.error.type, param: body.error.param }, each.code).toEqual({
+        status: each.status,
+        code: each.code,
+        type: each.type,
+        param: each.param ?? null,
+      });
       expect(body.error.message).toEqual(expect.any(String));
       expect(body.error.details).toEqual(expect.any(Object));
     }
@@ -149,7 +213,9 @@ describe("error bodies, by OpenAI's Error schema", () => {
     mock.enqueue("main-model", { kind: "stream_cut", content: "a long answer cut short", after_chunks: 2 });
     const cut = await client.post("/v1/chat/completions", chat({ stream: true }));
     expect(cut.status).toBe(200);
-    const data = sseData(cut.text).filter((payload) => payload !== "[DONE]").map((payload) => JSON.parse(payload));
+    const data = sseData(cut.text)
+      .filter((payload) => payload !== "[DONE]")
+      .map((payload) => JSON.parse(payload));
     expect(data.at(-1)?.error).toMatchObject({ code: "E_PROVIDER_STREAM_INTERRUPTED", type: "server_error", param: null });
 
     mock.enqueue("main-model", { kind: "error", status: 400 });

@@ -61,7 +61,12 @@ describe("conversations, sessions and session chat", () => {
     for (const text of texts) {
       const turn = await client.post(`/v1/sessions/${sessionId}/messages`, { content: text });
       expect(turn.status).toBe(200);
-      expect(turn.body).toMatchObject({ session_id: sessionId, replayed: false, status: "complete", message: { role: "assistant", content: `mock answer: ${text}` } });
+      expect(turn.body).toMatchObject({
+        session_id: sessionId,
+        replayed: false,
+        status: "complete",
+        message: { role: "assistant", content: `mock answer: ${text}` },
+      });
       expect(turn.body.usage.total_tokens).toBeGreaterThan(0);
     }
     const sent = lastSent();
@@ -132,7 +137,11 @@ describe("conversations, sessions and session chat", () => {
     expect(response.text.endsWith("data: [DONE]\n\n")).toBe(true);
     const data = sseData(response.text);
     const chunks = data.slice(0, -1).map((payload) => JSON.parse(payload));
-    expect(chunks[0]).toMatchObject({ object: "chat.completion.chunk", model: "main", choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }] });
+    expect(chunks[0]).toMatchObject({
+      object: "chat.completion.chunk",
+      model: "main",
+      choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
+    });
     const content = chunks.map((chunk) => chunk.choices[0]?.delta?.content ?? "").join("");
     expect(content).toBe("mock answer: stream this turn");
     expect(chunks.find((chunk) => chunk.choices[0]?.finish_reason)?.choices[0].finish_reason).toBe("stop");

@@ -69,7 +69,9 @@ async function claimRows(requestId: string) {
 }
 
 async function storedRows(requestId: string) {
-  return queryTestDatabase<{ id: string; owner: string; response: string }>(database.url, "SELECT id, owner, response FROM inferences WHERE request_id = ?", [requestId]);
+  return queryTestDatabase<{ id: string; owner: string; response: string }>(database.url, "SELECT id, owner, response FROM inferences WHERE request_id = ?", [
+    requestId,
+  ]);
 }
 
 describe("claims in inference_claims", () => {
@@ -101,7 +103,14 @@ describe("claims in inference_claims", () => {
     // In one batch with requests that are claimed: only those get a claim row.
     const sql = new MariadbSql(createPrismaClientWithPool(database.url).pool);
     const agents = new AgentCache(async () => [], 1_000);
-    const item = (id: string, fresh: boolean) => ({ request: request(id), leaseMs: 60_000, delivery: undefined, claimKey: claimKeyOf(id), owner: `owner-${id}`, fresh });
+    const item = (id: string, fresh: boolean) => ({
+      request: request(id),
+      leaseMs: 60_000,
+      delivery: undefined,
+      claimKey: claimKeyOf(id),
+      owner: `owner-${id}`,
+      fresh,
+    });
     const outcomes = await beginBatch(sql, agents, [item("c-fresh-b", true), item("c-claimed-b", false)], () => clock);
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(["claimed", "claimed"]);
     expect(await claimRows("c-fresh-b")).toEqual([]);
@@ -137,7 +146,13 @@ describe("claims in inference_claims", () => {
 
   it("claims a request that comes twice in one batch (one statement) once", async () => {
     await withSql(async (sql) => {
-      const items = ["o1", "o2", "o3"].map((owner) => ({ request: request("c-twice"), leaseMs: 60_000, delivery: undefined, claimKey: claimKeyOf("c-twice"), owner }));
+      const items = ["o1", "o2", "o3"].map((owner) => ({
+        request: request("c-twice"),
+        leaseMs: 60_000,
+        delivery: undefined,
+        claimKey: claimKeyOf("c-twice"),
+        owner,
+      }));
       const outcomes = await beginBatch(sql, new AgentCache(async () => [], 1_000), items, () => clock);
       expect(outcomes.map((outcome) => outcome.kind)).toEqual(["claimed", "busy", "busy"]);
       expect((await claimRows("c-twice")).map((row) => row.owner)).toEqual(["o1"]);
@@ -183,7 +198,11 @@ describe("claims in inference_claims", () => {
     const again = await second.begin(request("c-mine"), { leaseMs: 60_000, delivery: { source: "AGENT:7", attempt: 2 } });
     expect(again.kind).toBe("claimed");
     expect(await claimRows("c-mine")).toEqual([expect.objectContaining({ owner: ticketOf(again).owner })]);
-    const [row] = await queryTestDatabase<{ source: string; attempt: number }>(database.url, "SELECT source, attempt FROM inference_claims WHERE claim_key = UNHEX(?)", [claimKeyOf("c-mine")]);
+    const [row] = await queryTestDatabase<{ source: string; attempt: number }>(
+      database.url,
+      "SELECT source, attempt FROM inference_claims WHERE claim_key = UNHEX(?)",
+      [claimKeyOf("c-mine")],
+    );
     expect({ source: row?.source, attempt: Number(row?.attempt) }).toEqual({ source: "AGENT:7", attempt: 2 });
   });
 
@@ -213,7 +232,10 @@ describe("claims in inference_claims", () => {
     const store = openStore();
     for (const id of ["Case-Id", "case-id", "case-id "]) {
       const ticket = ticketOf(await store.begin(request(id), { leaseMs: 60_000 }));
-      expect(await complete(store, ticket, `answer to ${JSON.stringify(id)}`)).toEqual({ response: answer(id, `answer to ${JSON.stringify(id)}`), answeredBefore: false });
+      expect(await complete(store, ticket, `answer to ${JSON.stringify(id)}`)).toEqual({
+        response: answer(id, `answer to ${JSON.stringify(id)}`),
+        answeredBefore: false,
+      });
     }
     expect(await store.begin(request("case-id"), { leaseMs: 60_000 })).toEqual({ kind: "completed", response: answer("case-id", 'answer to "case-id"') });
   });
@@ -262,7 +284,10 @@ describe("claims in inference_claims", () => {
         message: expect.stringMatching(/inference_claims' is full/),
       });
     } finally {
-      await queryTestDatabase(database.url, "DELETE FROM inference_claims; SET SESSION max_heap_table_size = @@GLOBAL.max_heap_table_size; ALTER TABLE inference_claims ENGINE=MEMORY");
+      await queryTestDatabase(
+        database.url,
+        "DELETE FROM inference_claims; SET SESSION max_heap_table_size = @@GLOBAL.max_heap_table_size; ALTER TABLE inference_claims ENGINE=MEMORY",
+      );
     }
   });
 });
@@ -281,9 +306,10 @@ function sessionOf(ticket: InferenceTicket): string {
 
 describe("ClaimSweeper", () => {
   const claim = (id: string, leaseUntil: number) =>
-    queryTestDatabase(database.url, "INSERT INTO inference_claims (claim_key, owner, lease_until) VALUES (UNHEX(?), 'o', ?)", [claimKeyOf(id), sqlDateTime(new Date(leaseUntil))]);
-
-
+    queryTestDatabase(database.url, "INSERT INTO inference_claims (claim_key, owner, lease_until) VALUES (UNHEX(?), 'o', ?)", [
+      claimKeyOf(id),
+      sqlDateTime(new Date(leaseUntil)),
+    ]);
 
   it("deletes answered claims together, expired ones on its own interval, and keeps live ones", async () => {
     await withSql(async (sql) => {

@@ -46,9 +46,7 @@ describe("JetStream door", () => {
 
   it("returns tool calls with parsed arguments as status tool_call", async () => {
     mock.enqueue("main-model", { kind: "tool_call", calls: [{ id: "call_abc", name: "get_weather", arguments: '{"location":"London"}' }] });
-    const response = await orchestrator.send(
-      userRequest("tool-1", "main", "Weather in London?", { tools: [weatherTool], tool_choice: { mode: "auto" } }),
-    );
+    const response = await orchestrator.send(userRequest("tool-1", "main", "Weather in London?", { tools: [weatherTool], tool_choice: { mode: "auto" } }));
     expect(response.status).toBe("tool_call");
     expect(response.finish_reason).toBe("tool_calls");
     expect(response.message.tool_calls).toEqual([{ id: "call_abc", name: "get_weather", arguments: { location: "London" } }]);
@@ -126,7 +124,10 @@ describe("JetStream door", () => {
     const { jetstream, jetstreamManager } = await import("@nats-io/jetstream");
     const { subjectsFor } = await import("../../src/transports/nats/subjects.ts");
     const publisher = new ResponsePublisher(jetstream(orchestrator.nats), await jetstreamManager(orchestrator.nats), names.stream, subjectsFor(names.prefix));
-    const again = await publisher.publish({ request_id: "dedupe-1", status: "complete", message: { role: "assistant" }, token_usage: { prompt_tokens: 0, completion_tokens: 0 } }, "bare");
+    const again = await publisher.publish(
+      { request_id: "dedupe-1", status: "complete", message: { role: "assistant" }, token_usage: { prompt_tokens: 0, completion_tokens: 0 } },
+      "bare",
+    );
     expect(again.duplicate).toBe(true);
     expect(await orchestrator.responseCount("dedupe-1")).toBe(1);
   });

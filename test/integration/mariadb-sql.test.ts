@@ -75,7 +75,7 @@ describe("MariadbSql", () => {
   });
 
   it("writes and reads DATETIME(3) as UTC, the instant Prisma reads back, whatever the session time zone", async () => {
-    const pool = await (createPrismaClientWithPool(database.url).pool)();
+    const pool = await createPrismaClientWithPool(database.url).pool();
     // A session in another time zone must not shift the stored instant (values are strings, not Dates).
     const connection = await pool.getConnection();
     try {
@@ -92,7 +92,7 @@ describe("MariadbSql", () => {
   });
 
   it("takes NO_BACKSLASH_ESCAPES out of a session's sql_mode, and nothing else (the driver escapes with backslashes)", async () => {
-    const pool = await (createPrismaClientWithPool(database.url).pool)();
+    const pool = await createPrismaClientWithPool(database.url).pool();
     const connection = await pool.getConnection();
     try {
       const after = async (mode: string) => {
@@ -122,7 +122,10 @@ describe("MariadbSql", () => {
       await connection.query("SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES')");
       await connection.release();
       const title = `x\\'; UPDATE conversations SET title = 'pwned'; -- \\`;
-      await single.transaction([{ sql: insertConversation, values: ["c-nbe", at, at] }, { sql: "UPDATE conversations SET title = ? WHERE id = ?", values: [title, "c-nbe"] }]);
+      await single.transaction([
+        { sql: insertConversation, values: ["c-nbe", at, at] },
+        { sql: "UPDATE conversations SET title = ? WHERE id = ?", values: [title, "c-nbe"] },
+      ]);
       expect(await single.execute({ sql: "UPDATE conversations SET title = ? WHERE id = ?", values: [`${title}!`, "c-nbe"] })).toBe(1);
       const rows = await single.query<{ title: string }>({ sql: "SELECT title FROM conversations WHERE title = ?", values: [`${title}!`] });
       expect(rows.map((row) => row.title)).toEqual([`${title}!`]);
@@ -153,7 +156,10 @@ describe("MariadbSql", () => {
 
   it("stores quotes, backslashes and statement separators in values exactly", async () => {
     const title = `a\\b'c"d; DROP TABLE conversations; -- \\'`;
-    await sql.transaction([{ sql: insertConversation, values: ["c-escape", at, at] }, { sql: "UPDATE conversations SET title = ? WHERE id = ?", values: [title, "c-escape"] }]);
+    await sql.transaction([
+      { sql: insertConversation, values: ["c-escape", at, at] },
+      { sql: "UPDATE conversations SET title = ? WHERE id = ?", values: [title, "c-escape"] },
+    ]);
     expect((await prisma.conversation.findUniqueOrThrow({ where: { id: "c-escape" } })).title).toBe(title);
   });
 

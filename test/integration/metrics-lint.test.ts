@@ -52,7 +52,14 @@ describe("metrics", () => {
   });
 
   it("name the process and Node.js series as dashboards know them, and ours under modelbus_", () => {
-    for (const name of ["process_cpu_seconds_total", "process_resident_memory_bytes", "nodejs_eventloop_lag_seconds", "nodejs_heap_size_used_bytes", "modelbus_requests_total", "modelbus_request_duration_seconds"]) {
+    for (const name of [
+      "process_cpu_seconds_total",
+      "process_resident_memory_bytes",
+      "nodejs_eventloop_lag_seconds",
+      "nodejs_heap_size_used_bytes",
+      "modelbus_requests_total",
+      "modelbus_request_duration_seconds",
+    ]) {
       expect(scrape, name).toMatch(new RegExp(`^# TYPE ${name} `, "m"));
     }
     expect(scrape).not.toContain("modelbus_process_");

@@ -14,15 +14,8 @@ import { MigrationError } from "../../src/store/migrations/migration-error.ts";
 import { defaultMigrationsDir } from "../../src/store/migrations/migration-files.ts";
 import { openMigrationConnection, type MigrationRow } from "../../src/store/migrations/migration-history.ts";
 import { migrationStatus } from "../../src/store/migrations/migration-status.ts";
-import {
-  baseDatabaseUrl,
-  createTestDatabase,
-  queryTestDatabase,
-  testDatabaseUrl,
-  type TestDatabase,
-} from "../support/test-database.ts";
+import { baseDatabaseUrl, createTestDatabase, queryTestDatabase, testDatabaseUrl, type TestDatabase } from "../support/test-database.ts";
 import { localMigrationNames } from "../support/local-migration-names.ts";
-
 
 /** The engine every applyMigrations result names: the test server is MariaDB. */
 const engine = { name: "MariaDB", version: expect.stringMatching(/^\d+\.\d+\.\d+$/) };
@@ -49,7 +42,9 @@ async function withTemporaryDir(test: (dir: string) => Promise<void>): Promise<v
 
 /** SHA-256 of the file's bytes, computed here independently of the runner's own function. */
 async function fileChecksum(path: string): Promise<string> {
-  return createHash("sha256").update(await readFile(path)).digest("hex");
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
 }
 
 function migrationRows(url: string): Promise<MigrationRow[]> {
@@ -57,11 +52,7 @@ function migrationRows(url: string): Promise<MigrationRow[]> {
 }
 
 async function tableNames(url: string, database: string): Promise<string[]> {
-  const rows = await queryTestDatabase<{ name: string }>(
-    url,
-    "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
-    [database],
-  );
+  const rows = await queryTestDatabase<{ name: string }>(url, "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", [database]);
   return rows.map((row) => row.name).sort();
 }
 
@@ -197,7 +188,11 @@ describe("applyMigrations", () => {
 
         await writeFile(path, (await readFile(path, "utf8")).replaceAll("\n", "\r\n"));
 
-        expect(await applyMigrations({ databaseUrl: database.url, migrationsDir: dir })).toEqual({ engine, applied: [], alreadyApplied: await localMigrationNames(dir) });
+        expect(await applyMigrations({ databaseUrl: database.url, migrationsDir: dir })).toEqual({
+          engine,
+          applied: [],
+          alreadyApplied: await localMigrationNames(dir),
+        });
         expect((await migrationStatus({ databaseUrl: database.url, migrationsDir: dir })).edited).toEqual([]);
       });
     });
@@ -215,7 +210,10 @@ describe("applyMigrations", () => {
         await writeFile(join(dir, rewritten, "migration.sql"), firstText);
         await applyMigrations({ databaseUrl: database.url, migrationsDir: dir });
         const column = () =>
-          queryTestDatabase<{ type: string }>(database.url, "SELECT COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'inferences' AND COLUMN_NAME = 'request_id'");
+          queryTestDatabase<{ type: string }>(
+            database.url,
+            "SELECT COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'inferences' AND COLUMN_NAME = 'request_id'",
+          );
         expect(await column()).toEqual([{ type: "varchar(191)" }]);
 
         const result = await applyMigrations({ databaseUrl: database.url });

@@ -55,7 +55,16 @@ async function serviceWorkload(): Promise<void> {
   try {
     const client = new HttpTestClient(service.httpUrl);
     expect((await orchestrator.send(userRequest("sql-nats", "main", "over NATS"))).status).toBe("complete");
-    expect((await orchestrator.send(userRequest("sql-nats-session", "main", "with a session", { session_id: "0b6f1c0e-5d8b-4c61-9d1e-111111111111", conversation_id: "0b6f1c0e-5d8b-4c61-9d1e-222222222222" }))).status).toBe("complete");
+    expect(
+      (
+        await orchestrator.send(
+          userRequest("sql-nats-session", "main", "with a session", {
+            session_id: "0b6f1c0e-5d8b-4c61-9d1e-111111111111",
+            conversation_id: "0b6f1c0e-5d8b-4c61-9d1e-222222222222",
+          }),
+        )
+      ).status,
+    ).toBe("complete");
     expect((await client.post("/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "over HTTP" }] })).status).toBe(200);
     const keyed = { headers: { "x-request-id": "sql-http-id" } };
     for (let round = 0; round < 2; round++) {
@@ -63,7 +72,13 @@ async function serviceWorkload(): Promise<void> {
     }
     expect((await client.get("/readyz")).status).toBe(200);
 
-    const agent = await client.post("/v1/agents", { key: "sql-tutor", display_name: "Tutor", system_prompt: "Teach.", default_model: "main", temperature: 0.3 });
+    const agent = await client.post("/v1/agents", {
+      key: "sql-tutor",
+      display_name: "Tutor",
+      system_prompt: "Teach.",
+      default_model: "main",
+      temperature: 0.3,
+    });
     expect(agent.status).toBe(201);
     expect((await client.get("/v1/agents?limit=5")).status).toBe(200);
     expect((await client.get(`/v1/agents/${agent.body.id}`)).status).toBe(200);
@@ -74,7 +89,8 @@ async function serviceWorkload(): Promise<void> {
     expect((await client.get(`/v1/conversations/${conversation.body.id}`)).status).toBe(200);
     const session = await client.post("/v1/sessions", { agent: "sql-tutor", conversation_id: conversation.body.id });
     expect(session.status).toBe(201);
-    const turn = (text: string, headers: Record<string, string> = {}) => client.post(`/v1/sessions/${session.body.id}/messages`, { content: text }, { headers });
+    const turn = (text: string, headers: Record<string, string> = {}) =>
+      client.post(`/v1/sessions/${session.body.id}/messages`, { content: text }, { headers });
     expect((await turn("first turn")).status).toBe(200);
     expect((await turn("second turn")).status).toBe(200);
     expect((await turn("keyed turn", { "idempotency-key": "k1" })).status).toBe(200);
@@ -217,7 +233,9 @@ describe("the engine modelbus talks to", () => {
     expect(unsupportedEngine(sqlEngineOf("10.11.19-MariaDB-0+deb12u1"))).toBeUndefined();
     expect(unsupportedEngine(sqlEngineOf("11.8.2-MariaDB"))).toBeUndefined();
     expect(unsupportedEngine(sqlEngineOf("8.0.36"))).toBeUndefined();
-    expect(unsupportedEngine(sqlEngineOf("10.5.27-MariaDB"))).toMatch(/^MariaDB 10\.5\.27 is not supported \(modelbus runs on MariaDB 10\.6 or newer, MySQL 8\.0 or newer\)$/);
+    expect(unsupportedEngine(sqlEngineOf("10.5.27-MariaDB"))).toMatch(
+      /^MariaDB 10\.5\.27 is not supported \(modelbus runs on MariaDB 10\.6 or newer, MySQL 8\.0 or newer\)$/,
+    );
     expect(unsupportedEngine(sqlEngineOf("5.7.44-log"))).toMatch(/^MySQL 5\.7\.44 is not supported/);
   });
 
@@ -227,7 +245,9 @@ describe("the engine modelbus talks to", () => {
     const config = storeSchema.parse({ migrate_on_start: false });
     const store = await openStore(config, databaseUrl, logger);
     await store.close();
-    expect(lines.map((line) => JSON.parse(line) as { msg: string; engine?: string })).toContainEqual(expect.objectContaining({ msg: "database engine checked", engine: expect.stringMatching(/^MariaDB \d+\.\d+\.\d+$/) }));
+    expect(lines.map((line) => JSON.parse(line) as { msg: string; engine?: string })).toContainEqual(
+      expect.objectContaining({ msg: "database engine checked", engine: expect.stringMatching(/^MariaDB \d+\.\d+\.\d+$/) }),
+    );
     const unreachable = await openStore(config, "mysql://root@127.0.0.1:1/none", logger);
     await unreachable.close();
     expect(lines.at(-1)).toContain("its engine is not checked");

@@ -74,7 +74,10 @@ describe("persistence of the JetStream door", () => {
   });
 
   it("appends each turn of a loop once, across three turns", async () => {
-    const history: ChatMessage[] = [{ role: "system", content: "be brief" }, { role: "user", content: "turn 1" }];
+    const history: ChatMessage[] = [
+      { role: "system", content: "be brief" },
+      { role: "user", content: "turn 1" },
+    ];
     for (let turn = 1; turn <= 3; turn += 1) {
       if (turn > 1) history.push({ role: "user", content: `turn ${turn}` });
       const response = await orchestrator.send({ request_id: `p-turn-${turn}`, loop_id: "loop-3", model: "main", messages: history });
@@ -90,7 +93,11 @@ describe("persistence of the JetStream door", () => {
 
   it("starts a branch when the resent history diverges, leaving the old session intact", async () => {
     const first = await orchestrator.send(userRequest("p-div-1", "main", "original", { loop_id: "loop-div" }));
-    const edited: ChatMessage[] = [{ role: "user", content: "original" }, { ...echo(first), content: "edited reply" }, { role: "user", content: "next" }];
+    const edited: ChatMessage[] = [
+      { role: "user", content: "original" },
+      { ...echo(first), content: "edited reply" },
+      { role: "user", content: "next" },
+    ];
     await orchestrator.send({ request_id: "p-div-2", loop_id: "loop-div", model: "main", messages: edited });
     const sessions = await prisma.session.findMany({ where: { externalKey: "loop-div" }, orderBy: { createdAt: "asc" } });
     expect(sessions).toHaveLength(2);
@@ -102,7 +109,15 @@ describe("persistence of the JetStream door", () => {
 
   it("applies an agent's system prompt, default model and temperature; session overrides win", async () => {
     await prisma.agent.create({
-      data: { id: "agent-coder", key: "coder", displayName: "Coder", systemPrompt: "You write code.", defaultModel: "spare", fallbackModels: [], temperature: 0.4 },
+      data: {
+        id: "agent-coder",
+        key: "coder",
+        displayName: "Coder",
+        systemPrompt: "You write code.",
+        defaultModel: "spare",
+        fallbackModels: [],
+        temperature: 0.4,
+      },
     });
     const response = await orchestrator.send({ request_id: "p-agent", agent: "coder", messages: [{ role: "user", content: "hi" }] });
     expect(response.endpoint).toBe("spare");
@@ -172,7 +187,9 @@ describe("persistence of the JetStream door", () => {
     expect((await orchestrator.response("p-lost")).message.content).toBe("second, fast");
     // The slow call ends later, finds the answer stored, and publishes that one (a duplicate
     // JetStream drops by its Nats-Msg-Id) instead of its own.
-    await expect.poll(() => metricValue(service, "modelbus_deliveries_total", { outcome: "ack", reason: "answered_from_store" }), { timeout: 5_000 }).toBe(fromStore + 1);
+    await expect
+      .poll(() => metricValue(service, "modelbus_deliveries_total", { outcome: "ack", reason: "answered_from_store" }), { timeout: 5_000 })
+      .toBe(fromStore + 1);
     expect(mock.requestsFor("main-model").length).toBe(before + 2);
     expect(await orchestrator.responseCount("p-lost")).toBe(1);
     const stored = await prisma.inference.findUniqueOrThrow({ where: { requestId: Buffer.from("p-lost") } });

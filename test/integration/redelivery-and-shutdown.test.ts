@@ -56,15 +56,20 @@ describe("redelivery", () => {
     expect(stolen?.info.deliveryCount).toBe(1);
     await jetstream(orchestrator.nats).publish(
       `${names.prefix}.response.answered-1`,
-      JSON.stringify({ request_id: "answered-1", status: "complete", message: { role: "assistant", content: "from before" }, token_usage: { prompt_tokens: 1, completion_tokens: 1 } }),
+      JSON.stringify({
+        request_id: "answered-1",
+        status: "complete",
+        message: { role: "assistant", content: "from before" },
+        token_usage: { prompt_tokens: 1, completion_tokens: 1 },
+      }),
       { msgID: "answered-1:response" },
     );
 
     const restarted = await track(await startTestService(testConfig(names, { nats: { ack_wait: "1s" } })));
     const mock = restarted.mockProvider as MockProviderServer;
-    await expect.poll(async () => restarted.metrics.registry.getSingleMetricAsString("modelbus_deliveries_total"), { timeout: 8_000 }).toMatch(
-      /outcome="ack",reason="already_answered"} 1/,
-    );
+    await expect
+      .poll(async () => restarted.metrics.registry.getSingleMetricAsString("modelbus_deliveries_total"), { timeout: 8_000 })
+      .toMatch(/outcome="ack",reason="already_answered"} 1/);
     expect(mock.requests).toHaveLength(0);
     expect(await orchestrator.responseCount("answered-1")).toBe(1);
     expect((await orchestrator.response("answered-1")).message.content).toBe("from before");

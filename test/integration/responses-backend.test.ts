@@ -51,13 +51,26 @@ afterAll(async () => {
 });
 
 const lastBody = (model: string) => mock.requestsFor(model).at(-1)?.body as Json;
-const tools = [{ name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }];
-
+const tools = [
+  { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+];
 
 describe("the Responses API backend", () => {
   it("answers plain text, stateless, with the endpoint's max_output_tokens and the usage mapped", async () => {
-    const response = await orchestrator.send({ ...userRequest("rb-plain", "resp", "hello there"), messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hello there" }] });
-    expect(response).toMatchObject({ status: "complete", finish_reason: "completed", message: { role: "assistant", content: "mock answer: hello there" }, endpoint: "resp", provider_model: "resp-model" });
+    const response = await orchestrator.send({
+      ...userRequest("rb-plain", "resp", "hello there"),
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "hello there" },
+      ],
+    });
+    expect(response).toMatchObject({
+      status: "complete",
+      finish_reason: "completed",
+      message: { role: "assistant", content: "mock answer: hello there" },
+      endpoint: "resp",
+      provider_model: "resp-model",
+    });
     expect(response.token_usage.prompt_tokens).toBeGreaterThan(0);
     const body = lastBody("resp-model");
     expect(body).toMatchObject({
@@ -73,7 +86,9 @@ describe("the Responses API backend", () => {
   });
 
   it("calls tools: flat tool definitions out, function calls back as tool calls", async () => {
-    const response = await orchestrator.send(userRequest("rb-tools", "resp", "what is the weather in Oslo?", { tools, tool_choice: { mode: "function", function_name: "get_weather" } }));
+    const response = await orchestrator.send(
+      userRequest("rb-tools", "resp", "what is the weather in Oslo?", { tools, tool_choice: { mode: "function", function_name: "get_weather" } }),
+    );
     expect(response.status).toBe("tool_call");
     expect(response.message.tool_calls).toEqual([{ id: expect.stringMatching(/^call_mock_/), name: "get_weather", arguments: { city: expect.any(String) } }]);
     expect(lastBody("resp-model")).toMatchObject({
@@ -87,7 +102,12 @@ describe("the Responses API backend", () => {
     expect(first.status).toBe("tool_call");
     expect(lastBody("thinker-model")).toMatchObject({ reasoning: { effort: "medium" }, include: ["reasoning.encrypted_content"] });
     const [record] = first.message.reasoning_records ?? [];
-    expect(record).toMatchObject({ provider: "openai", carrier_kind: "standalone_item", item_id: expect.stringMatching(/^rs_/), summary_text: "mock reasoning summary" });
+    expect(record).toMatchObject({
+      provider: "openai",
+      carrier_kind: "standalone_item",
+      item_id: expect.stringMatching(/^rs_/),
+      summary_text: "mock reasoning summary",
+    });
     const encrypted = opaqueText(String(record?.opaque));
     expect(Buffer.from(encrypted, "base64").toString()).toMatch(/^mock-encrypted-reasoning:/);
     // The loop decodes the response with Go, keeps the assistant message, answers the call.
@@ -101,21 +121,37 @@ describe("the Responses API backend", () => {
       tools,
       messages: [
         { role: "user", content: "weather in Rome?" },
-        { ...first.message, role: "assistant", reasoning_records: [...(first.message.reasoning_records ?? []), { provider: "google", opaque: "c2ln", carrier_kind: "tool_call", tool_call_id: call?.id }] },
+        {
+          ...first.message,
+          role: "assistant",
+          reasoning_records: [
+            ...(first.message.reasoning_records ?? []),
+            { provider: "google", opaque: "c2ln", carrier_kind: "tool_call", tool_call_id: call?.id },
+          ],
+        },
         { role: "tool", tool_call_id: call?.id, name: "get_weather", content: "sunny" },
       ],
     });
     expect(second.status).toBe("complete");
     const input = lastBody("thinker-model").input as Json[];
     expect(input.map((item) => item.type)).toEqual(["message", "reasoning", "function_call", "function_call_output"]);
-    expect(input[1]).toEqual({ type: "reasoning", id: record?.item_id, summary: [{ type: "summary_text", text: "mock reasoning summary" }], encrypted_content: encrypted });
+    expect(input[1]).toEqual({
+      type: "reasoning",
+      id: record?.item_id,
+      summary: [{ type: "summary_text", text: "mock reasoning summary" }],
+      encrypted_content: encrypted,
+    });
     expect(input[2]).toMatchObject({ call_id: call?.id, name: "get_weather", arguments: JSON.stringify(call?.arguments) });
     expect(input[3]).toEqual({ type: "function_call_output", call_id: call?.id, output: "sunny" });
   });
 
   it("streams text and reasoning-summary deltas, then done; the answer is the terminal event's", async () => {
     const { chunks, response } = await orchestrator.sendStreaming(userRequest("rb-stream", "streamer", "stream this please"));
-    expect(response).toMatchObject({ status: "complete", finish_reason: "completed", message: { content: "mock answer: stream this please", reasoning_content: "mock reasoning summary" } });
+    expect(response).toMatchObject({
+      status: "complete",
+      finish_reason: "completed",
+      message: { content: "mock answer: stream this please", reasoning_content: "mock reasoning summary" },
+    });
     expect(chunks.map((chunk) => chunk.content_delta ?? "").join("")).toBe("mock answer: stream this please");
     expect(chunks.map((chunk) => chunk.reasoning_delta ?? "").join("")).toBe("mock reasoning summary");
     expect(chunks.at(-1)).toEqual({ request_id: "rb-stream", done: true });

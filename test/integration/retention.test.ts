@@ -44,7 +44,9 @@ async function session(at: Date, messages: number, conversationId: string | null
   const id = uuidV7(at.getTime());
   await prisma.session.create({ data: { id, conversationId, createdAt: at, updatedAt: at, messageCount: messages } });
   for (let position = 0; position < messages; position += 1) {
-    await prisma.message.create({ data: { id: uuidV7(messagesAt.getTime()), sessionId: id, position, role: "user", content: `m${position}`, createdAt: messagesAt } });
+    await prisma.message.create({
+      data: { id: uuidV7(messagesAt.getTime()), sessionId: id, position, role: "user", content: `m${position}`, createdAt: messagesAt },
+    });
   }
   return id;
 }
@@ -71,7 +73,9 @@ async function seed() {
   const active = await session(recent, 3, liveConversation, old);
   const oldInferences = [await inference(old, idle), await inference(old, null), await inference(old, active)];
   const recentInference = await inference(recent, active);
-  const agent = await prisma.agent.create({ data: { id: uuidV7(old.getTime()), key: `a-${uuidV7()}`, displayName: "old agent", fallbackModels: [], createdAt: old, updatedAt: old } });
+  const agent = await prisma.agent.create({
+    data: { id: uuidV7(old.getTime()), key: `a-${uuidV7()}`, displayName: "old agent", fallbackModels: [], createdAt: old, updatedAt: old },
+  });
   return { oldConversation, liveConversation, freshEmpty, idle, active, oldInferences, recentInference, agent: agent.id };
 }
 
@@ -102,7 +106,9 @@ describe("retention", () => {
       expect((await prisma.inference.findMany()).map((row) => row.id)).toEqual([kept.recentInference]);
       expect((await prisma.session.findMany()).map((row) => row.id)).toEqual([kept.active]);
       expect(await prisma.message.count({ where: { sessionId: kept.active } })).toBe(3);
-      expect((await prisma.conversation.findMany({ orderBy: { id: "asc" } })).map((row) => row.id).sort()).toEqual([kept.liveConversation, kept.freshEmpty].sort());
+      expect((await prisma.conversation.findMany({ orderBy: { id: "asc" } })).map((row) => row.id).sort()).toEqual(
+        [kept.liveConversation, kept.freshEmpty].sort(),
+      );
       expect(await prisma.agent.count({ where: { id: kept.agent } })).toBe(1);
       // A second pass finds nothing more.
       expect(await store.purge({ cutoff, batchSize: 2, pauseMs: 0, dryRun: false })).toEqual({ inferences: 0, messages: 0, sessions: 0, conversations: 0 });
@@ -114,9 +120,12 @@ describe("retention", () => {
   it("runs on its own with store.retention set, off the request path, and counts what it purged", async () => {
     await clearAll();
     await seed();
-    const service = await startTestService(testConfig(uniqueNames(), { store: { enabled: true, retention: "30d", retention_interval: "200ms", retention_pause: "0" } }), {
-      databaseUrl: database.url,
-    });
+    const service = await startTestService(
+      testConfig(uniqueNames(), { store: { enabled: true, retention: "30d", retention_interval: "200ms", retention_pause: "0" } }),
+      {
+        databaseUrl: database.url,
+      },
+    );
     try {
       await expect.poll(() => metricValue(service, "modelbus_retention_purged_rows_total", { table: "inferences" }), { timeout: 5_000 }).toBe(3);
       await expect.poll(() => metricValue(service, "modelbus_retention_purged_rows_total", { table: "conversations" }), { timeout: 5_000 }).toBe(1);
@@ -131,7 +140,9 @@ describe("retention", () => {
     await clearAll();
     await seed();
     const cli = (args: string[]) =>
-      promisify(execFile)(process.execPath, ["bin/modelbus.js", "purge", ...args], { env: { ...process.env, DATABASE_URL: database.url, MODELBUS_CONFIG: "config/default.json" } }).then(
+      promisify(execFile)(process.execPath, ["bin/modelbus.js", "purge", ...args], {
+        env: { ...process.env, DATABASE_URL: database.url, MODELBUS_CONFIG: "config/default.json" },
+      }).then(
         (result) => ({ code: 0, stdout: result.stdout, stderr: result.stderr }),
         (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
       );

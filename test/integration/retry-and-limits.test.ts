@@ -106,7 +106,9 @@ describe("limits", () => {
     const before = mock.requestsFor("metered-model").length;
     const requests = Array.from({ length: 7 }, (_, index) => userRequest(`rpm-${index}`, "metered"));
     await Promise.all(requests.map((request) => orchestrator.send(request)));
-    const times = arrivals("metered-model").slice(before).sort((a, b) => a - b);
+    const times = arrivals("metered-model")
+      .slice(before)
+      .sort((a, b) => a - b);
     expect(times).toHaveLength(7);
     // burst 2 go at once; the other 5 need 5 refills of 100ms each
     expect((times[6] as number) - (times[0] as number)).toBeGreaterThanOrEqual(450);

@@ -475,18 +475,14 @@ describe("the migrated schema and the generated client", () => {
     const graph = fullGraph();
     await createGraph(graph);
 
-    await expect(
-      prisma.agent.create({ data: { ...graph.agent, id: randomUUID() } }),
-    ).rejects.toMatchObject({ code: "P2002" });
-    await expect(
-      prisma.message.create({ data: { ...(graph.messages[0] as (typeof graph.messages)[number]), id: randomUUID() } }),
-    ).rejects.toMatchObject({ code: "P2002" });
-    await expect(
-      prisma.inference.create({ data: { ...graph.inference, id: randomUUID(), sessionId: null } }),
-    ).rejects.toMatchObject({ code: "P2002" });
-    await expect(
-      prisma.message.create({ data: { id: randomUUID(), sessionId: randomUUID(), position: 0, role: "user" } }),
-    ).rejects.toMatchObject({ code: "P2003" });
+    await expect(prisma.agent.create({ data: { ...graph.agent, id: randomUUID() } })).rejects.toMatchObject({ code: "P2002" });
+    await expect(prisma.message.create({ data: { ...(graph.messages[0] as (typeof graph.messages)[number]), id: randomUUID() } })).rejects.toMatchObject({
+      code: "P2002",
+    });
+    await expect(prisma.inference.create({ data: { ...graph.inference, id: randomUUID(), sessionId: null } })).rejects.toMatchObject({ code: "P2002" });
+    await expect(prisma.message.create({ data: { id: randomUUID(), sessionId: randomUUID(), position: 0, role: "user" } })).rejects.toMatchObject({
+      code: "P2003",
+    });
   });
 
   it("cascade session deletes to messages, set inference.session_id null, and follow id updates", async () => {

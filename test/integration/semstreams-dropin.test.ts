@@ -59,17 +59,29 @@ describe("semstreams drop-in", () => {
     const warnings = logLines.filter((line) => line.path === "model_registry.endpoints.gemini-pro.api_key_env");
     expect(warnings).toHaveLength(1);
     expect(String(warnings[0]?.msg)).toContain('environment variable GEMINI_API_KEY is not set: endpoint "gemini-pro"');
-    await orchestrator.publish(envelopeOf({ request_id: "dropin-nokey", loop_id: "l", role: "general", model: "fast", messages: [{ role: "user", content: "hi" }] }));
+    await orchestrator.publish(
+      envelopeOf({ request_id: "dropin-nokey", loop_id: "l", role: "general", model: "fast", messages: [{ role: "user", content: "hi" }] }),
+    );
     expect(await orchestrator.response("dropin-nokey")).toMatchObject({ status: "complete", endpoint: "gemini-flash" });
     expect(mock.requestsFor("gemini-2.5-flash").at(-1)?.headers).not.toHaveProperty("authorization");
   });
 
   it("answers a request from a release that wrote Domain/Category/Version, in the envelope, and Go reads the answer", async () => {
-    await orchestrator.publish(envelopeOf({ request_id: "dropin-old", loop_id: "l", role: "general", model: "default", messages: [{ role: "user", content: "old release" }] }, ["Domain", "Category", "Version"]));
+    await orchestrator.publish(
+      envelopeOf({ request_id: "dropin-old", loop_id: "l", role: "general", model: "default", messages: [{ role: "user", content: "old release" }] }, [
+        "Domain",
+        "Category",
+        "Version",
+      ]),
+    );
     const raw = await orchestrator.rawResponse("dropin-old");
     const go = goDecodeOne("Envelope", raw);
     expect(go.error).toBeUndefined();
-    expect(go).toMatchObject({ type: "agentic.response.v1", meta_times_are_integers: true, value: { request_id: "dropin-old", status: "complete", message: { role: "assistant", content: "mock answer: old release" } } });
+    expect(go).toMatchObject({
+      type: "agentic.response.v1",
+      meta_times_are_integers: true,
+      value: { request_id: "dropin-old", status: "complete", message: { role: "assistant", content: "mock answer: old release" } },
+    });
     expect(go.problems ?? []).toEqual([]);
   });
 
@@ -79,8 +91,24 @@ describe("semstreams drop-in", () => {
   });
 
   it("round-trips Gemini 3 thought signatures: Go decodes them, the next turn sends Gemini its own bytes", async () => {
-    mock.enqueue("gemini-3.1-pro-preview", { kind: "tool_call", style: "gemini", calls: [{ name: "get_weather", arguments: '{"city":"Oslo"}' }, { name: "get_weather", arguments: '{"city":"Bergen"}' }] });
-    await orchestrator.publish(envelopeOf({ request_id: "dropin-gem-1", loop_id: "l", role: "general", model: "preview", messages: [{ role: "user", content: "weather in two cities" }], tools: [weatherTool] }));
+    mock.enqueue("gemini-3.1-pro-preview", {
+      kind: "tool_call",
+      style: "gemini",
+      calls: [
+        { name: "get_weather", arguments: '{"city":"Oslo"}' },
+        { name: "get_weather", arguments: '{"city":"Bergen"}' },
+      ],
+    });
+    await orchestrator.publish(
+      envelopeOf({
+        request_id: "dropin-gem-1",
+        loop_id: "l",
+        role: "general",
+        model: "preview",
+        messages: [{ role: "user", content: "weather in two cities" }],
+        tools: [weatherTool],
+      }),
+    );
     const raw = await orchestrator.rawResponse("dropin-gem-1");
     const go = goDecodeOne("Envelope", raw);
     expect(go.error).toBeUndefined();
@@ -94,9 +122,13 @@ describe("semstreams drop-in", () => {
       assistant,
       ...calls.map((call) => ({ role: "tool", tool_call_id: call.id, name: "get_weather", content: "sunny" })),
     ];
-    await orchestrator.publish(envelopeOf({ request_id: "dropin-gem-2", loop_id: "l", role: "general", model: "preview", messages: history, tools: [weatherTool] }));
+    await orchestrator.publish(
+      envelopeOf({ request_id: "dropin-gem-2", loop_id: "l", role: "general", model: "preview", messages: history, tools: [weatherTool] }),
+    );
     expect(await orchestrator.response("dropin-gem-2")).toMatchObject({ status: "complete" });
-    const sent = lastBody("gemini-3.1-pro-preview").messages.find((message) => message.role === "assistant") as { tool_calls: Array<{ id: string; extra_content: unknown }> };
+    const sent = lastBody("gemini-3.1-pro-preview").messages.find((message) => message.role === "assistant") as {
+      tool_calls: Array<{ id: string; extra_content: unknown }>;
+    };
     expect(sent.tool_calls.map((call) => call.extra_content)).toEqual(calls.map((call) => ({ google: { thought_signature: mockThoughtSignature(call.id) } })));
   });
 
@@ -104,12 +136,20 @@ describe("semstreams drop-in", () => {
     const signature = mockThoughtSignature("legacy");
     const history = [
       { role: "user", content: "weather?" },
-      { role: "assistant", tool_calls: [{ id: "call-legacy", name: "get_weather", arguments: { city: "Oslo" } }], reasoning_records: [{ provider: "google", opaque: signature, carrier_kind: "tool_call", tool_call_id: "call-legacy" }] },
+      {
+        role: "assistant",
+        tool_calls: [{ id: "call-legacy", name: "get_weather", arguments: { city: "Oslo" } }],
+        reasoning_records: [{ provider: "google", opaque: signature, carrier_kind: "tool_call", tool_call_id: "call-legacy" }],
+      },
       { role: "tool", tool_call_id: "call-legacy", name: "get_weather", content: "rain" },
     ];
-    await orchestrator.publish(envelopeOf({ request_id: "dropin-legacy", loop_id: "l", role: "general", model: "preview", messages: history, tools: [weatherTool] }));
+    await orchestrator.publish(
+      envelopeOf({ request_id: "dropin-legacy", loop_id: "l", role: "general", model: "preview", messages: history, tools: [weatherTool] }),
+    );
     expect(await orchestrator.response("dropin-legacy")).toMatchObject({ status: "complete" });
-    const sent = lastBody("gemini-3.1-pro-preview").messages.find((message) => message.role === "assistant") as { tool_calls: Array<{ extra_content: unknown }> };
+    const sent = lastBody("gemini-3.1-pro-preview").messages.find((message) => message.role === "assistant") as {
+      tool_calls: Array<{ extra_content: unknown }>;
+    };
     expect(sent.tool_calls[0]?.extra_content).toEqual({ google: { thought_signature: signature } });
     expect(opaqueFromText(signature)).not.toBe(signature);
   });
@@ -118,20 +158,34 @@ describe("semstreams drop-in", () => {
     const history = [
       { role: "user", content: "go on" },
       { role: "assistant", tool_calls: [{ id: "call-9", name: "" }] },
-      { role: "tool", tool_call_id: "call-9", name: "invalid_tool_call", content: "Tool error: tool call had empty function name — call a specific tool by name or respond with text", is_error: true },
+      {
+        role: "tool",
+        tool_call_id: "call-9",
+        name: "invalid_tool_call",
+        content: "Tool error: tool call had empty function name — call a specific tool by name or respond with text",
+        is_error: true,
+      },
       { role: "tool", tool_call_id: "call-10", content: "a result without a name" },
     ];
-    await orchestrator.publish(envelopeOf({ request_id: "dropin-empty-name", loop_id: "l", role: "general", model: "loop", messages: history, tools: [weatherTool] }));
+    await orchestrator.publish(
+      envelopeOf({ request_id: "dropin-empty-name", loop_id: "l", role: "general", model: "loop", messages: history, tools: [weatherTool] }),
+    );
     expect(await orchestrator.response("dropin-empty-name")).toMatchObject({ status: "complete" });
     const sent = lastBody("loop-model").messages;
-    expect(sent[1]).toMatchObject({ role: "assistant", content: " ", tool_calls: [{ id: "call-9", type: "function", function: { name: "unknown_tool", arguments: "{}" } }] });
+    expect(sent[1]).toMatchObject({
+      role: "assistant",
+      content: " ",
+      tool_calls: [{ id: "call-9", type: "function", function: { name: "unknown_tool", arguments: "{}" } }],
+    });
     expect(sent[2]).toMatchObject({ role: "tool", tool_call_id: "call-9", name: "invalid_tool_call" });
     expect(sent[3]).toMatchObject({ role: "tool", tool_call_id: "call-10", name: "unknown_tool" });
   });
 
   it("exports semstreams' metric names, labels and buckets next to modelbus's own", async () => {
     mock.enqueue("gemini-2.5-flash", { kind: "error", status: 429, retry_after_ms: 10 });
-    await orchestrator.publish(envelopeOf({ request_id: "dropin-429", loop_id: "l", role: "general", model: "fast", messages: [{ role: "user", content: "again" }] }));
+    await orchestrator.publish(
+      envelopeOf({ request_id: "dropin-429", loop_id: "l", role: "general", model: "fast", messages: [{ role: "user", content: "again" }] }),
+    );
     expect(await orchestrator.response("dropin-429")).toMatchObject({ status: "complete", retry_count: 1 });
     const text = await service.metrics.registry.metrics();
     expect(text).toMatch(/^semstreams_agentic_model_requests_total\{model="fast",status="success"\} [1-9]/m);
@@ -147,7 +201,14 @@ describe("semstreams drop-in", () => {
     for (const le of ["0.1", "0.2", "0.4", "0.8", "1.6", "3.2", "6.4", "12.8", "25.6", "51.2", "+Inf"]) {
       expect(text).toContain(`semstreams_agentic_model_request_duration_seconds_bucket{le="${le}",model="fast"}`);
     }
-    for (const metric of ["stream_chunks_total", "stream_ttft_seconds", "length_truncations_total", "request_bytes", "delivery_refusals_total", "errors_total"]) {
+    for (const metric of [
+      "stream_chunks_total",
+      "stream_ttft_seconds",
+      "length_truncations_total",
+      "request_bytes",
+      "delivery_refusals_total",
+      "errors_total",
+    ]) {
       expect(text).toContain(`# TYPE semstreams_agentic_model_${metric}`);
     }
     expect(text).toMatch(/^modelbus_requests_total\{endpoint="gemini-flash",status="complete"\} [1-9]/m);

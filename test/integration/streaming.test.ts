@@ -49,7 +49,12 @@ describe("streaming", () => {
     expect(chunks.at(-1)).toEqual({ request_id: "s-text", done: true });
     expect(chunks.slice(0, -1).some((chunk) => chunk.done)).toBe(false);
     expect(joined(chunks, "content_delta")).toBe(text);
-    expect(response).toMatchObject({ status: "complete", finish_reason: "stop", message: { content: text }, token_usage: { prompt_tokens: 12, completion_tokens: 14 } });
+    expect(response).toMatchObject({
+      status: "complete",
+      finish_reason: "stop",
+      message: { content: text },
+      token_usage: { prompt_tokens: 12, completion_tokens: 14 },
+    });
     expect((mock.requestsFor("stream-model").at(-1)?.body as { stream_options: unknown }).stream_options).toEqual({ include_usage: true });
   });
 

@@ -344,7 +344,12 @@ describe("when Redis is not there", () => {
     hold.open(); // the call that ran through the outage finishes and frees its slot
     await holder;
     // The refused job was also taken out of Bottleneck's queue, so the second token is still there.
-    expect(await within(gpu.schedule(async () => "again"), 3_000)).toBe("again");
+    expect(
+      await within(
+        gpu.schedule(async () => "again"),
+        3_000,
+      ),
+    ).toBe("again");
     expect(waitingRan).toBe(false);
     await registry.stopAll();
     await proxy.stop();

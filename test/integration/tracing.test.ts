@@ -97,16 +97,26 @@ beforeAll(async () => {
   await jetstream(orchestrator.nats).publish(`${names.prefix}.request.test`, JSON.stringify(request), { headers });
   const response = await orchestrator.response(natsRequestId);
   expect(response.status).toBe("complete");
-  const stored = await (await jetstreamManager(orchestrator.nats)).streams.getMessage(names.stream, { last_by_subj: `${names.prefix}.response.${natsRequestId}` });
+  const stored = await (
+    await jetstreamManager(orchestrator.nats)
+  ).streams.getMessage(names.stream, { last_by_subj: `${names.prefix}.response.${natsRequestId}` });
   natsResponseTraceparent = stored?.header?.get("traceparent");
 
   // HTTP, plain (after one retry, which logs) and streamed.
   mock.enqueue(mainModel, { kind: "error", status: 503 }, { kind: "text", content: "over http" });
-  const answered = await http.post("/v1/chat/completions", { model: "main", messages: [{ role: "user", content: "hi" }] }, { headers: { traceparent: traceparent(httpCaller.traceId, httpCaller.spanId) } });
+  const answered = await http.post(
+    "/v1/chat/completions",
+    { model: "main", messages: [{ role: "user", content: "hi" }] },
+    { headers: { traceparent: traceparent(httpCaller.traceId, httpCaller.spanId) } },
+  );
   expect(answered.status).toBe(200);
   httpResponseTraceparent = answered.headers.get("traceparent");
   mock.enqueue(mainModel, { kind: "text", content: "streamed over http" });
-  const streamed = await http.post("/v1/chat/completions", { model: "main", stream: true, messages: [{ role: "user", content: "hi" }] }, { headers: { traceparent: traceparent(streamCaller.traceId, streamCaller.spanId) } });
+  const streamed = await http.post(
+    "/v1/chat/completions",
+    { model: "main", stream: true, messages: [{ role: "user", content: "hi" }] },
+    { headers: { traceparent: traceparent(streamCaller.traceId, streamCaller.spanId) } },
+  );
   expect(sseData(streamed.text).at(-1)).toBe("[DONE]");
   streamResponseTraceparent = streamed.headers.get("traceparent");
 }, 60_000);
@@ -157,14 +167,24 @@ describe("a NATS request with a traceparent", () => {
       expect(attempt.attributes["gen_ai.provider.name"]).toBe("openai");
     }
     expect(attempts[0]?.attributes["error.type"]).toBe("E_PROVIDER_UNAVAILABLE");
-    expect(attempts[2]?.attributes).toMatchObject({ "gen_ai.request.model": spareModel, "gen_ai.response.model": spareModel, "gen_ai.usage.input_tokens": 7, "gen_ai.usage.output_tokens": 3 });
+    expect(attempts[2]?.attributes).toMatchObject({
+      "gen_ai.request.model": spareModel,
+      "gen_ai.response.model": spareModel,
+      "gen_ai.usage.input_tokens": 7,
+      "gen_ai.usage.output_tokens": 3,
+    });
     expect(byName("modelbus.throttle.wait")).toHaveLength(3);
     expect(byName("modelbus.store.begin")).toHaveLength(1);
     expect(byName("modelbus.store.complete")).toHaveLength(1);
 
     const events = delivery.events.map((event) => event.name);
     expect(events).toEqual(["modelbus.retry", "modelbus.fallback"]);
-    expect(delivery.events[0]?.attributes).toMatchObject({ "modelbus.endpoint": "main", "modelbus.attempt": 1, "modelbus.retry.reason": "transient", "error.type": "E_PROVIDER_UNAVAILABLE" });
+    expect(delivery.events[0]?.attributes).toMatchObject({
+      "modelbus.endpoint": "main",
+      "modelbus.attempt": 1,
+      "modelbus.retry.reason": "transient",
+      "error.type": "E_PROVIDER_UNAVAILABLE",
+    });
     expect(delivery.events[1]?.attributes).toMatchObject({ "modelbus.fallback.from": "main", "modelbus.fallback.to": "spare" });
 
     // The provider saw each attempt's own span as its parent.
@@ -191,7 +211,12 @@ describe("an HTTP request with a traceparent", () => {
     const [server] = spans.filter((span) => span.kind === otlpKind.server);
     expect(server?.name).toBe("POST /v1/chat/completions");
     expect(server?.parentSpanId).toBe(httpCaller.spanId);
-    expect(server?.attributes).toMatchObject({ "http.request.method": "POST", "http.route": "/v1/chat/completions", "http.response.status_code": 200, "gen_ai.response.model": mainModel });
+    expect(server?.attributes).toMatchObject({
+      "http.request.method": "POST",
+      "http.route": "/v1/chat/completions",
+      "http.response.status_code": 200,
+      "gen_ai.response.model": mainModel,
+    });
     expect(parseTraceparent(httpResponseTraceparent)).toEqual({ traceId: httpCaller.traceId, spanId: server?.spanId });
     const attempts = spans.filter((span) => span.name === `chat ${mainModel}`);
     expect(attempts.map((attempt) => [attempt.parentSpanId, attempt.status])).toEqual([
@@ -228,9 +253,12 @@ describe("with tracing off (no OTEL_* set)", () => {
         done();
       },
     });
-    const off = await startTestService(testConfig(offNames, { service: { log_level: "info" }, registry: { endpoints: { main: { provider: "openai", url: mock.url, model: offModel } } } }), {
-      logger: createLogger({ level: "info", destination: logs }),
-    });
+    const off = await startTestService(
+      testConfig(offNames, { service: { log_level: "info" }, registry: { endpoints: { main: { provider: "openai", url: mock.url, model: offModel } } } }),
+      {
+        logger: createLogger({ level: "info", destination: logs }),
+      },
+    );
     const caller = await TestOrchestrator.connect(offNames);
     try {
       const before = receiver.spans.length;
@@ -239,9 +267,13 @@ describe("with tracing off (no OTEL_* set)", () => {
       const headers = natsHeaders();
       headers.set("traceparent", traceparent(callerTrace.traceId, callerTrace.spanId));
       const requestId = `untraced-${hex(4)}`;
-      await jetstream(caller.nats).publish(`${offNames.prefix}.request.test`, JSON.stringify(userRequest(requestId, "main", "hi", { loop_id: "loop-off" })), { headers });
+      await jetstream(caller.nats).publish(`${offNames.prefix}.request.test`, JSON.stringify(userRequest(requestId, "main", "hi", { loop_id: "loop-off" })), {
+        headers,
+      });
       expect((await caller.response(requestId)).status).toBe("complete");
-      const stored = await (await jetstreamManager(caller.nats)).streams.getMessage(offNames.stream, { last_by_subj: `${offNames.prefix}.response.${requestId}` });
+      const stored = await (
+        await jetstreamManager(caller.nats)
+      ).streams.getMessage(offNames.stream, { last_by_subj: `${offNames.prefix}.response.${requestId}` });
       expect(stored?.header?.get("traceparent") ?? "").toBe("");
       expect(mock.requestsFor(offModel).map((record) => record.headers.traceparent)).toEqual([undefined, undefined]);
       const retried = lines.find((line) => line.request_id === requestId && line.msg === "retrying provider call");
@@ -255,4 +287,3 @@ describe("with tracing off (no OTEL_* set)", () => {
     }
   });
 });
-

@@ -21,7 +21,11 @@ export async function freePort(): Promise<number> {
 export class ChildService {
   private output = "";
 
-  private constructor(readonly process: ChildProcess, readonly mockUrl: string, readonly httpUrl: string) {
+  private constructor(
+    readonly process: ChildProcess,
+    readonly mockUrl: string,
+    readonly httpUrl: string,
+  ) {
     process.stdout?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
     process.stderr?.on("data", (chunk: Buffer) => (this.output += chunk.toString()));
   }

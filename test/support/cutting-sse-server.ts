@@ -17,7 +17,10 @@ export interface CuttingSseServerOptions {
 export class CuttingSseServer {
   readonly received: Array<{ body: unknown; receivedAt: number }> = [];
 
-  private constructor(private readonly server: Server, readonly url: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
 
   static async start(options: CuttingSseServerOptions): Promise<CuttingSseServer> {
     const server = createServer();

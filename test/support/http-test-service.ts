@@ -42,9 +42,16 @@ export interface HttpResult<T = any> {
 
 /** fetch with the test key (unless `auth: false` or another key), JSON in and out. */
 export class HttpTestClient {
-  constructor(readonly baseUrl: string, private readonly apiKey: string = testApiKey) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly apiKey: string = testApiKey,
+  ) {}
 
-  async request<T = any>(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; auth?: boolean | string } = {}): Promise<HttpResult<T>> {
+  async request<T = any>(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string>; auth?: boolean | string } = {},
+  ): Promise<HttpResult<T>> {
     const headers: Record<string, string> = { ...options.headers };
     const key = typeof options.auth === "string" ? options.auth : options.auth === false ? undefined : this.apiKey;
     if (key !== undefined) headers.authorization = `Bearer ${key}`;
@@ -89,9 +96,11 @@ function openAIShapeProblems(path: string, response: Response, body: unknown, te
   }
   // /readyz answers 503 with its own health report; every other failure is an error body.
   const healthReport = route === "/readyz" && typeof body === "object" && body !== null && "status" in body;
-  if (response.status >= 400 && !healthReport) return body === undefined ? [`a ${response.status} whose body is not JSON: ${text.slice(0, 200)}`] : openAISchemaErrors("ErrorResponse", body);
+  if (response.status >= 400 && !healthReport)
+    return body === undefined ? [`a ${response.status} whose body is not JSON: ${text.slice(0, 200)}`] : openAISchemaErrors("ErrorResponse", body);
   const object = (body as { object?: unknown } | undefined)?.object;
-  if ((route === "/v1/chat/completions" && response.status === 200) || object === "chat.completion") return openAISchemaErrors("CreateChatCompletionResponse", body);
+  if ((route === "/v1/chat/completions" && response.status === 200) || object === "chat.completion")
+    return openAISchemaErrors("CreateChatCompletionResponse", body);
   if (route === "/v1/models" && response.status === 200) return openAISchemaErrors("ListModelsResponse", body);
   return [];
 }

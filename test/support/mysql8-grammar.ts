@@ -28,19 +28,41 @@ export const mariadbOnlyConstructs: readonly MariadbOnly[] = [
   { pattern: /\b(CREATE|ALTER|DROP)\s+SEQUENCE\b|\bNEXT\s+VALUE\s+FOR\b|\b(NEXTVAL|LASTVAL|SETVAL)\s*\(/i, why: "sequences are MariaDB's" },
   { pattern: /\bCREATE\s+OR\s+REPLACE\s+TABLE\b/i, why: "CREATE OR REPLACE TABLE is MariaDB's (MySQL has it for views only)" },
   { pattern: /\b(ADD|DROP|MODIFY|CHANGE)\s+(COLUMN\s+)?IF\s+(NOT\s+)?EXISTS\b/i, why: "IF [NOT] EXISTS on ALTER TABLE columns is MariaDB's" },
-  { pattern: /\b(ADD|DROP)\s+(INDEX|KEY|CONSTRAINT|FOREIGN\s+KEY)\s+IF\s+(NOT\s+)?EXISTS\b/i, why: "IF [NOT] EXISTS on ALTER TABLE indexes and constraints is MariaDB's" },
-  { pattern: /\bCREATE\s+(UNIQUE\s+)?INDEX\s+IF\s+NOT\s+EXISTS\b|\bDROP\s+INDEX\s+IF\s+EXISTS\b/i, why: "CREATE INDEX IF NOT EXISTS / DROP INDEX IF EXISTS are MariaDB's" },
+  {
+    pattern: /\b(ADD|DROP)\s+(INDEX|KEY|CONSTRAINT|FOREIGN\s+KEY)\s+IF\s+(NOT\s+)?EXISTS\b/i,
+    why: "IF [NOT] EXISTS on ALTER TABLE indexes and constraints is MariaDB's",
+  },
+  {
+    pattern: /\bCREATE\s+(UNIQUE\s+)?INDEX\s+IF\s+NOT\s+EXISTS\b|\bDROP\s+INDEX\s+IF\s+EXISTS\b/i,
+    why: "CREATE INDEX IF NOT EXISTS / DROP INDEX IF EXISTS are MariaDB's",
+  },
   { pattern: /\bSET\s+STATEMENT\b/i, why: "SET STATEMENT … FOR is MariaDB's (MySQL: the SET_VAR optimizer hint)" },
   { pattern: /\bWITH\s+SYSTEM\s+VERSIONING\b|\bFOR\s+SYSTEM_TIME\b/i, why: "system-versioned tables are MariaDB's" },
-  { pattern: /\bENGINE\s*=?\s*(Aria|ColumnStore|S3|Spider|Sequence|Connect|OQGraph|Mroonga)\b/i, why: "that storage engine is MariaDB's (MySQL 8 has InnoDB, MEMORY, CSV, ARCHIVE, BLACKHOLE, MyISAM)" },
+  {
+    pattern: /\bENGINE\s*=?\s*(Aria|ColumnStore|S3|Spider|Sequence|Connect|OQGraph|Mroonga)\b/i,
+    why: "that storage engine is MariaDB's (MySQL 8 has InnoDB, MEMORY, CSV, ARCHIVE, BLACKHOLE, MyISAM)",
+  },
   { pattern: /\b(PAGE_CHECKSUM|TRANSACTIONAL|PAGE_COMPRESSED|ENCRYPTION_KEY_ID|IETF_QUOTES)\s*=/i, why: "that table option is MariaDB's" },
   { pattern: /\b(INET4|INET6|UUID)\b(?!\s*\()/i, why: "INET4, INET6 and UUID column types are MariaDB's (UUID() the function exists in both)" },
-  { pattern: /\b(JSON_DETAILED|JSON_LOOSE|JSON_COMPACT|JSON_EXISTS|JSON_QUERY|JSON_NORMALIZE|JSON_EQUALS|JSON_KEY_VALUE|JSON_ARRAY_INTERSECT|JSON_OBJECT_FILTER_KEYS|JSON_OBJECT_TO_ARRAY)\s*\(/i, why: "that JSON function is MariaDB's" },
-  { pattern: /\b(SFORMAT|NATURAL_SORT_KEY|SYS_GUID|DECODE_ORACLE|LPAD_ORACLE|ADD_MONTHS|TO_CHAR|KDF|COLUMN_CREATE|COLUMN_GET|COLUMN_JSON)\s*\(/i, why: "that function is MariaDB's" },
+  {
+    pattern:
+      /\b(JSON_DETAILED|JSON_LOOSE|JSON_COMPACT|JSON_EXISTS|JSON_QUERY|JSON_NORMALIZE|JSON_EQUALS|JSON_KEY_VALUE|JSON_ARRAY_INTERSECT|JSON_OBJECT_FILTER_KEYS|JSON_OBJECT_TO_ARRAY)\s*\(/i,
+    why: "that JSON function is MariaDB's",
+  },
+  {
+    pattern: /\b(SFORMAT|NATURAL_SORT_KEY|SYS_GUID|DECODE_ORACLE|LPAD_ORACLE|ADD_MONTHS|TO_CHAR|KDF|COLUMN_CREATE|COLUMN_GET|COLUMN_JSON)\s*\(/i,
+    why: "that function is MariaDB's",
+  },
   { pattern: /\bVALUE\s*\(/i, why: "VALUE() in ON DUPLICATE KEY UPDATE is MariaDB's spelling (MySQL: VALUES())" },
   { pattern: /\bLIMIT\s+ROWS\s+EXAMINED\b/i, why: "LIMIT ROWS EXAMINED is MariaDB's" },
-  { pattern: /\b(FOR\s+UPDATE|LOCK\s+IN\s+SHARE\s+MODE|FOR\s+SHARE)\s+WAIT\s+\d/i, why: "WAIT n on locking reads is MariaDB's (MySQL has NOWAIT and SKIP LOCKED only)" },
-  { pattern: /\b(tx_isolation|tx_read_only|query_cache_\w+|skip_replication|big_tables)\b/i, why: "that system variable was removed in MySQL 8.0 or never existed there" },
+  {
+    pattern: /\b(FOR\s+UPDATE|LOCK\s+IN\s+SHARE\s+MODE|FOR\s+SHARE)\s+WAIT\s+\d/i,
+    why: "WAIT n on locking reads is MariaDB's (MySQL has NOWAIT and SKIP LOCKED only)",
+  },
+  {
+    pattern: /\b(tx_isolation|tx_read_only|query_cache_\w+|skip_replication|big_tables)\b/i,
+    why: "that system variable was removed in MySQL 8.0 or never existed there",
+  },
   { pattern: /\bNO_AUTO_CREATE_USER\b|\bGRANT\b.*\bIDENTIFIED\s+BY\b/is, why: "removed in MySQL 8.0 (the sql_mode, and GRANT creating users)" },
   { pattern: /\bGROUP\s+BY\b[^;]*?\b(ASC|DESC)\b(?![^;]*\bORDER\s+BY\b)/i, why: "GROUP BY … ASC/DESC was removed in MySQL 8.0" },
   { pattern: /\bSQL_CALC_FOUND_ROWS\b|\bFOUND_ROWS\s*\(/i, why: "deprecated in MySQL 8.0.17, to be removed" },
@@ -52,7 +74,16 @@ export const mariadbOnlyConstructs: readonly MariadbOnly[] = [
  * 10.6+ has too (in both servers' SHOW COLLATION). MariaDB's `*_nopad_*` and `uca1400_*` ones
  * and MySQL's `*_0900_*` ones are each on one side only.
  */
-export const sharedCharsetsAndCollations = new Set(["utf8mb4", "ascii", "binary", "utf8mb4_unicode_ci", "utf8mb4_general_ci", "utf8mb4_bin", "ascii_bin", "ascii_general_ci"]);
+export const sharedCharsetsAndCollations = new Set([
+  "utf8mb4",
+  "ascii",
+  "binary",
+  "utf8mb4_unicode_ci",
+  "utf8mb4_general_ci",
+  "utf8mb4_bin",
+  "ascii_bin",
+  "ascii_general_ci",
+]);
 
 /**
  * Statements MySQL 8 documents which node-sql-parser's grammar (5.4) does not know, with the
@@ -149,7 +180,9 @@ async function onServer<Row>(sql: string): Promise<Row[]> {
  * Prepared statements are taken in their `?` form; executions repeat them with values.
  */
 export async function capturedStatements(database: string, work: () => Promise<void>): Promise<string[]> {
-  const [before] = await onServer<{ general_log: number | string; log_output: string }>("SELECT @@GLOBAL.general_log AS general_log, @@GLOBAL.log_output AS log_output");
+  const [before] = await onServer<{ general_log: number | string; log_output: string }>(
+    "SELECT @@GLOBAL.general_log AS general_log, @@GLOBAL.log_output AS log_output",
+  );
   const since = (await onServer<{ now: string }>("SELECT DATE_FORMAT(NOW(6), '%Y-%m-%d %H:%i:%s.%f') AS now"))[0]?.now ?? "";
   await onServer("SET GLOBAL log_output = 'TABLE'");
   await onServer("SET GLOBAL general_log = 'ON'");
@@ -206,7 +239,9 @@ export async function sqlLiteralsIn(files: readonly string[]): Promise<SqlLitera
 
 /** Whether a statement the server logged is one this literal wrote (sqlLiteralsIn). */
 export function sentBy(literal: SqlLiteral, logged: readonly string[]): boolean {
-  return logged.some((sql) => sqlStatements(sql).some((statement) => literal.pattern.test(withPlaceholders(statement))) || literal.pattern.test(withPlaceholders(sql)));
+  return logged.some(
+    (sql) => sqlStatements(sql).some((statement) => literal.pattern.test(withPlaceholders(statement))) || literal.pattern.test(withPlaceholders(sql)),
+  );
 }
 
 /**

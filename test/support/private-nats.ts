@@ -20,7 +20,11 @@ export class PrivateNats {
   private process: ChildProcess | undefined;
   private output = "";
 
-  private constructor(readonly port: number, readonly directory: string, private readonly configPath: string) {}
+  private constructor(
+    readonly port: number,
+    readonly directory: string,
+    private readonly configPath: string,
+  ) {}
 
   static async start(options: PrivateNatsOptions = {}): Promise<PrivateNats> {
     const port = await freePort();

@@ -11,7 +11,10 @@ export class TcpProxy {
   /** While set, what the service answers is dropped: requests reach it, replies are lost. */
   private losingReplies = false;
 
-  private constructor(readonly port: number, private readonly target: { host: string; port: number }) {}
+  private constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
     const probe = createServer();

@@ -34,11 +34,7 @@ async function runOnServer(sql: string): Promise<void> {
 }
 
 /** Runs one statement (or several) on a database of the test server and returns the rows. */
-export async function queryTestDatabase<Row = Record<string, unknown>>(
-  databaseUrl: string,
-  sql: string,
-  values: readonly unknown[] = [],
-): Promise<Row[]> {
+export async function queryTestDatabase<Row = Record<string, unknown>>(databaseUrl: string, sql: string, values: readonly unknown[] = []): Promise<Row[]> {
   const parts = parseDatabaseUrl(databaseUrl);
   const connection = await openMigrationConnection(parts);
   try {

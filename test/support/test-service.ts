@@ -30,7 +30,15 @@ export function testConfig(
     ...(overrides.http ? { http: overrides.http } : {}),
     store: { enabled: false, agent_cache_ttl: "100ms", ...overrides.store },
     service: { timeout: "10s", shutdown_timeout: "5s", log_level: "silent", ...overrides.service },
-    nats: { stream: names.stream, subject_prefix: names.prefix, consumer: names.consumer, ack_wait: "5s", heartbeat_interval: "250ms", nak_delay: "200ms", ...overrides.nats },
+    nats: {
+      stream: names.stream,
+      subject_prefix: names.prefix,
+      consumer: names.consumer,
+      ack_wait: "5s",
+      heartbeat_interval: "250ms",
+      nak_delay: "200ms",
+      ...overrides.nats,
+    },
     retry: { initial_delay: "20ms", max_delay: "2s", rate_limit_delay: "50ms", jitter: 0, ...overrides.retry },
     model_registry: overrides.registry ?? {
       endpoints: {
@@ -57,7 +65,11 @@ export async function startTestService(
 
 /** An orchestrator's side of the wire: publish requests, collect responses by request_id. */
 export class TestOrchestrator {
-  private constructor(readonly nats: NatsConnection, readonly prefix: string, readonly stream: string) {}
+  private constructor(
+    readonly nats: NatsConnection,
+    readonly prefix: string,
+    readonly stream: string,
+  ) {}
 
   static async connect(names: ReturnType<typeof uniqueNames>): Promise<TestOrchestrator> {
     return new TestOrchestrator(await connect({ servers: natsUrl }), names.prefix, names.stream);

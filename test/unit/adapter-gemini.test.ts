@@ -67,7 +67,7 @@ describe("gemini thought signatures on requests", () => {
     ]);
   });
 
-  it("sends the signature text semstreams' own test round-trips (opaque c2lnLXJ0 is \"sig-rt\")", () => {
+  it('sends the signature text semstreams\' own test round-trips (opaque c2lnLXJ0 is "sig-rt")', () => {
     const { param, source } = assistant(["call-1"], [record("call-1", "c2lnLXJ0")]);
     const out = geminiAdapter.attachCarriers(param, source);
     expect(out.role === "assistant" && out.tool_calls?.[0]).toMatchObject({ extra_content: signatureOf("sig-rt") });
@@ -123,7 +123,7 @@ describe("gemini thought signatures on responses", () => {
     ]);
   });
 
-  it("writes opaque as Go writes []byte(\"sig-rt\"), the vector of semstreams' round-trip test", () => {
+  it('writes opaque as Go writes []byte("sig-rt"), the vector of semstreams\' round-trip test', () => {
     const raw = [{ id: "call-1", extra_content: signatureOf("sig-rt") }];
     expect(geminiAdapter.normalizeResponse?.(result(["call-1"]), raw).message.reasoning_records).toEqual([
       { provider: "google", opaque: "c2lnLXJ0", carrier_kind: "tool_call", tool_call_id: "call-1" },

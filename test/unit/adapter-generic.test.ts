@@ -79,9 +79,12 @@ describe.each([genericAdapter, ollamaAdapter])("$name adapter messages", (adapte
   });
 
   it("keeps the first message's other fields when merging", () => {
-    expect(adapter.normalizeMessages([{ role: "user", content: "a", name: "ann" }, { role: "user", content: "b", name: "bob" }])).toEqual([
-      { role: "user", content: "a\n\nb", name: "ann" },
-    ]);
+    expect(
+      adapter.normalizeMessages([
+        { role: "user", content: "a", name: "ann" },
+        { role: "user", content: "b", name: "bob" },
+      ]),
+    ).toEqual([{ role: "user", content: "a\n\nb", name: "ann" }]);
   });
 
   it("never mutates its input", () => {

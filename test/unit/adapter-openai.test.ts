@@ -25,7 +25,13 @@ describe("openai adapter", () => {
     [{}, 0],
     [{ id: "call_b" }, 0],
   ])("stream index of %j is %i (explicit, else 0)", (delta, expected) => {
-    const state = { lastIndex: 1, calls: new Map([[0, { id: "call_a", name: "f" }], [1, { id: "call_c", name: "g" }]]) };
+    const state = {
+      lastIndex: 1,
+      calls: new Map([
+        [0, { id: "call_a", name: "f" }],
+        [1, { id: "call_c", name: "g" }],
+      ]),
+    };
     expect(openAIAdapter.streamToolIndex(delta, state)).toBe(expected);
   });
 

@@ -32,7 +32,14 @@ describe("applyGovernance", () => {
 
   it("lets request fields win over session overrides and agent settings", () => {
     const { request: governed } = applyGovernance(
-      request({ model: "mine", temperature: 0.9, messages: [{ role: "system", content: "own" }, { role: "user", content: "x" }] }),
+      request({
+        model: "mine",
+        temperature: 0.9,
+        messages: [
+          { role: "system", content: "own" },
+          { role: "user", content: "x" },
+        ],
+      }),
       agent,
       { modelOverride: "session-model", temperatureOverride: 0.1 },
     );

@@ -64,7 +64,11 @@ describe("bench summary: paired ratios and targets", () => {
       ],
     });
     expect(summary.ratios.modelbus_vs_floor).toMatchObject({ throughput: 0.7, p50_overhead_ms_at_200: 0.8, p99_overhead_ms_at_200: 1 });
-    expect(summary.ratios_per_repeat?.modelbus_vs_floor).toMatchObject({ throughput: [0.9, 0.5, 0.7], p50_overhead_ms_at_200: [0.5, 2, 0.8], p99_overhead_ms_at_200: [1, 14, 1] });
+    expect(summary.ratios_per_repeat?.modelbus_vs_floor).toMatchObject({
+      throughput: [0.9, 0.5, 0.7],
+      p50_overhead_ms_at_200: [0.5, 2, 0.8],
+      p99_overhead_ms_at_200: [1, 14, 1],
+    });
     const verdict = Object.fromEntries(summary.targets.map((target) => [target.name, target.met]));
     expect(verdict).toEqual({
       "p50 overhead over the floor at 200 req/s": true,
@@ -144,10 +148,23 @@ function streamRun(sut: "floor" | "modelbus", repeat: number, ttftP50: number, g
 
 describe("bench summary: streaming", () => {
   it("judges added TTFT and inter-chunk p99 as modelbus − floor repeat by repeat, and modelbus's own event-loop delay while holding", () => {
-    const streaming = { runs: [streamRun("floor", 1, 2.0, 6.0, 3), streamRun("modelbus", 1, 2.4, 6.5, 12), streamRun("floor", 2, 2.0, 6.0, 3), streamRun("modelbus", 2, 3.0, 8.0, 25), streamRun("floor", 3, 2.0, 6.0, 3), streamRun("modelbus", 3, 2.3, 6.9, 15)] };
+    const streaming = {
+      runs: [
+        streamRun("floor", 1, 2.0, 6.0, 3),
+        streamRun("modelbus", 1, 2.4, 6.5, 12),
+        streamRun("floor", 2, 2.0, 6.0, 3),
+        streamRun("modelbus", 2, 3.0, 8.0, 25),
+        streamRun("floor", 3, 2.0, 6.0, 3),
+        streamRun("modelbus", 3, 2.3, 6.9, 15),
+      ],
+    };
     const summary = summarize({ ...base, runs: [], streaming });
     const target = (name: string) => summary.targets.find((each) => each.name.startsWith(name));
-    expect(target("JetStream streaming: added time to first token")).toMatchObject({ target: "≤ 0.5 ms", actual: "0.4 ms (per repeat: 0.4, 1, 0.3)", met: true });
+    expect(target("JetStream streaming: added time to first token")).toMatchObject({
+      target: "≤ 0.5 ms",
+      actual: "0.4 ms (per repeat: 0.4, 1, 0.3)",
+      met: true,
+    });
     expect(target("HTTP streaming: added inter-chunk latency")).toMatchObject({ target: "≤ 1 ms", actual: "0.9 ms (per repeat: 0.5, 2, 0.9)", met: true });
     expect(target("JetStream streaming: event-loop delay p99 holding 500 streams")).toMatchObject({ actual: "15 ms (per repeat: 12, 25, 15)", met: true });
     // Without the main comparison, its targets are not judged (they would read "undefined").

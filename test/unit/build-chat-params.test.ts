@@ -4,8 +4,8 @@ import type { AgentRequest } from "../../src/core/agent-request.ts";
 import { buildChatParams } from "../../src/providers/build-chat-params.ts";
 
 const endpoint = (extra: Record<string, unknown> = {}) =>
-  parseConfig({ model_registry: { endpoints: { e: { provider: "openai", url: "http://x/v1", model: "provider-id", supports_tools: true, ...extra } } } }).model_registry
-    .endpoints.e!;
+  parseConfig({ model_registry: { endpoints: { e: { provider: "openai", url: "http://x/v1", model: "provider-id", supports_tools: true, ...extra } } } })
+    .model_registry.endpoints.e!;
 
 const request = (extra: Partial<AgentRequest> = {}): AgentRequest => ({
   request_id: "r",
@@ -34,7 +34,10 @@ describe("buildChatParams", () => {
   });
 
   it("maps tools, strict only when true, and every tool_choice mode", () => {
-    const params = buildChatParams(request({ tools: [tool, { ...tool, name: "b", strict: false }], tool_choice: { mode: "function", function_name: "b" } }), endpoint());
+    const params = buildChatParams(
+      request({ tools: [tool, { ...tool, name: "b", strict: false }], tool_choice: { mode: "function", function_name: "b" } }),
+      endpoint(),
+    );
     expect(params.tools).toEqual([
       { type: "function", function: { name: "get_weather", description: "w", parameters: { type: "object" }, strict: true } },
       { type: "function", function: { name: "b", description: "w", parameters: { type: "object" } } },
@@ -57,9 +60,9 @@ describe("buildChatParams", () => {
       buildChatParams(request({ response_format: { type: "json_schema", name: "answer", schema: { type: "object" }, strict: false } }), endpoint())
         .response_format,
     ).toEqual({ type: "json_schema", json_schema: { name: "answer", schema: { type: "object" }, strict: false } });
-    expect(
-      buildChatParams(request({ response_format: { type: "json_schema", name: "a", schema: {} } }), endpoint()).response_format,
-    ).toMatchObject({ json_schema: { strict: true } });
+    expect(buildChatParams(request({ response_format: { type: "json_schema", name: "a", schema: {} } }), endpoint()).response_format).toMatchObject({
+      json_schema: { strict: true },
+    });
   });
 
   it("sends assistant tool calls with JSON-string arguments and never reasoning_content", () => {
@@ -73,7 +76,11 @@ describe("buildChatParams", () => {
       }),
       endpoint(),
     );
-    expect(params.messages[1]).toEqual({ role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: '{"a":1}' } }] });
+    expect(params.messages[1]).toEqual({
+      role: "assistant",
+      content: null,
+      tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: '{"a":1}' } }],
+    });
     expect(JSON.stringify(params)).not.toContain("secret thoughts");
     expect(params.messages[2]).toEqual({ role: "tool", content: "42", tool_call_id: "c1", name: "f" });
   });

@@ -17,7 +17,13 @@ function hangingSql(seen: SqlStatement[]): SqlPort {
 describe("ClaimSweeper.close", () => {
   it("tries to delete what is queued but does not hold shutdown for a database that does not answer", async () => {
     const seen: SqlStatement[] = [];
-    const sweeper = new ClaimSweeper(hangingSql(seen), { intervalMs: 60_000, expiredEveryMs: 3_600_000, now: Date.now, onError: () => undefined, closeWaitMs: 50 });
+    const sweeper = new ClaimSweeper(hangingSql(seen), {
+      intervalMs: 60_000,
+      expiredEveryMs: 3_600_000,
+      now: Date.now,
+      onError: () => undefined,
+      closeWaitMs: 50,
+    });
     sweeper.answered("ab".repeat(32));
     const startedAt = performance.now();
     await sweeper.close();

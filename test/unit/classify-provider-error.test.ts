@@ -30,10 +30,7 @@ describe("classifyProviderError", () => {
   });
 
   it.each([500, 502, 503, 504])("maps %i to E_PROVIDER_UNAVAILABLE, transient, with Retry-After", (status) => {
-    const error = classifyProviderError(
-      apiError(status, { error: { message: "overloaded" } }, { "retry-after-ms": "1500" }),
-      { nowMs },
-    );
+    const error = classifyProviderError(apiError(status, { error: { message: "overloaded" } }, { "retry-after-ms": "1500" }), { nowMs });
     expect(error.code).toBe("E_PROVIDER_UNAVAILABLE");
     expect(error.retryReason).toBe("transient");
     expect(error.retryAfterMs).toBe(1500);
@@ -74,9 +71,7 @@ describe("classifyProviderError", () => {
 
   it("uses a string body error and stringifies a non-string error.message", () => {
     expect(classifyProviderError(apiError(429, { error: "too many" }), { nowMs }).message).toBe("HTTP 429: too many");
-    expect(classifyProviderError(apiError(400, { error: { message: { field: "x" } } }), { nowMs }).message).toBe(
-      'HTTP 400: {"field":"x"}',
-    );
+    expect(classifyProviderError(apiError(400, { error: { message: { field: "x" } } }), { nowMs }).message).toBe('HTTP 400: {"field":"x"}');
   });
 
   it("maps a connection error to E_PROVIDER_NETWORK, transient, without status", () => {
@@ -92,9 +87,7 @@ describe("classifyProviderError", () => {
   it("adds the root cause of a connection error to the message", () => {
     const root = new Error("connect ECONNREFUSED 127.0.0.1:9");
     const sdkError = new OpenAI.APIConnectionError({ cause: new TypeError("fetch failed", { cause: root }) });
-    expect(classifyProviderError(sdkError, { nowMs }).message).toBe(
-      "connection error: Connection error. (connect ECONNREFUSED 127.0.0.1:9)",
-    );
+    expect(classifyProviderError(sdkError, { nowMs }).message).toBe("connection error: Connection error. (connect ECONNREFUSED 127.0.0.1:9)");
   });
 
   it("maps a connection timeout to E_PROVIDER_TIMEOUT, not retryable (checked before APIConnectionError)", () => {
@@ -145,9 +138,7 @@ describe("classifyProviderError", () => {
 
     expect(classifyProviderError("boom", { nowMs }).code).toBe("E_INTERNAL");
     // An APIError without a status (an error frame inside a stream) is the provider's fault.
-    expect(classifyProviderError(new OpenAI.APIError(undefined, undefined, "odd", undefined), { nowMs }).code).toBe(
-      "E_PROVIDER_RESPONSE_INVALID",
-    );
+    expect(classifyProviderError(new OpenAI.APIError(undefined, undefined, "odd", undefined), { nowMs }).code).toBe("E_PROVIDER_RESPONSE_INVALID");
   });
 });
 

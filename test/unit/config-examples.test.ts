@@ -9,7 +9,9 @@ import { loadConfig } from "../../src/config/load-config.ts";
 import { registryWarnings } from "../../src/config/check-registry-references.ts";
 
 const dir = "config/examples";
-const files = readdirSync(dir).filter((name) => name.endsWith(".json")).sort();
+const files = readdirSync(dir)
+  .filter((name) => name.endsWith(".json"))
+  .sort();
 
 describe("config/examples", () => {
   it("has one for each provider the docs promise", () => {

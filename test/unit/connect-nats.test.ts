@@ -5,8 +5,7 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.ts";
 import { natsConnectionOptions } from "../../src/transports/nats/connect-nats.ts";
 
-const config = (nats: Record<string, unknown> = {}) =>
-  parseConfig({ nats, model_registry: { endpoints: { e: { provider: "mock", model: "m" } } } }).nats;
+const config = (nats: Record<string, unknown> = {}) => parseConfig({ nats, model_registry: { endpoints: { e: { provider: "mock", model: "m" } } } }).nats;
 
 const creds = `-----BEGIN NATS USER JWT-----
 eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJURVNUIn0.c2ln

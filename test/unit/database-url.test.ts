@@ -25,7 +25,13 @@ describe("DATABASE_URL", () => {
       tls: undefined,
       allowPublicKeyRetrieval: false,
     });
-    expect(parseDatabaseUrl("mariadb://app:p%40ss@[::1]:3307/mb?connection_limit=4")).toMatchObject({ host: "::1", port: 3307, user: "app", password: "p@ss", connectionLimit: 4 });
+    expect(parseDatabaseUrl("mariadb://app:p%40ss@[::1]:3307/mb?connection_limit=4")).toMatchObject({
+      host: "::1",
+      port: 3307,
+      user: "app",
+      password: "p@ss",
+      connectionLimit: 4,
+    });
   });
 
   it("refuses what it would otherwise ignore, without showing the password", () => {
@@ -46,7 +52,12 @@ describe("DATABASE_URL", () => {
     expect(connectionOptions(parseDatabaseUrl("mysql://db/mb?allowPublicKeyRetrieval=true")).allowPublicKeyRetrieval).toBe(true);
     const ca = join(mkdtempSync(join(tmpdir(), "modelbus-ca-")), "ca.pem");
     writeFileSync(ca, "-----BEGIN CERTIFICATE-----\nMII…\n-----END CERTIFICATE-----\n");
-    expect(connectionOptions(parseDatabaseUrl(`mysql://db/mb?sslcert=${encodeURIComponent(ca)}`)).ssl).toEqual({ rejectUnauthorized: true, ca: expect.stringContaining("BEGIN CERTIFICATE") });
-    expect(() => connectionOptions(parseDatabaseUrl("mysql://db/mb?sslcert=/no/such/ca.pem"))).toThrow(/cannot read the database CA certificate \/no\/such\/ca\.pem/);
+    expect(connectionOptions(parseDatabaseUrl(`mysql://db/mb?sslcert=${encodeURIComponent(ca)}`)).ssl).toEqual({
+      rejectUnauthorized: true,
+      ca: expect.stringContaining("BEGIN CERTIFICATE"),
+    });
+    expect(() => connectionOptions(parseDatabaseUrl("mysql://db/mb?sslcert=/no/such/ca.pem"))).toThrow(
+      /cannot read the database CA certificate \/no\/such\/ca\.pem/,
+    );
   });
 });

@@ -17,7 +17,13 @@ describe("decodeRequest", () => {
 
   it("reads reasoning as an alias of reasoning_content, canonical winning", () => {
     const decoded = decodeRequest(
-      bytes({ ...request, messages: [{ role: "assistant", content: "a", reasoning: "alias" }, { role: "user", content: "b", reasoning: "x", reasoning_content: "canon" }] }),
+      bytes({
+        ...request,
+        messages: [
+          { role: "assistant", content: "a", reasoning: "alias" },
+          { role: "user", content: "b", reasoning: "x", reasoning_content: "canon" },
+        ],
+      }),
       1_000_000,
     );
     if (decoded.kind !== "request") throw new Error("expected a request");
@@ -87,7 +93,7 @@ describe("decodeRequest", () => {
       Payload: {
         Request_ID: "r-old",
         MODEL: "fast",
-        Messages: [{ Role: "user", CONTENT: "hi", Tool_Calls: null, \u017fomething: 1 }],
+        Messages: [{ Role: "user", CONTENT: "hi", Tool_Calls: null, ſomething: 1 }],
         TOOL_CHOICE: null,
         response_format: null,
         "max_to\u212Aens": 12,
@@ -113,7 +119,12 @@ describe("decodeRequest", () => {
 
   it("reads the request_id of an envelope with an unsupported type, whatever its keys' case", () => {
     const envelope = { TYPE: { DOMAIN: "agentic", CATEGORY: "task", VERSION: "v1" }, PAYLOAD: { REQUEST_ID: "r-task" } };
-    expect(decodeRequest(bytes(envelope), 1_000_000)).toMatchObject({ kind: "invalid", form: "envelope", requestId: "r-task", error: { code: "E_PAYLOAD_INVALID" } });
+    expect(decodeRequest(bytes(envelope), 1_000_000)).toMatchObject({
+      kind: "invalid",
+      form: "envelope",
+      requestId: "r-task",
+      error: { code: "E_PAYLOAD_INVALID" },
+    });
   });
 
   it("rejects oversized payloads before parsing them", () => {

@@ -7,7 +7,11 @@ const idle: DeploymentLoad = { inFlight: 0, queued: 0, maxConcurrent: undefined,
 
 function router(loads: Record<string, Partial<DeploymentLoad>> = {}, open: string[] = []) {
   let clock = 0;
-  const instance = new DeploymentRouter({ load: async (endpoint) => ({ ...idle, ...loads[endpoint] }), closed: (endpoint) => !open.includes(endpoint), now: () => clock });
+  const instance = new DeploymentRouter({
+    load: async (endpoint) => ({ ...idle, ...loads[endpoint] }),
+    closed: (endpoint) => !open.includes(endpoint),
+    now: () => clock,
+  });
   return { instance, advance: (ms: number) => (clock += ms) };
 }
 
@@ -19,7 +23,11 @@ const group = (strategy: GroupConfig["strategy"], deployments: Array<[string, nu
 describe("DeploymentRouter", () => {
   it("weighted: picks first in exact proportion to the weights, spread out, the rest by weight behind", async () => {
     const { instance } = router();
-    const config = group("weighted", [["a", 5], ["b", 1], ["c", 1]]);
+    const config = group("weighted", [
+      ["a", 5],
+      ["b", 1],
+      ["c", 1],
+    ]);
     const firsts: string[] = [];
     for (let index = 0; index < 7; index += 1) firsts.push((await instance.order("g", config))[0] as string);
     // Smooth weighted round-robin (nginx's): a a b a c a a over one cycle of 7.
@@ -29,17 +37,39 @@ describe("DeploymentRouter", () => {
 
   it("least_busy: a free slot before a full one, then the fewest in flight and waiting", async () => {
     const { instance } = router({ a: { inFlight: 2, maxConcurrent: 2 }, b: { inFlight: 5, maxConcurrent: 10 }, c: { inFlight: 1, queued: 1 } });
-    expect(await instance.order("g", group("least_busy", [["a", 1], ["b", 1], ["c", 1]]))).toEqual(["c", "b", "a"]);
+    expect(
+      await instance.order(
+        "g",
+        group("least_busy", [
+          ["a", 1],
+          ["b", 1],
+          ["c", 1],
+        ]),
+      ),
+    ).toEqual(["c", "b", "a"]);
   });
 
   it("limit_aware: the most headroom first, the least busy among equals", async () => {
     const { instance } = router({ a: { headroom: 0.2 }, b: { headroom: 0.9, inFlight: 3 }, c: { headroom: 0.9 } });
-    expect(await instance.order("g", group("limit_aware", [["a", 1], ["b", 1], ["c", 1]]))).toEqual(["c", "b", "a"]);
+    expect(
+      await instance.order(
+        "g",
+        group("limit_aware", [
+          ["a", 1],
+          ["b", 1],
+          ["c", 1],
+        ]),
+      ),
+    ).toEqual(["c", "b", "a"]);
   });
 
   it("puts a deployment cooling down after a 429, or open in the breaker, last until it recovers", async () => {
     const { instance, advance } = router({}, ["c"]);
-    const config = group("least_busy", [["a", 1], ["b", 1], ["c", 1]]);
+    const config = group("least_busy", [
+      ["a", 1],
+      ["b", 1],
+      ["c", 1],
+    ]);
     instance.coolDown("a", 1_000);
     expect(instance.available("a")).toBe(false);
     expect(await instance.order("g", config)).toEqual(["b", "a", "c"]);
@@ -50,7 +80,16 @@ describe("DeploymentRouter", () => {
 
   it("keeps only the deployments a route admits (requires_tools)", async () => {
     const { instance } = router();
-    expect(await instance.order("g", group("weighted", [["a", 1], ["b", 1]]), (endpoint) => endpoint === "b")).toEqual(["b"]);
+    expect(
+      await instance.order(
+        "g",
+        group("weighted", [
+          ["a", 1],
+          ["b", 1],
+        ]),
+        (endpoint) => endpoint === "b",
+      ),
+    ).toEqual(["b"]);
   });
 });
 

@@ -81,16 +81,18 @@ describe("Dockerfile agrees with the build", () => {
     expect(lines.some((line) => line.startsWith("RUN ") && line.includes("npm run build"))).toBe(true);
     const command = JSON.parse(lines.findLast((line) => line.startsWith("CMD "))?.slice(4) ?? "[]") as string[];
     expect(command.join(" ")).toBe(scripts["start:prod"]);
-    const build = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.build.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    const build = ts.getParsedCommandLineOfConfigFile(
+      join(root, "tsconfig.build.json"),
+      {},
+      { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+    );
     const { outDir = "", rootDir = "" } = build?.options ?? {};
     expect(build?.fileNames).toContain(join(root, "src/cli.ts"));
     expect(join(root, command[1] ?? "")).toBe(join(outDir, relative(rootDir, join(root, "src/cli.js"))));
   });
 
   it("copies only paths that exist in the repository", () => {
-    const sources = lines
-      .filter((line) => line.startsWith("COPY ") && !line.includes("--from="))
-      .flatMap((line) => line.split(/\s+/).slice(1, -1));
+    const sources = lines.filter((line) => line.startsWith("COPY ") && !line.includes("--from=")).flatMap((line) => line.split(/\s+/).slice(1, -1));
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) expect(existsSync(join(root, source)), source).toBe(true);
   });

@@ -10,7 +10,12 @@ import { parseConfig } from "../../src/config/load-config.ts";
 import { readRepoFile } from "../support/doc-table.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const documents = ["README.md", ...readdirSync(join(root, "docs")).filter((name) => name.endsWith(".md")).map((name) => `docs/${name}`)];
+const documents = [
+  "README.md",
+  ...readdirSync(join(root, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .map((name) => `docs/${name}`),
+];
 
 /** The targets of `[text](target)` links outside fenced code, without a title or #anchor. */
 function linkTargets(markdown: string): string[] {
@@ -38,6 +43,6 @@ describe("README.md and docs/", () => {
 
   it("finds the links it checks", () => {
     expect(linkTargets(readRepoFile("README.md"))).toContain("docs/configuration.md");
-    expect(linkTargets("see [a](../b.md#c \"t\") and [x](https://e.org)")).toEqual(["../b.md", "https://e.org"]);
+    expect(linkTargets('see [a](../b.md#c "t") and [x](https://e.org)')).toEqual(["../b.md", "https://e.org"]);
   });
 });

@@ -50,7 +50,12 @@ describe("EndpointThrottle: concurrency", () => {
       throw boom;
     });
     expect(await rejection(failing)).toBe(boom);
-    expect(await within(throttle.schedule(async () => "next"), 2_000)).toBe("next");
+    expect(
+      await within(
+        throttle.schedule(async () => "next"),
+        2_000,
+      ),
+    ).toBe("next");
     expect(throttle.stats().running).toBe(0);
     await throttle.stop();
   });
@@ -179,7 +184,10 @@ describe("EndpointThrottle: abort", () => {
     hold.open();
     await holder;
     // The aborted job left the queue: the next job runs, and the aborted fn never does.
-    await within(throttle.schedule(async () => {}), 1_000);
+    await within(
+      throttle.schedule(async () => {}),
+      1_000,
+    );
     expect(called).toBe(false);
     expect(throttle.stats()).toMatchObject({ queued: 0, running: 0, started: 2 });
     await throttle.stop();
@@ -276,11 +284,7 @@ describe("EndpointThrottle: wait accounting and stop", () => {
   it("uses the injected clock for waits", async () => {
     let clock = 1_000;
     const waits: number[] = [];
-    const throttle = new EndpointThrottle(
-      "clock",
-      { maxConcurrent: 1, maxQueue: 10 },
-      { onWait: (ms) => waits.push(ms), now: () => clock },
-    );
+    const throttle = new EndpointThrottle("clock", { maxConcurrent: 1, maxQueue: 10 }, { onWait: (ms) => waits.push(ms), now: () => clock });
     const hold = gate();
     const holder = throttle.schedule(() => hold.promise);
     const second = throttle.schedule(async () => {});

@@ -82,7 +82,11 @@ describe("CompletionStream: OpenAI chunks with or without provider deltas", () =
   it("sends tool calls with JSON-string arguments, finish_reason tool_calls, and the usage chunk when asked", async () => {
     const result = await serve({
       includeUsage: true,
-      outcome: response({ status: "tool_call", finish_reason: "stop", message: { role: "assistant", tool_calls: [{ id: "c1", name: "f", arguments: { a: 1 } }] } }),
+      outcome: response({
+        status: "tool_call",
+        finish_reason: "stop",
+        message: { role: "assistant", tool_calls: [{ id: "c1", name: "f", arguments: { a: 1 } }] },
+      }),
     });
     const events = result.body.split("\n\n").filter(Boolean);
     expect(events.at(-1)).toBe("data: [DONE]");
@@ -90,7 +94,14 @@ describe("CompletionStream: OpenAI chunks with or without provider deltas", () =
     expect(chunks.slice(0, -1).every((parsed) => parsed.usage === null)).toBe(true);
     expect(chunks[1].choices[0].delta).toEqual({ tool_calls: [{ index: 0, id: "c1", type: "function", function: { name: "f", arguments: '{"a":1}' } }] });
     expect(chunks[2].choices[0].finish_reason).toBe("tool_calls");
-    expect(chunks[3]).toEqual({ id: "chatcmpl-r1", object: "chat.completion.chunk", created: 1_700_000_000, model: "m", choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
+    expect(chunks[3]).toEqual({
+      id: "chatcmpl-r1",
+      object: "chat.completion.chunk",
+      created: 1_700_000_000,
+      model: "m",
+      choices: [],
+      usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+    });
   });
 
   it("answers a failure before any delta with a real HTTP status in the error shape", async () => {
@@ -102,6 +113,10 @@ describe("CompletionStream: OpenAI chunks with or without provider deltas", () =
   it("ends an opened stream with an error event and no [DONE] when it fails later", async () => {
     const result = await serve({ deltas: [content("Hel")], outcome: new HttpError({ code: "E_PROVIDER_STREAM_INTERRUPTED", message: "cut" }) });
     expect(result.statusCode).toBe(200);
-    expect(result.body).toBe(roleChunk + chunk({ content: "Hel" }) + `data: ${JSON.stringify({ error: { code: "E_PROVIDER_STREAM_INTERRUPTED", message: "cut", type: "server_error", param: null, details: {} } })}\n\n`);
+    expect(result.body).toBe(
+      roleChunk +
+        chunk({ content: "Hel" }) +
+        `data: ${JSON.stringify({ error: { code: "E_PROVIDER_STREAM_INTERRUPTED", message: "cut", type: "server_error", param: null, details: {} } })}\n\n`,
+    );
   });
 });

@@ -28,9 +28,14 @@ describe("error codes → HTTP status", () => {
 
   it("turns pipeline outcomes into answers or errors", () => {
     const base = { request_id: "r", message: { role: "" as const }, token_usage: { prompt_tokens: 0, completion_tokens: 0 } };
-    expect(() => answerFromOutcome({ type: "answer", source: "model", persisted: true, response: { ...base, status: "error", error: "slow", error_code: "E_PROVIDER_TIMEOUT" } })).toThrow(
-      expect.objectContaining({ code: "E_PROVIDER_TIMEOUT", details: { request_id: "r", retry_count: 0 } }),
-    );
+    expect(() =>
+      answerFromOutcome({
+        type: "answer",
+        source: "model",
+        persisted: true,
+        response: { ...base, status: "error", error: "slow", error_code: "E_PROVIDER_TIMEOUT" },
+      }),
+    ).toThrow(expect.objectContaining({ code: "E_PROVIDER_TIMEOUT", details: { request_id: "r", retry_count: 0 } }));
     expect(() => answerFromOutcome({ type: "retry_later", delayMs: 2_500, reason: "in_flight_elsewhere" })).toThrow(
       expect.objectContaining({ code: "E_REQUEST_IN_FLIGHT", retryAfterSeconds: 3 }),
     );
@@ -76,8 +81,16 @@ describe("the HTTP server's error handling", () => {
     await serve();
     const cases = [
       { request: { method: "POST" as const, url: "/things", payload: { name: "x".repeat(200) } }, status: 413, code: "E_BODY_TOO_LARGE" },
-      { request: { method: "POST" as const, url: "/things", payload: "name", headers: { "content-type": "text/plain" } }, status: 415, code: "E_MEDIA_TYPE_UNSUPPORTED" },
-      { request: { method: "POST" as const, url: "/things", payload: "{", headers: { "content-type": "application/json" } }, status: 400, code: "E_REQUEST_INVALID" },
+      {
+        request: { method: "POST" as const, url: "/things", payload: "name", headers: { "content-type": "text/plain" } },
+        status: 415,
+        code: "E_MEDIA_TYPE_UNSUPPORTED",
+      },
+      {
+        request: { method: "POST" as const, url: "/things", payload: "{", headers: { "content-type": "application/json" } },
+        status: 400,
+        code: "E_REQUEST_INVALID",
+      },
       { request: { method: "DELETE" as const, url: "/nowhere" }, status: 404, code: "E_NOT_FOUND" },
       { request: { method: "GET" as const, url: "/boom" }, status: 500, code: "E_INTERNAL" },
     ];

@@ -12,7 +12,14 @@ describe("OpenAI chat request → AgentRequest", () => {
         model: "general",
         messages: [
           { role: "developer", content: "be brief" },
-          { role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }], name: "ann" },
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "a" },
+              { type: "text", text: "b" },
+            ],
+            name: "ann",
+          },
           { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: '{"x":1}' } }] },
           { role: "tool", tool_call_id: "c1", content: "42" },
         ],
@@ -49,7 +56,11 @@ describe("OpenAI chat request → AgentRequest", () => {
   });
 
   it("drops response_format text and maps string tool_choice", () => {
-    const request = toAgentRequest(parse({ model: "m", messages: [{ role: "user", content: "hi" }], response_format: { type: "text" }, tool_choice: "required" }), "r", false);
+    const request = toAgentRequest(
+      parse({ model: "m", messages: [{ role: "user", content: "hi" }], response_format: { type: "text" }, tool_choice: "required" }),
+      "r",
+      false,
+    );
     expect(request.response_format).toBeUndefined();
     expect(request.tool_choice).toEqual({ mode: "required" });
     expect(request).not.toHaveProperty("stream");
@@ -58,8 +69,13 @@ describe("OpenAI chat request → AgentRequest", () => {
   it("refuses what it cannot honour, naming the field", () => {
     const image = openAIChatRequestSchema.safeParse({ model: "m", messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] });
     expect(image.success).toBe(false);
-    expect(image.error?.issues[0]).toMatchObject({ path: ["messages", 0, "content", 0], message: 'content part type "image_url" is not supported (text only)' });
-    expect(openAIChatRequestSchema.safeParse({ model: "m", n: 2, messages: [{ role: "user", content: "x" }] }).error?.issues[0]?.message).toBe("only n=1 is supported");
+    expect(image.error?.issues[0]).toMatchObject({
+      path: ["messages", 0, "content", 0],
+      message: 'content part type "image_url" is not supported (text only)',
+    });
+    expect(openAIChatRequestSchema.safeParse({ model: "m", n: 2, messages: [{ role: "user", content: "x" }] }).error?.issues[0]?.message).toBe(
+      "only n=1 is supported",
+    );
     expect(() => toAgentRequest(parse({ model: "m", messages: [{ role: "user", content: "" }] }), "r", false)).toThrow(/messages\.0\.content/);
   });
 });
@@ -87,7 +103,12 @@ describe("AgentResponse → chat.completion", () => {
       choices: [
         {
           index: 0,
-          message: { role: "assistant", content: null, refusal: null, tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: '{"a":[1]}' } }] },
+          message: {
+            role: "assistant",
+            content: null,
+            refusal: null,
+            tool_calls: [{ id: "c", type: "function", function: { name: "f", arguments: '{"a":[1]}' } }],
+          },
           logprobs: null,
           finish_reason: "tool_calls",
         },

@@ -58,7 +58,9 @@ describe("pagination cursors and UUIDv7 ids", () => {
     expect(cursors.id.decode(cursors.id.encode({ id: "abc" }))).toBe("abc");
     expect(cursors.position.decode(cursors.position.encode({ position: 7 }))).toBe(7);
     expect(cursors.id.decode(undefined)).toBeUndefined();
-    expect(() => cursors.position.decode(encodeCursor({ i: "abc" }))).toThrow(expect.objectContaining({ code: "E_REQUEST_INVALID", message: "cursor: invalid cursor" }));
+    expect(() => cursors.position.decode(encodeCursor({ i: "abc" }))).toThrow(
+      expect.objectContaining({ code: "E_REQUEST_INVALID", message: "cursor: invalid cursor" }),
+    );
     expect(() => cursors.id.decode("%%%")).toThrow(/cursor/);
   });
 

@@ -45,7 +45,7 @@ describe("config validation", () => {
       model_registry: { endpoints: { a: { provider: "openai", model: "" } } },
     });
     expect(message).toContain("retry.max_attempts");
-    expect(message).toContain("retry.initial_delay: invalid duration \"soon\"");
+    expect(message).toContain('retry.initial_delay: invalid duration "soon"');
     expect(message).toContain("nats.concurrency");
     expect(message).toContain("model_registry.endpoints.a.model");
   });
@@ -58,9 +58,7 @@ describe("config validation", () => {
 
   it("rejects unknown keys so typos do not pass silently", () => {
     expect(problemsOf({ ...minimal, retyr: {} })).toContain("retyr");
-    expect(problemsOf({ model_registry: { endpoints: { a: { provider: "mock", model: "m", max_concurent: 2 } } } })).toContain(
-      "max_concurent",
-    );
+    expect(problemsOf({ model_registry: { endpoints: { a: { provider: "mock", model: "m", max_concurent: 2 } } } })).toContain("max_concurent");
   });
 
   it("applies the alias rules: target exists, no chaining, no empty target", () => {
@@ -88,7 +86,10 @@ describe("config validation", () => {
     expect(shape).toContain("groups.odd.strategy");
     expect(shape).toContain("groups.empty.deployments");
     const references = problemsOf({
-      model_registry: { endpoints, groups: { a: { deployments: ["b"] }, pool: { deployments: ["a", "a", "ghost", "nested"] }, nested: { deployments: ["b"] } } },
+      model_registry: {
+        endpoints,
+        groups: { a: { deployments: ["b"] }, pool: { deployments: ["a", "a", "ghost", "nested"] }, nested: { deployments: ["b"] } },
+      },
     });
     expect(references).toContain('groups.a: "a" is already an endpoint name');
     expect(references).toContain('groups.pool.deployments.1: endpoint "a" is listed twice');
@@ -106,7 +107,13 @@ describe("config validation", () => {
         defaults: { model: "duo" },
       },
     });
-    expect(loaded.model_registry.groups.duo).toEqual({ strategy: "least_busy", deployments: [{ endpoint: "a", weight: 1 }, { endpoint: "b", weight: 2 }] });
+    expect(loaded.model_registry.groups.duo).toEqual({
+      strategy: "least_busy",
+      deployments: [
+        { endpoint: "a", weight: 1 },
+        { endpoint: "b", weight: 2 },
+      ],
+    });
   });
 
   it("checks capability chains and defaults", () => {
@@ -141,7 +148,14 @@ describe("config validation", () => {
 
   it("defaults what a semstreams block omits as semstreams does", () => {
     const endpoint = parseConfig({ model_registry: { endpoints: { e: { model: "m" } } } }).model_registry.endpoints.e;
-    expect(endpoint).toMatchObject({ provider: "", supports_tools: false, wire_backend: "", stream: false, disable_keepalives: false, idle_conn_timeout: 30_000 });
+    expect(endpoint).toMatchObject({
+      provider: "",
+      supports_tools: false,
+      wire_backend: "",
+      stream: false,
+      disable_keepalives: false,
+      idle_conn_timeout: 30_000,
+    });
     expect(endpoint?.url).toBeUndefined();
   });
 
@@ -196,6 +210,8 @@ describe("timing rules", () => {
     });
     expect(message).toContain("nats.heartbeat_interval: must be at most half of nats.ack_wait");
     expect(message).toContain("service.timeout: must be longer than 0");
-    expect(problemsOf({ ...minimal, nats: { ack_wait: "0", heartbeat_interval: "0" } })).toMatch(/nats\.ack_wait: must be longer than 0.*nats\.heartbeat_interval: must be longer than 0/s);
+    expect(problemsOf({ ...minimal, nats: { ack_wait: "0", heartbeat_interval: "0" } })).toMatch(
+      /nats\.ack_wait: must be longer than 0.*nats\.heartbeat_interval: must be longer than 0/s,
+    );
   });
 });

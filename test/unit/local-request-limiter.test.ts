@@ -147,7 +147,10 @@ describe("LocalRequestLimiter: queue", () => {
     expect(await rejection(limiter.schedule(async () => {}))).toBeInstanceOf(GateQueueFullError);
     hold.open();
     await Promise.all(holders);
-    await within(limiter.schedule(async () => {}), 1_000);
+    await within(
+      limiter.schedule(async () => {}),
+      1_000,
+    );
     await limiter.stop("done");
   });
 

@@ -33,8 +33,16 @@ describe("logger", () => {
 
   /** An error as the mariadb driver makes one: the statement and its bound values in message and stack. */
   function driverError(): Error {
-    const error = new Error("(conn:7, no: 1213, SQLState: 40001) Deadlock found\nsql: INSERT INTO inferences (id, response) VALUES (?, ?) - parameters:['id-1','{\"secret prompt\"}']");
-    Object.assign(error, { sqlMessage: "Deadlock found", sqlState: "40001", errno: 1213, code: "ER_LOCK_DEADLOCK", sql: "INSERT INTO inferences ... parameters:['secret prompt']" });
+    const error = new Error(
+      "(conn:7, no: 1213, SQLState: 40001) Deadlock found\nsql: INSERT INTO inferences (id, response) VALUES (?, ?) - parameters:['id-1','{\"secret prompt\"}']",
+    );
+    Object.assign(error, {
+      sqlMessage: "Deadlock found",
+      sqlState: "40001",
+      errno: 1213,
+      code: "ER_LOCK_DEADLOCK",
+      sql: "INSERT INTO inferences ... parameters:['secret prompt']",
+    });
     return error;
   }
 

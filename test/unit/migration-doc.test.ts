@@ -20,7 +20,11 @@ describe("docs/migrating-from-semstreams.md", () => {
     const [semstreams, modelbus] = jsonBlocks as [Record<string, unknown>, Record<string, unknown>];
     expect(modelbus.model_registry).toEqual(semstreams.model_registry);
     const config = parseConfig(modelbus);
-    const retry = ((semstreams.components as Record<string, { config: { retry: Record<string, unknown> } }>)["agentic-model"] as { config: { retry: Record<string, unknown> } }).config.retry;
+    const retry = (
+      (semstreams.components as Record<string, { config: { retry: Record<string, unknown> } }>)["agentic-model"] as {
+        config: { retry: Record<string, unknown> };
+      }
+    ).config.retry;
     expect(modelbus.retry).toEqual(retry);
     expect(config.metrics.semstreams).toBe(true);
   });

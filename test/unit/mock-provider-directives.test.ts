@@ -39,7 +39,17 @@ describe("chooseMockBehaviour", () => {
   });
 
   it("reads text parts of array content", () => {
-    const req = request({ messages: [{ role: "user", content: [{ type: "text", text: "part one" }, { type: "text", text: " two" }] }] });
+    const req = request({
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "part one" },
+            { type: "text", text: " two" },
+          ],
+        },
+      ],
+    });
     expect(defaultMockAnswer(req)).toBe("mock answer: part one two");
   });
 
@@ -92,7 +102,12 @@ describe("chooseMockBehaviour", () => {
   });
 
   it("maps chunks and chunk_ms to a content of that many pieces, paced", () => {
-    expect(chooseMockBehaviour(userSays("[mock:chunks=3,chunk_ms=5] hi"))).toEqual({ kind: "text", content: "t000001 t000002 t000003 ", finish_reason: "stop", chunk_ms: 5 });
+    expect(chooseMockBehaviour(userSays("[mock:chunks=3,chunk_ms=5] hi"))).toEqual({
+      kind: "text",
+      content: "t000001 t000002 t000003 ",
+      finish_reason: "stop",
+      chunk_ms: 5,
+    });
     expect(chooseMockBehaviour(userSays("[mock:chunk_ms=5] hi"))).toEqual({ kind: "text", content: "mock answer: hi", finish_reason: "stop", chunk_ms: 5 });
     expect(chooseMockBehaviour(userSays("[mock:chunks=2]"))).toEqual({ kind: "text", content: "t000001 t000002 ", finish_reason: "stop" });
     expect(mockBehaviourSchema.safeParse({ kind: "text", chunk_ms: 0 }).success).toBe(false);

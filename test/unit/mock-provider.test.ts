@@ -156,9 +156,7 @@ describe("MockProviderServer with the openai SDK", () => {
   it("hangs until the client's timeout aborts, then stops counting the request", async () => {
     server.enqueue("*", { kind: "hang" });
     const started = Date.now();
-    const error = await caught(
-      client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] }, { timeout: 200 }),
-    );
+    const error = await caught(client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] }, { timeout: 200 }));
     expect(error).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
     await waitFor(() => server.inFlight === 0);
@@ -226,9 +224,7 @@ describe("MockProviderServer with the openai SDK", () => {
   });
 
   it("omits the usage chunk when include_usage is not set", async () => {
-    const chunks = await collect(
-      await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }], stream: true }),
-    );
+    const chunks = await collect(await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }], stream: true }));
     expect(chunks.some((chunk) => chunk.usage)).toBe(false);
     expect(chunks[chunks.length - 1]?.choices[0]?.finish_reason).toBe("stop");
   });
@@ -254,9 +250,7 @@ describe("MockProviderServer with the openai SDK", () => {
 
   it("streams reasoning_content before content", async () => {
     server.enqueue("*", { kind: "text", content: "answer", reasoning_content: "thinking hard" });
-    const chunks = await collect(
-      await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }], stream: true }),
-    );
+    const chunks = await collect(await client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }], stream: true }));
     const reasoning = chunks.map((chunk) => (chunk.choices[0]?.delta as { reasoning_content?: string } | undefined)?.reasoning_content ?? "");
     expect(reasoning.join("")).toBe("thinking hard");
     expect(contentOf(chunks)).toBe("answer");
@@ -288,9 +282,7 @@ describe("MockProviderServer with the openai SDK", () => {
   it("stops counting a delayed request as soon as the client gives up", async () => {
     server.enqueue("*", { kind: "text", delay_ms: 5_000 });
     const started = Date.now();
-    const error = await caught(
-      client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] }, { timeout: 100 }),
-    );
+    const error = await caught(client.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] }, { timeout: 100 }));
     expect(error).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
     await waitFor(() => server.inFlight === 0);
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -373,12 +365,17 @@ describe("MockProviderServer HTTP surface", () => {
     expect(full.headers.get("content-type")).toBe("text/event-stream");
     const text = await full.text();
     expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
-    expect(text.split("\n\n").filter(Boolean).every((frame) => frame.startsWith("data: "))).toBe(true);
+    expect(
+      text
+        .split("\n\n")
+        .filter(Boolean)
+        .every((frame) => frame.startsWith("data: ")),
+    ).toBe(true);
 
     server.enqueue("*", { kind: "stream_cut" });
     const cut = await (await postJson("/v1/chat/completions", body)).text();
     expect(cut).not.toContain("[DONE]");
-    expect(cut).not.toContain("finish_reason\":\"");
+    expect(cut).not.toContain('finish_reason":"');
     expect(cut).toContain('"content":"mock ans"');
   });
 

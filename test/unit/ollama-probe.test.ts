@@ -31,7 +31,13 @@ beforeAll(async () => {
         res.writeHead(show.status, { "content-type": "application/json" }).end(show.body);
         return;
       }
-      const completion = { id: "c", object: "chat.completion", created: 0, model: "qwen3:8b", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] };
+      const completion = {
+        id: "c",
+        object: "chat.completion",
+        created: 0,
+        model: "qwen3:8b",
+        choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+      };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(completion));
     });
   });
@@ -64,10 +70,10 @@ describe("ollama num_ctx probe", () => {
   });
 
   it.each([
-    ["num_ctx 32768\nstop \"<|eot|>\"", 32768],
+    ['num_ctx 32768\nstop "<|eot|>"', 32768],
     ["num_ctx 8192", 8192],
     ["  num_ctx   65536  ", 65536],
-    ["stop \"<|eot|>\"\ntemperature 0.7", undefined],
+    ['stop "<|eot|>"\ntemperature 0.7', undefined],
     ["", undefined],
     ["num_ctx abc", undefined],
   ])("reads num_ctx from %j", (parameters, expected) => {
@@ -75,10 +81,15 @@ describe("ollama num_ctx probe", () => {
   });
 
   it.each([
-    { name: "explicit and large enough", parameters: "num_ctx 32768\nstop \"<|eot|>\"\n", maxTokens: 32768, warn: undefined },
+    { name: "explicit and large enough", parameters: 'num_ctx 32768\nstop "<|eot|>"\n', maxTokens: 32768, warn: undefined },
     { name: "explicit and below max_tokens", parameters: "num_ctx 4096\n", maxTokens: 32768, warn: { model_num_ctx: 4096, num_ctx_explicit: true } },
     { name: "absent: Ollama's 4096, large enough", parameters: "temperature 0.7\n", maxTokens: 4096, warn: undefined },
-    { name: "absent: Ollama's 4096, below max_tokens", parameters: "temperature 0.7\n", maxTokens: 32768, warn: { model_num_ctx: 4096, num_ctx_explicit: false } },
+    {
+      name: "absent: Ollama's 4096, below max_tokens",
+      parameters: "temperature 0.7\n",
+      maxTokens: 32768,
+      warn: { model_num_ctx: 4096, num_ctx_explicit: false },
+    },
   ])("$name", async ({ parameters, maxTokens, warn }) => {
     show = { status: 200, body: JSON.stringify({ parameters, model_info: {} }) };
     showHits = [];

@@ -47,13 +47,19 @@ describe("Responses request translation (semstreams' translate_responses_test.go
   it("sends every tool result an `output`, and a forced tool choice as {type, name}", () => {
     const request = agentRequestSchema.parse({
       request_id: "r",
-      messages: [{ role: "tool", tool_call_id: "c1" }, { role: "wizard", content: "?" }],
+      messages: [
+        { role: "tool", tool_call_id: "c1" },
+        { role: "wizard", content: "?" },
+      ],
       tools: [{ name: "f", parameters: null }],
       tool_choice: { mode: "required" },
     });
     const params = buildResponsesParams(request, endpointSchema.parse({ model: "m", supports_tools: true, max_output_tokens: 64 }));
     expect(params).toMatchObject({
-      input: [{ type: "function_call_output", call_id: "c1", output: "" }, { type: "message", role: "developer" }],
+      input: [
+        { type: "function_call_output", call_id: "c1", output: "" },
+        { type: "message", role: "developer" },
+      ],
       tools: [{ type: "function", name: "f", description: "", parameters: { type: "object", properties: {} }, strict: false }],
       tool_choice: "required",
       max_output_tokens: 64,
@@ -61,7 +67,12 @@ describe("Responses request translation (semstreams' translate_responses_test.go
   });
 
   it("strips tools for an endpoint without supports_tools, as for chat", () => {
-    const request = agentRequestSchema.parse({ request_id: "r", messages: [{ role: "user", content: "x" }], tools: [{ name: "f" }], tool_choice: { mode: "auto" } });
+    const request = agentRequestSchema.parse({
+      request_id: "r",
+      messages: [{ role: "user", content: "x" }],
+      tools: [{ name: "f" }],
+      tool_choice: { mode: "auto" },
+    });
     const params = buildResponsesParams(request, endpointSchema.parse({ model: "m" }));
     expect(params).not.toHaveProperty("tools");
     expect(params).not.toHaveProperty("tool_choice");
@@ -137,7 +148,12 @@ describe("OpenAI's published Responses shapes (openai-openapi)", () => {
     expect(result.finishReason).toBe("completed");
     expect(result.message.tool_calls?.length).toBeGreaterThan(0);
     const reasoning = (body("non_streaming_response").output as Json[]).find((item) => item.type === "reasoning") as Json;
-    expect(result.message.reasoning_records?.[0]).toMatchObject({ provider: "openai", carrier_kind: "standalone_item", item_id: reasoning.id, opaque: opaqueFromText(String(reasoning.encrypted_content)) });
+    expect(result.message.reasoning_records?.[0]).toMatchObject({
+      provider: "openai",
+      carrier_kind: "standalone_item",
+      item_id: reasoning.id,
+      opaque: opaqueFromText(String(reasoning.encrypted_content)),
+    });
     expect(result.usage.prompt_tokens).toBe((body("non_streaming_response").usage as Json).input_tokens);
   });
 
@@ -156,9 +172,14 @@ describe("OpenAI's published Responses shapes (openai-openapi)", () => {
     if (!outcome.ok) throw new Error("expected an answer");
     const final = events("stream_events").find((event) => event.type === "response.completed") as Json;
     expect(outcome.result).toEqual(parseResponsesResponse(final.response, noWarn));
-    const text = events("stream_events").filter((event) => event.type === "response.output_text.delta").map((event) => event.delta).join("");
+    const text = events("stream_events")
+      .filter((event) => event.type === "response.output_text.delta")
+      .map((event) => event.delta)
+      .join("");
     expect(published.map((deltas) => deltas.contentDelta).join("")).toContain(text);
-    expect(published.some((deltas) => deltas.reasoningDelta !== "")).toBe(events("stream_events").some((event) => event.type === "response.reasoning_summary_text.delta"));
+    expect(published.some((deltas) => deltas.reasoningDelta !== "")).toBe(
+      events("stream_events").some((event) => event.type === "response.reasoning_summary_text.delta"),
+    );
   });
 
   it("does not take a stream without a terminal event for an answer (semstreams calls it complete)", () => {

@@ -38,13 +38,9 @@ describe("planHistoryAppend", () => {
   it("ignores reasoning and argument key order when comparing", () => {
     const call = { id: "1", name: "f", arguments: { a: 1, b: { c: 2, d: 3 } } };
     const reordered = { id: "1", name: "f", arguments: { b: { d: 3, c: 2 }, a: 1 } };
-    expect(messageHash(assistant("", { tool_calls: [call], reasoning_content: "hmm" }))).toBe(
-      messageHash(assistant("", { tool_calls: [reordered] })),
-    );
+    expect(messageHash(assistant("", { tool_calls: [call], reasoning_content: "hmm" }))).toBe(messageHash(assistant("", { tool_calls: [reordered] })));
     expect(messageHash(assistant("x"))).not.toBe(messageHash(user("x")));
-    expect(messageHash(assistant("", { tool_calls: [{ ...call, arguments: { a: 2 } }] }))).not.toBe(
-      messageHash(assistant("", { tool_calls: [call] })),
-    );
+    expect(messageHash(assistant("", { tool_calls: [{ ...call, arguments: { a: 2 } }] }))).not.toBe(messageHash(assistant("", { tool_calls: [call] })));
   });
 
   it("treats an absent and an empty content alike (loops echo either)", () => {

@@ -21,7 +21,9 @@ import { ProviderHttpClient, type ProviderConnect } from "../../src/providers/pr
 const fixtureDir = new URL("../fixtures/provider-http/", import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, fixtureDir));
 const sseFixture = (name: string) => readFileSync(new URL(`../fixtures/sse/${name}`, import.meta.url));
-const fixtureNames = readdirSync(fixtureDir).filter((name) => name.endsWith(".http")).sort();
+const fixtureNames = readdirSync(fixtureDir)
+  .filter((name) => name.endsWith(".http"))
+  .sort();
 /**
  * The one place the two paths part: a body cut short by the connection closing. The SDK's
  * fetch path surfaces the body stream's own error (not an SDK class, so E_INTERNAL); postJson
@@ -137,7 +139,12 @@ describe("ProviderHttpClient.postJson over recorded provider responses", () => {
       if (settled.ok) throw new Error(`${name} answered`);
       return classified(settled.error);
     };
-    expect(await outcome("openai-rate-limited.http")).toMatchObject({ code: "E_PROVIDER_RATE_LIMITED", retryReason: "rate_limit", retryAfterMs: 20_000, status: 429 });
+    expect(await outcome("openai-rate-limited.http")).toMatchObject({
+      code: "E_PROVIDER_RATE_LIMITED",
+      retryReason: "rate_limit",
+      retryAfterMs: 20_000,
+      status: 429,
+    });
     expect(await outcome("openai-invalid-key.http")).toMatchObject({ code: "E_PROVIDER_AUTH", status: 401 });
     expect(await outcome("openai-context-length.http")).toMatchObject({ code: "E_PROVIDER_REJECTED", retryReason: undefined, status: 400 });
     expect(await outcome("nginx-bad-gateway.http")).toMatchObject({ code: "E_PROVIDER_UNAVAILABLE", retryReason: "transient", status: 502 });
@@ -193,7 +200,9 @@ describe("OpenAIChatProvider through the connect seam", () => {
     const options = { signal: new AbortController().signal, timeoutMs: 5_000, warn: () => undefined };
     const result = await provider.complete("openai", request, options);
     expect(result).toMatchObject({ status: "complete", message: { role: "assistant", content: "Paris." }, usage: { prompt_tokens: 14, completion_tokens: 2 } });
-    const limited = await provider.complete("openai", request, { ...options, headers: { "x-fixture": "openai-rate-limited.http" } }).catch((error: unknown) => error);
+    const limited = await provider
+      .complete("openai", request, { ...options, headers: { "x-fixture": "openai-rate-limited.http" } })
+      .catch((error: unknown) => error);
     provider.close();
     expect(limited).toBeInstanceOf(ModelbusError);
     expect(limited).toMatchObject({ code: "E_PROVIDER_RATE_LIMITED", retryAfterMs: 20_000 });

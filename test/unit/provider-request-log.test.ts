@@ -30,7 +30,14 @@ describe("provider request debug log", () => {
     observe?.("e", request, { model: "test-model", secret: "FULL-CONVERSATION-BODY-DO-NOT-DUMP" });
     await new Promise((resolve) => setImmediate(resolve));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ msg: "provider request payload", request_id: "req-1", endpoint: "e", model: "test-model", payload_bytes: 68, payload_sha8: "9512990f" });
+    expect(lines[0]).toMatchObject({
+      msg: "provider request payload",
+      request_id: "req-1",
+      endpoint: "e",
+      model: "test-model",
+      payload_bytes: 68,
+      payload_sha8: "9512990f",
+    });
     expect(JSON.stringify(lines[0])).not.toContain("FULL-CONVERSATION-BODY-DO-NOT-DUMP");
   });
 
@@ -39,12 +46,18 @@ describe("provider request debug log", () => {
     const observe = providerRequestObserver({ logger, env: { [name]: "1" }, semstreams: undefined, endpointOf: () => chatEndpoint });
     observe?.("e", request, { model: "test-model", secret: "FULL-CONVERSATION-BODY-WHEN-GATED" });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(lines[0]).toMatchObject({ payload_bytes: 67, payload_sha8: "4ed4d5e0", payload: '{"model":"test-model","secret":"FULL-CONVERSATION-BODY-WHEN-GATED"}' });
+    expect(lines[0]).toMatchObject({
+      payload_bytes: 67,
+      payload_sha8: "4ed4d5e0",
+      payload: '{"model":"test-model","secret":"FULL-CONVERSATION-BODY-WHEN-GATED"}',
+    });
   });
 
   it("keeps the body out for any other value of the flag", async () => {
     const { lines, logger } = capture("debug");
-    providerRequestObserver({ logger, env: { MODELBUS_LOG_FULL_PAYLOAD: "true" }, semstreams: undefined, endpointOf: () => chatEndpoint })?.("e", request, { secret: "BODY-SHOULD-STAY-HIDDEN" });
+    providerRequestObserver({ logger, env: { MODELBUS_LOG_FULL_PAYLOAD: "true" }, semstreams: undefined, endpointOf: () => chatEndpoint })?.("e", request, {
+      secret: "BODY-SHOULD-STAY-HIDDEN",
+    });
     await new Promise((resolve) => setImmediate(resolve));
     expect(JSON.stringify(lines)).not.toContain("BODY-SHOULD-STAY-HIDDEN");
   });
@@ -53,7 +66,12 @@ describe("provider request debug log", () => {
     const { lines, logger } = capture("info");
     expect(providerRequestObserver({ logger, env: {}, semstreams: undefined, endpointOf: () => chatEndpoint })).toBeUndefined();
     const metrics = createMetrics({ defaultMetrics: false, semstreams: true });
-    const observe = providerRequestObserver({ logger, env: {}, semstreams: metrics.semstreams, endpointOf: (name) => (name === "r" ? { wire_backend: "responses", model: "gpt-5" } : chatEndpoint) });
+    const observe = providerRequestObserver({
+      logger,
+      env: {},
+      semstreams: metrics.semstreams,
+      endpointOf: (name) => (name === "r" ? { wire_backend: "responses", model: "gpt-5" } : chatEndpoint),
+    });
     observe?.("r", request, { model: "gpt-5", input: [] });
     observe?.("c", request, { model: "test-model", messages: [] });
     const histogram = await metrics.registry.getSingleMetric("semstreams_agentic_model_request_bytes")?.get();

@@ -41,8 +41,7 @@ const rateLimited = (retryAfterMs?: number) =>
   new ModelbusError({ code: "E_PROVIDER_RATE_LIMITED", message: "HTTP 429: slow down", status: 429, retryReason: "rate_limit", retryAfterMs });
 const unavailable = (status = 500, retryAfterMs?: number) =>
   new ModelbusError({ code: "E_PROVIDER_UNAVAILABLE", message: `HTTP ${status}: down`, status, retryReason: "transient", retryAfterMs });
-const network = () =>
-  new ModelbusError({ code: "E_PROVIDER_NETWORK", message: "connection error: reset", retryReason: "transient" });
+const network = () => new ModelbusError({ code: "E_PROVIDER_NETWORK", message: "connection error: reset", retryReason: "transient" });
 
 const policy: RetryPolicy = defaultRetryPolicy;
 

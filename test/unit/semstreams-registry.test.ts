@@ -72,7 +72,9 @@ describe("semstreams' model_registry blocks", () => {
         expect(registry.resolve(name)?.capability?.timeout).toBe(typeof raw.timeout === "string" ? parseDuration(raw.timeout) : 0);
       }
       const defaults = (block.defaults ?? {}) as Json;
-      expect(registry.resolve("no-such-model-anywhere")?.endpoints).toEqual(typeof defaults.model === "string" && defaults.model !== "" ? [defaults.model] : undefined);
+      expect(registry.resolve("no-such-model-anywhere")?.endpoints).toEqual(
+        typeof defaults.model === "string" && defaults.model !== "" ? [defaults.model] : undefined,
+      );
     });
 
     it("warns, naming the endpoint, about key variables that are not set and placeholder URLs", () => {

@@ -21,7 +21,8 @@ interface VectorFile {
   readonly vectors: ReadonlyArray<{ readonly description: string; readonly json_text: string }>;
 }
 
-const vectors = (name: string) => (JSON.parse(readFileSync(new URL(`../fixtures/semstreams/wire/${name}.json`, import.meta.url), "utf8")) as VectorFile).vectors;
+const vectors = (name: string) =>
+  (JSON.parse(readFileSync(new URL(`../fixtures/semstreams/wire/${name}.json`, import.meta.url), "utf8")) as VectorFile).vectors;
 
 /** Fields the loop keeps on its own tool calls and tools, which modelbus neither needs nor sends. */
 const loopOnlyToolCallFields = ["loop_id", "trace_id", "request_id", "execution_id", "call_ordinal", "approved_by"];
@@ -33,7 +34,11 @@ const neverSentToolFields = ["paginated", "effect"];
  * zero out.
  */
 function withoutLoopOnlyFields(value: unknown): unknown {
-  const request = structuredClone(value) as { messages?: Array<{ tool_calls?: Array<Record<string, unknown>> }> | null; tools?: Array<Record<string, unknown>>; temperature?: number };
+  const request = structuredClone(value) as {
+    messages?: Array<{ tool_calls?: Array<Record<string, unknown>> }> | null;
+    tools?: Array<Record<string, unknown>>;
+    temperature?: number;
+  };
   if (request.temperature !== undefined && request.temperature <= 0) delete request.temperature;
   for (const message of request.messages ?? []) for (const call of message.tool_calls ?? []) for (const field of loopOnlyToolCallFields) delete call[field];
   for (const tool of request.tools ?? []) for (const field of neverSentToolFields) delete tool[field];
@@ -94,7 +99,9 @@ const base = {
     {
       role: "assistant",
       tool_calls: [{ id: "call-1", name: "get_weather", arguments: { City: "London", Nested: { Deep: [1, 2] } } }],
-      reasoning_records: [{ provider: "google", opaque: Buffer.from(mockThoughtSignature("call-1")).toString("base64"), carrier_kind: "tool_call", tool_call_id: "call-1" }],
+      reasoning_records: [
+        { provider: "google", opaque: Buffer.from(mockThoughtSignature("call-1")).toString("base64"), carrier_kind: "tool_call", tool_call_id: "call-1" },
+      ],
     },
     { role: "tool", tool_call_id: "call-1", name: "get_weather", content: "12 °C" },
   ],
@@ -112,23 +119,90 @@ const upper = (text: string) => text.toUpperCase();
 /** Variants of one request: each is JSON text Go may or may not accept. */
 const variants: ReadonlyArray<readonly [string, string]> = [
   ["as written", json(base)],
-  ["every struct key upper-cased", json(base).replace(/"([a-z_]+)":/g, (match, key: string) => (["City", "Nested", "Deep", "type", "properties"].includes(key) ? match : `"${upper(key)}":`))],
-  ["keys in mixed case", json(base).replace('"request_id"', '"Request_Id"').replace('"tool_calls"', '"Tool_Calls"').replace('"function_name"', '"Function_Name"')],
+  [
+    "every struct key upper-cased",
+    json(base).replace(/"([a-z_]+)":/g, (match, key: string) => (["City", "Nested", "Deep", "type", "properties"].includes(key) ? match : `"${upper(key)}":`)),
+  ],
+  [
+    "keys in mixed case",
+    json(base).replace('"request_id"', '"Request_Id"').replace('"tool_calls"', '"Tool_Calls"').replace('"function_name"', '"Function_Name"'),
+  ],
   ["Kelvin sign and long s fold as in Go", json(base).replace('"max_tokens"', '"max_to\u212Aens"').replace('"tool_calls"', '"tool_call\u017f"')],
   ["a later key of any case wins", json({ ...base, MODEL: "smart" })],
-  ["null for every nullable field", json({ ...base, tool_choice: null, response_format: null, tools: null, loop_id: null, timeout: null, temperature: null, max_tokens: null })],
-  ["null inside messages", json({ ...base, messages: [{ role: "user", content: "hi", name: null, tool_calls: null, reasoning_records: null, tool_call_id: null, is_error: null }] })],
-  ["null arguments and opaque", json({ ...base, messages: [{ role: "assistant", tool_calls: [{ id: "c", name: "f", arguments: null }], reasoning_records: [{ provider: "google", opaque: null, carrier_kind: "tool_call" }] }] })],
-  ["reasoning alias, any case", json({ ...base, messages: [{ role: "assistant", content: "a", REASONING: "thought" }, { role: "assistant", content: "b", reasoning_content: "", reasoning: "x" }] })],
-  ["opaque base64 broken over lines", json({ ...base, messages: [{ role: "assistant", content: "x", reasoning_records: [{ provider: "google", opaque: "c2ln\nLXJ0", carrier_kind: "tool_call" }] }] })],
-  ["a tool call with an empty name and its synthetic reply", json({ ...base, messages: [{ role: "user", content: "go" }, { role: "assistant", tool_calls: [{ id: "call-9", name: "" }] }, { role: "tool", tool_call_id: "call-9", name: "invalid_tool_call", content: "Tool error: tool call had empty function name — call a specific tool by name or respond with text", is_error: true }] })],
-  ["roles and contents the loop never writes", json({ ...base, messages: [{ role: "developer", content: "brief" }, { role: "user" }, { role: "tool", content: "orphan" }, { content: "no role" }] })],
+  [
+    "null for every nullable field",
+    json({ ...base, tool_choice: null, response_format: null, tools: null, loop_id: null, timeout: null, temperature: null, max_tokens: null }),
+  ],
+  [
+    "null inside messages",
+    json({ ...base, messages: [{ role: "user", content: "hi", name: null, tool_calls: null, reasoning_records: null, tool_call_id: null, is_error: null }] }),
+  ],
+  [
+    "null arguments and opaque",
+    json({
+      ...base,
+      messages: [
+        {
+          role: "assistant",
+          tool_calls: [{ id: "c", name: "f", arguments: null }],
+          reasoning_records: [{ provider: "google", opaque: null, carrier_kind: "tool_call" }],
+        },
+      ],
+    }),
+  ],
+  [
+    "reasoning alias, any case",
+    json({
+      ...base,
+      messages: [
+        { role: "assistant", content: "a", REASONING: "thought" },
+        { role: "assistant", content: "b", reasoning_content: "", reasoning: "x" },
+      ],
+    }),
+  ],
+  [
+    "opaque base64 broken over lines",
+    json({
+      ...base,
+      messages: [{ role: "assistant", content: "x", reasoning_records: [{ provider: "google", opaque: "c2ln\nLXJ0", carrier_kind: "tool_call" }] }],
+    }),
+  ],
+  [
+    "a tool call with an empty name and its synthetic reply",
+    json({
+      ...base,
+      messages: [
+        { role: "user", content: "go" },
+        { role: "assistant", tool_calls: [{ id: "call-9", name: "" }] },
+        {
+          role: "tool",
+          tool_call_id: "call-9",
+          name: "invalid_tool_call",
+          content: "Tool error: tool call had empty function name — call a specific tool by name or respond with text",
+          is_error: true,
+        },
+      ],
+    }),
+  ],
+  [
+    "roles and contents the loop never writes",
+    json({ ...base, messages: [{ role: "developer", content: "brief" }, { role: "user" }, { role: "tool", content: "orphan" }, { content: "no role" }] }),
+  ],
   ["out-of-range numbers", json({ ...base, temperature: -1, max_tokens: -3 })],
   ["a nameless tool without parameters", json({ ...base, tools: [{ name: "", description: "", parameters: null }] })],
-  ["unknown keys everywhere", json({ ...base, future: { x: 1 }, messages: [{ role: "user", content: "hi", extra: [1] }], tool_choice: { mode: "auto", hint: true } })],
+  [
+    "unknown keys everywhere",
+    json({ ...base, future: { x: 1 }, messages: [{ role: "user", content: "hi", extra: [1] }], tool_choice: { mode: "auto", hint: true } }),
+  ],
   ["Go integers only: 1.0 is not an int", json({ ...base }).replace('"max_tokens":512', '"max_tokens":512.0')],
   ["a number where Go wants a string", json({ ...base, loop_id: 7 })],
-  ["unpadded base64 in opaque", json({ ...base, messages: [{ role: "assistant", content: "x", reasoning_records: [{ provider: "google", opaque: "c2lnLXJ0YQ", carrier_kind: "tool_call" }] }] })],
+  [
+    "unpadded base64 in opaque",
+    json({
+      ...base,
+      messages: [{ role: "assistant", content: "x", reasoning_records: [{ provider: "google", opaque: "c2lnLXJ0YQ", carrier_kind: "tool_call" }] }],
+    }),
+  ],
 ];
 
 describe("decoding mirrors Go's rules: whatever Go reads, modelbus reads the same", () => {
@@ -146,7 +220,12 @@ describe("decoding mirrors Go's rules: whatever Go reads, modelbus reads the sam
   });
 
   it("takes an old release's envelope (untagged Go type: Domain/Category/Version) as Go does", () => {
-    const text = json({ ID: "e-1", Type: { Domain: "agentic", Category: "request", Version: "v1" }, Payload: base, Meta: { created_at: 1_760_000_000_000, received_at: 1_760_000_000_000, source: "agentic-loop" } });
+    const text = json({
+      ID: "e-1",
+      Type: { Domain: "agentic", Category: "request", Version: "v1" },
+      Payload: base,
+      Meta: { created_at: 1_760_000_000_000, received_at: 1_760_000_000_000, source: "agentic-loop" },
+    });
     const go = goDecodeOne("Envelope", text);
     expect(go).toMatchObject({ type: "agentic.request.v1" });
     expect(go.error).toBeUndefined();
@@ -172,15 +251,62 @@ function geminiToolCall(): AgentResponse {
   };
   const raw = ["call-a", "call-b"].map((id) => ({ id, extra_content: { google: { thought_signature: mockThoughtSignature(id) } } }));
   const captured = geminiAdapter.normalizeResponse?.(result, raw) ?? result;
-  return { request_id: "loop-1:req:1:0", status: captured.status, finish_reason: "stop", message: captured.message, token_usage: captured.usage, endpoint: "gem", provider_model: "gemini-3-pro-preview", latency_ms: 12 };
+  return {
+    request_id: "loop-1:req:1:0",
+    status: captured.status,
+    finish_reason: "stop",
+    message: captured.message,
+    token_usage: captured.usage,
+    endpoint: "gem",
+    provider_model: "gemini-3-pro-preview",
+    latency_ms: 12,
+  };
 }
 
 const responses: ReadonlyArray<readonly [string, AgentResponse]> = [
-  ["complete with reasoning and a retry", { request_id: "r-1", status: "complete", finish_reason: "stop", message: { role: "assistant", content: "The answer is 42.", reasoning_content: "Let me think…" }, token_usage: { prompt_tokens: 10, completion_tokens: 30 }, retry_count: 1, endpoint: "mock", provider_model: "m", latency_ms: 3 }],
+  [
+    "complete with reasoning and a retry",
+    {
+      request_id: "r-1",
+      status: "complete",
+      finish_reason: "stop",
+      message: { role: "assistant", content: "The answer is 42.", reasoning_content: "Let me think…" },
+      token_usage: { prompt_tokens: 10, completion_tokens: 30 },
+      retry_count: 1,
+      endpoint: "mock",
+      provider_model: "m",
+      latency_ms: 3,
+    },
+  ],
   ["a Gemini tool call with thought signatures", geminiToolCall()],
-  ["length_truncated", { request_id: "r-3", status: "length_truncated", finish_reason: "length", message: { role: "assistant", content: "partial" }, token_usage: { prompt_tokens: 1, completion_tokens: 4_096 } }],
-  ["an error", errorResponse("r-4", new ModelbusError({ code: "E_PROVIDER_UNAVAILABLE", message: "HTTP 503: overloaded" }), { retry_count: 2, endpoint: "mock", latency_ms: 900 })],
-  ["text with characters Go escapes", { request_id: "r-5", status: "complete", finish_reason: "stop", message: { role: "assistant", content: "<b>&</b> \u2028 é 😀" }, token_usage: { prompt_tokens: 1, completion_tokens: 1 } }],
+  [
+    "length_truncated",
+    {
+      request_id: "r-3",
+      status: "length_truncated",
+      finish_reason: "length",
+      message: { role: "assistant", content: "partial" },
+      token_usage: { prompt_tokens: 1, completion_tokens: 4_096 },
+    },
+  ],
+  [
+    "an error",
+    errorResponse("r-4", new ModelbusError({ code: "E_PROVIDER_UNAVAILABLE", message: "HTTP 503: overloaded" }), {
+      retry_count: 2,
+      endpoint: "mock",
+      latency_ms: 900,
+    }),
+  ],
+  [
+    "text with characters Go escapes",
+    {
+      request_id: "r-5",
+      status: "complete",
+      finish_reason: "stop",
+      message: { role: "assistant", content: "<b>&</b> \u2028 é 😀" },
+      token_usage: { prompt_tokens: 1, completion_tokens: 1 },
+    },
+  ],
 ];
 
 describe("every response modelbus writes decodes in Go", () => {
@@ -193,13 +319,19 @@ describe("every response modelbus writes decodes in Go", () => {
       expect(go.error).toBeUndefined();
       expect(go.problems ?? []).toEqual([]);
       expect(go.value).toMatchObject({ request_id: response.request_id, status: response.status, token_usage: response.token_usage });
-      expect((go.value as { message: unknown }).message).toMatchObject({ role: response.message.role, ...(response.message.content ? { content: response.message.content } : {}) });
+      expect((go.value as { message: unknown }).message).toMatchObject({
+        role: response.message.role,
+        ...(response.message.content ? { content: response.message.content } : {}),
+      });
     }
     expect(wrapped).toMatchObject({ type: "agentic.response.v1", meta_times_are_integers: true });
   });
 
   it("hands the loop the exact signature bytes Gemini sent, one record per call", () => {
-    const go = goDecodeOne("AgentResponse", new TextDecoder().decode(encodeResponse(geminiToolCall(), "envelope")).replace(/^.*"payload":(.*),"meta".*$/, "$1"));
+    const go = goDecodeOne(
+      "AgentResponse",
+      new TextDecoder().decode(encodeResponse(geminiToolCall(), "envelope")).replace(/^.*"payload":(.*),"meta".*$/, "$1"),
+    );
     expect(go.error).toBeUndefined();
     expect(go.opaque_texts).toEqual([mockThoughtSignature("call-a"), mockThoughtSignature("call-b")]);
     expect((go.value as { message: { tool_calls: unknown[] } }).message.tool_calls).toEqual([

@@ -24,7 +24,12 @@ beforeAll(async () => {
     request.on("end", () => nextReply(response));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  http = new ProviderHttpClient({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, apiKey: "k", idleTimeoutMs: 5_000, disableKeepAlives: false });
+  http = new ProviderHttpClient({
+    baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    apiKey: "k",
+    idleTimeoutMs: 5_000,
+    disableKeepAlives: false,
+  });
 });
 
 afterAll(async () => {
@@ -64,7 +69,12 @@ async function viaSdk(pieces: readonly Uint8Array[]): Promise<unknown[]> {
       else controller.close();
     },
   });
-  const client = new OpenAI({ baseURL: "http://fixture.test/v1", apiKey: "x", maxRetries: 0, fetch: async () => new Response(body, { headers: { "content-type": "text/event-stream" } }) });
+  const client = new OpenAI({
+    baseURL: "http://fixture.test/v1",
+    apiKey: "x",
+    maxRetries: 0,
+    fetch: async () => new Response(body, { headers: { "content-type": "text/event-stream" } }),
+  });
   const events: unknown[] = [];
   for await (const event of await client.chat.completions.create({ model: "m", messages: [], stream: true })) events.push(event);
   return events;
@@ -80,7 +90,13 @@ async function caught(run: () => Promise<unknown>): Promise<unknown> {
 }
 
 const frame = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
-const chunk = (content: string) => ({ id: "c", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: null }] });
+const chunk = (content: string) => ({
+  id: "c",
+  object: "chat.completion.chunk",
+  created: 1,
+  model: "m",
+  choices: [{ index: 0, delta: { content }, finish_reason: null }],
+});
 
 describe("SseEvents: the SDK's events, off the socket", () => {
   const fixtures = readdirSync(new URL("../fixtures/sse/", import.meta.url)).filter((name) => name.endsWith(".sse"));
@@ -126,7 +142,10 @@ describe("SseEvents: the SDK's events, off the socket", () => {
   });
 
   it("rejects a status ≥ 400 as the SDK does, with the body and headers (Retry-After)", async () => {
-    nextReply = (response) => response.writeHead(429, { "content-type": "application/json", "retry-after": "2" }).end(JSON.stringify({ error: { message: "slow down", type: "rate_limit" } }));
+    nextReply = (response) =>
+      response
+        .writeHead(429, { "content-type": "application/json", "retry-after": "2" })
+        .end(JSON.stringify({ error: { message: "slow down", type: "rate_limit" } }));
     const error = await caught(() => viaSocket());
     expect(error).toBeInstanceOf(RateLimitError);
     expect((error as RateLimitError).message).toBe("429 slow down");

@@ -165,17 +165,25 @@ describe("StreamAccumulator", () => {
     const signature = (value: string) => ({ google: { thought_signature: value } });
     const { outcome } = run(
       [
-        chunk({ tool_calls: [
-          { id: "x1", function: { name: "f", arguments: '{"a":1}' }, extra_content: signature("U0lHMQ==") },
-          { function: { name: "f", arguments: '{"a":2}' } },
-        ] }),
+        chunk({
+          tool_calls: [
+            { id: "x1", function: { name: "f", arguments: '{"a":1}' }, extra_content: signature("U0lHMQ==") },
+            { function: { name: "f", arguments: '{"a":2}' } },
+          ],
+        }),
         chunk(toolDelta({ function: { name: "g", arguments: "{}" } }), "stop"),
       ],
       geminiAdapter,
     );
     const result = resultOf(outcome);
-    expect(result.message.tool_calls?.map((call) => [call.name, call.arguments])).toEqual([["f", { a: 1 }], ["f", { a: 2 }], ["g", {}]]);
-    expect(result.message.reasoning_records).toEqual([{ provider: "google", opaque: Buffer.from("U0lHMQ==").toString("base64"), carrier_kind: "tool_call", tool_call_id: "x1" }]);
+    expect(result.message.tool_calls?.map((call) => [call.name, call.arguments])).toEqual([
+      ["f", { a: 1 }],
+      ["f", { a: 2 }],
+      ["g", {}],
+    ]);
+    expect(result.message.reasoning_records).toEqual([
+      { provider: "google", opaque: Buffer.from("U0lHMQ==").toString("base64"), carrier_kind: "tool_call", tool_call_id: "x1" },
+    ]);
     expect(result.status).toBe("tool_call");
   });
 

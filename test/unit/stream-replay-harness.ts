@@ -30,7 +30,7 @@ export function splitBytes(bytes: Uint8Array, seed: number): Uint8Array[] {
   const random = seededRandom(seed);
   const maxPiece = 1 + Math.floor(random() * 96);
   const pieces: Uint8Array[] = [];
-  for (let start = 0; start < bytes.length; ) {
+  for (let start = 0; start < bytes.length;) {
     const size = 1 + Math.floor(random() * maxPiece);
     pieces.push(bytes.slice(start, start + size));
     start += size;

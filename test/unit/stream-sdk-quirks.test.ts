@@ -19,7 +19,10 @@ async function streamOf(fetch: Fetch, signal?: AbortSignal) {
   return client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }], stream: true }, signal ? { signal } : {});
 }
 
-const sse = (body: string, contentType = "text/event-stream"): Fetch => async () => new Response(body, { headers: { "content-type": contentType } });
+const sse =
+  (body: string, contentType = "text/event-stream"): Fetch =>
+  async () =>
+    new Response(body, { headers: { "content-type": contentType } });
 
 describe("openai SDK stream quirks", () => {
   it("reads CRLF-framed SSE the same as LF", async () => {
@@ -70,7 +73,13 @@ describe("openai SDK stream quirks", () => {
   });
 
   it("yields no chunk at all for a JSON body sent to a streaming request", async () => {
-    const completion = { id: "c", object: "chat.completion", created: 1, model: "m", choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }] };
+    const completion = {
+      id: "c",
+      object: "chat.completion",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+    };
     const stream = await streamOf(sse(JSON.stringify(completion), "application/json"));
     const chunks: unknown[] = [];
     for await (const chunk of stream) chunks.push(chunk);
@@ -96,9 +105,7 @@ describe("openai SDK stream quirks", () => {
 describe("Gemini fixture read with the wrong adapter", () => {
   it("collapses index-less calls with the OpenAI adapter (why adapters matter)", async () => {
     const run = await replay([fixtureBytes("gemini-parallel-tools.sse")], openAIAdapter);
-    expect(run.outcome.ok && run.outcome.result.message.tool_calls).toEqual([
-      { id: "function-call-9284710345127734903", name: "get_utc_time", arguments: {} },
-    ]);
+    expect(run.outcome.ok && run.outcome.result.message.tool_calls).toEqual([{ id: "function-call-9284710345127734903", name: "get_utc_time", arguments: {} }]);
     expect(run.warnings).toEqual(["malformed tool-call arguments replaced by {}"]);
   });
 

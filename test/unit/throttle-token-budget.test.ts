@@ -82,9 +82,12 @@ describe("EndpointThrottle: token budget", () => {
     const throttle = new EndpointThrottle("tpm-clamp", { tokensPerMinute: 600, maxQueue: 10 }, { now: () => clock });
     await throttle.schedule(async () => {}, { tokens: 600 }); // empties the bucket
     let bigStarted = false;
-    const big = throttle.schedule(async () => {
-      bigStarted = true;
-    }, { tokens: 1_000_000 });
+    const big = throttle.schedule(
+      async () => {
+        bigStarted = true;
+      },
+      { tokens: 1_000_000 },
+    );
     clock = 59_000; // 590 tokens: not yet a full bucket
     await sleep(1_100); // the waiting head asks again at least every second
     expect(bigStarted).toBe(false);
@@ -92,9 +95,12 @@ describe("EndpointThrottle: token budget", () => {
     await within(big, 1_500);
     // The other 999,400 tokens are debt: a small call now waits (here: ~100,000 fake seconds).
     let smallStarted = false;
-    const small = throttle.schedule(async () => {
-      smallStarted = true;
-    }, { tokens: 1 });
+    const small = throttle.schedule(
+      async () => {
+        smallStarted = true;
+      },
+      { tokens: 1 },
+    );
     await sleep(50);
     expect(smallStarted).toBe(false);
     await throttle.adjustTokens(-1_000_000); // actual usage was far below the estimate
@@ -144,7 +150,10 @@ describe("EndpointThrottle: token budget", () => {
     hold.open();
     await holder;
     // Without the refund this would wait a minute for the bucket.
-    await within(throttle.schedule(async () => {}, { tokens: 60_000 }), 1_000);
+    await within(
+      throttle.schedule(async () => {}, { tokens: 60_000 }),
+      1_000,
+    );
     await throttle.stop();
   });
 
@@ -195,9 +204,15 @@ describe("EndpointThrottle: token budget", () => {
   it("ignores tokens and adjustments when the endpoint has no token budget", async () => {
     const throttle = new EndpointThrottle("no-tpm", { maxConcurrent: 1, maxQueue: 10 });
     expect(throttle.limits.tokensPerMinute).toBeUndefined();
-    await within(throttle.schedule(async () => {}, { tokens: 1e12 }), 500);
+    await within(
+      throttle.schedule(async () => {}, { tokens: 1e12 }),
+      500,
+    );
     await throttle.adjustTokens(1e12);
-    await within(throttle.schedule(async () => {}, { tokens: 1e12 }), 500);
+    await within(
+      throttle.schedule(async () => {}, { tokens: 1e12 }),
+      500,
+    );
     await throttle.stop();
   });
 

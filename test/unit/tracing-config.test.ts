@@ -9,14 +9,20 @@ describe("tracing from OTEL_* environment variables", () => {
   });
 
   it("exports OTLP over HTTP protobuf to the endpoint named, /v1/traces appended to the general one", () => {
-    expect(tracingExporterFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" })).toEqual({ kind: "otlp", protocol: "http/protobuf", url: "http://collector:4318/v1/traces" });
+    expect(tracingExporterFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318/" })).toEqual({
+      kind: "otlp",
+      protocol: "http/protobuf",
+      url: "http://collector:4318/v1/traces",
+    });
     expect(tracingExporterFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://a:4318", OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://b:9999/custom" })).toEqual({
       kind: "otlp",
       protocol: "http/protobuf",
       url: "http://b:9999/custom",
     });
     expect(tracingExporterFrom({ OTEL_TRACES_EXPORTER: "otlp" })).toEqual({ kind: "otlp", protocol: "http/protobuf", url: "http://localhost:4318/v1/traces" });
-    expect(tracingExporterFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" })).toMatchObject({ protocol: "http/json" });
+    expect(tracingExporterFrom({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_PROTOCOL: "http/json" })).toMatchObject({
+      protocol: "http/json",
+    });
     expect(tracingExporterFrom({ OTEL_TRACES_EXPORTER: "console" })).toEqual({ kind: "console" });
   });
 

@@ -48,11 +48,7 @@ function toolName(tool: MockChatTool | undefined): string | undefined {
   return typeof name === "string" && name.length > 0 ? name : undefined;
 }
 
-function buildToolCalls(
-  request: MockChatRequest,
-  behaviour: MockToolCallBehaviour,
-  callIdPrefix: string,
-): MockReplyToolCall[] {
+function buildToolCalls(request: MockChatRequest, behaviour: MockToolCallBehaviour, callIdPrefix: string): MockReplyToolCall[] {
   const calls = behaviour.calls ?? [{}];
   const fallbackName = toolName(request.tools[0]) ?? "mock_tool";
   return calls.map((call, index) => {
@@ -73,11 +69,7 @@ function estimateUsage(request: MockChatRequest, chars: number, override: MockTe
 }
 
 /** The reply for an answering behaviour; absent fields fall back to request-derived defaults. */
-export function buildMockReply(
-  request: MockChatRequest,
-  behaviour: MockAnsweringBehaviour,
-  meta: MockCompletionMeta,
-): MockReply {
+export function buildMockReply(request: MockChatRequest, behaviour: MockAnsweringBehaviour, meta: MockCompletionMeta): MockReply {
   if (behaviour.kind === "tool_call") {
     const gemini = behaviour.style === "gemini";
     const toolCalls = buildToolCalls(request, behaviour, meta.callIdPrefix).map((call) =>

@@ -84,11 +84,7 @@ function errorBehaviour(directives: MockDirectives, delay: number | undefined): 
   };
 }
 
-function textBehaviour(
-  request: MockChatRequest,
-  directives: MockDirectives,
-  delay: number | undefined,
-): MockTextBehaviour {
+function textBehaviour(request: MockChatRequest, directives: MockDirectives, delay: number | undefined): MockTextBehaviour {
   const chunks = numberDirective(directives, "chunks");
   let content = chunks !== undefined && chunks >= 1 ? pacedMockContent(Math.floor(chunks)) : defaultMockAnswer(request);
   const chunkMs = numberDirective(directives, "chunk_ms");

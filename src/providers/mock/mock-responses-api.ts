@@ -46,7 +46,10 @@ export function parseMockResponsesRequest(body: unknown): ParseMockChatResult<Mo
   if (typeof model !== "string" || model === "") return { ok: false, message: "you must provide a model parameter", param: "model" };
   const items = typeof input === "string" ? [{ type: "message", role: "user", content: input }] : input;
   if (!Array.isArray(items) || items.length === 0) return { ok: false, message: "'input' must be a string or a non-empty array", param: "input" };
-  const messages = items.filter(isRecord).map(asMessage).filter((message): message is MockChatMessage => message !== undefined);
+  const messages = items
+    .filter(isRecord)
+    .map(asMessage)
+    .filter((message): message is MockChatMessage => message !== undefined);
   const chatTools: MockChatTool[] = (Array.isArray(tools) ? tools.filter(isRecord) : []).map((tool) => ({
     type: "function",
     function: { ...(typeof tool.name === "string" ? { name: tool.name } : {}), parameters: tool.parameters },
@@ -177,6 +180,7 @@ export function mockResponsesCutFrames(content: string, meta: MockCompletionMeta
   const id = `msg_${meta.id}`;
   events.emit("response.created", { response: responseObject(meta, "in_progress", []) });
   events.emit("response.output_item.added", { output_index: 0, item: { type: "message", id, status: "in_progress", role: "assistant", content: [] } });
-  for (const piece of textPieces.slice(0, keep)) events.emit("response.output_text.delta", { output_index: 0, item_id: id, content_index: 0, delta: piece, logprobs: [] });
+  for (const piece of textPieces.slice(0, keep))
+    events.emit("response.output_text.delta", { output_index: 0, item_id: id, content_index: 0, delta: piece, logprobs: [] });
   return events.frames;
 }

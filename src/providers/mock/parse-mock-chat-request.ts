@@ -25,8 +25,7 @@ export interface MockChatRequest {
 
 /** A parsed request body: the request, or what is wrong with it (an OpenAI 400's message and param). */
 export type ParseMockChatResult<Request extends MockChatRequest = MockChatRequest> =
-  | { readonly ok: true; readonly request: Request }
-  | { readonly ok: false; readonly message: string; readonly param: string };
+  { readonly ok: true; readonly request: Request } | { readonly ok: false; readonly message: string; readonly param: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

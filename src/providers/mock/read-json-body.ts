@@ -1,9 +1,7 @@
 /** Reads and parses a request body as JSON, without throwing on bad input. */
 import type { IncomingMessage } from "node:http";
 
-export type JsonBodyResult =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly status: 400 | 413; readonly message: string };
+export type JsonBodyResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly status: 400 | 413; readonly message: string };
 
 const defaultLimitBytes = 16 * 1024 * 1024;
 

@@ -2,12 +2,7 @@
 import type { ServerResponse } from "node:http";
 
 /** Sends `body` as JSON with the given status and extra headers. */
-export function writeMockJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+export function writeMockJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     ...headers,

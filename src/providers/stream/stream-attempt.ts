@@ -60,7 +60,8 @@ export async function streamAttempt<Event>(
     }
     if (attempt.signal.aborted) throw attempt.signal.reason;
   } catch (error) {
-    const failure = error instanceof ModelbusError && !attempt.signal.aborted ? error : classifyProviderError(error, { nowMs: Date.now(), signal: attempt.signal });
+    const failure =
+      error instanceof ModelbusError && !attempt.signal.aborted ? error : classifyProviderError(error, { nowMs: Date.now(), signal: attempt.signal });
     if (published && failure.code !== "E_CANCELLED") throw interrupted(failure.message, fold.partial(), error);
     throw failure;
   } finally {

@@ -62,10 +62,7 @@ export const migrationLockName = "prisma_migrate";
  * modelbus refuses instead, because migrating alongside another migrator is what the lock is for.
  */
 async function acquireMigrationLock(connection: Connection, timeoutSeconds: number): Promise<void> {
-  const rows = await connection.query<Array<{ acquired: number | bigint | null }>>(
-    "SELECT GET_LOCK(?, ?) AS acquired",
-    [migrationLockName, timeoutSeconds],
-  );
+  const rows = await connection.query<Array<{ acquired: number | bigint | null }>>("SELECT GET_LOCK(?, ?) AS acquired", [migrationLockName, timeoutSeconds]);
   if (Number(rows[0]?.acquired) !== 1) {
     throw new MigrationError({
       code: "E_MIGRATION_LOCK_TIMEOUT",

@@ -75,9 +75,7 @@ export async function migrationStatus(options: MigrationStatusOptions): Promise<
 
   const local = migrations.map((migration) => migration.name);
   const recordFor = (name: string) => records.find((record) => record.migrationName === name);
-  const applied = local.filter((name) =>
-    records.some((record) => record.migrationName === name && record.finishedAt !== null && record.rolledBackAt === null),
-  );
+  const applied = local.filter((name) => records.some((record) => record.migrationName === name && record.finishedAt !== null && record.rolledBackAt === null));
   const unapplied = local.filter((name) => recordFor(name) === undefined);
   const edited = migrations
     .filter((migration) => {

@@ -17,7 +17,12 @@ async function run(check: ReadinessCheck["check"]): Promise<boolean> {
     timer = setTimeout(() => resolve(false), checkTimeoutMs);
   });
   try {
-    return await Promise.race([Promise.resolve().then(check).catch(() => false), timedOut]);
+    return await Promise.race([
+      Promise.resolve()
+        .then(check)
+        .catch(() => false),
+      timedOut,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -62,7 +62,11 @@ export function registerAgentRoutes(app: FastifyInstance, dependencies: AgentRou
   const view = (agent: AgentRecord) => agentView(agent, unsupportedModels(dependencies.registry, [agent.defaultModel, ...agent.fallbackModels]));
   const written = (result: AgentWrite, idOrKey: string, key?: string) => {
     if (result.kind === "conflict") {
-      throw new HttpError({ code: "E_CONFLICT", message: `agent key "${key}" is already taken (keys of deleted agents stay taken)`, details: { field: "key", key } });
+      throw new HttpError({
+        code: "E_CONFLICT",
+        message: `agent key "${key}" is already taken (keys of deleted agents stay taken)`,
+        details: { field: "key", key },
+      });
     }
     if (result.kind === "not_found") throw notFound("agent", idOrKey);
     dependencies.onAgentsChanged();

@@ -21,7 +21,10 @@ const headersSchema = z.looseObject({ "idempotency-key": requestIdHeader, "x-req
  * The request_id is the client's Idempotency-Key or X-Request-Id (with a store, a repeat
  * is answered from it without a model call), else `http-<uuid>`.
  */
-export function registerChatCompletionsRoute(app: FastifyInstance, dependencies: { readonly processing: StoredRequestDependencies; readonly shutdown: AbortSignal }): void {
+export function registerChatCompletionsRoute(
+  app: FastifyInstance,
+  dependencies: { readonly processing: StoredRequestDependencies; readonly shutdown: AbortSignal },
+): void {
   // Types only: request parts are the schemas' outputs, as zodValidatorCompiler (http-errors.ts) hands them over.
   const routes = app.withTypeProvider<ZodTypeProvider>();
   routes.post("/v1/chat/completions", { schema: { body: openAIChatRequestSchema, headers: headersSchema } }, async (request, reply) => {
@@ -33,7 +36,15 @@ export function registerChatCompletionsRoute(app: FastifyInstance, dependencies:
     const agentRequest = toAgentRequest(body, requestId, streaming);
     const logger = requestLogger(request, { request_id: requestId });
     const created = Math.floor(Date.now() / 1_000);
-    const call = { processing: dependencies.processing, request: agentRequest, reply, logger, finalAttempt: true, shutdown: dependencies.shutdown, freshRequestId: clientId === undefined };
+    const call = {
+      processing: dependencies.processing,
+      request: agentRequest,
+      reply,
+      logger,
+      finalAttempt: true,
+      shutdown: dependencies.shutdown,
+      freshRequestId: clientId === undefined,
+    };
 
     if (!streaming) {
       const { response, replayed } = await serveHttpRequest(call);

@@ -56,36 +56,43 @@ export function registerEndpointRoutes(app: FastifyInstance, dependencies: Endpo
     const { registryConfig: config, breakers } = dependencies;
     const groupEndpoints = (name: string) => (config.groups[name]?.deployments ?? []).map((deployment) => deployment.endpoint);
     const endpointHealthOf = (name: string): EndpointHealth => healthOf(endpointBreakerState(breakers, name));
-    const targetHealth = (name: string) => (Object.hasOwn(config.groups, name) ? capabilityHealth(groupEndpoints(name).map(endpointHealthOf)) : endpointHealthOf(name));
+    const targetHealth = (name: string) =>
+      Object.hasOwn(config.groups, name) ? capabilityHealth(groupEndpoints(name).map(endpointHealthOf)) : endpointHealthOf(name);
     return { ...dependencies, config, groupEndpoints, endpointHealthOf, targetHealth };
   };
 
   app.get("/v1/models", async () => {
     const { config, groupEndpoints, endpointHealthOf, targetHealth } = parts();
     return {
-    object: "list",
-    data: [
-      ...Object.entries(config.endpoints).map(([name, endpoint]) => ({
-        ...base(name),
-        kind: "endpoint",
-        provider: endpoint.provider,
-        provider_model: endpoint.model,
-        health: endpointHealthOf(name),
-      })),
-      ...Object.entries(config.groups).map(([name, group]) => ({
-        ...base(name),
-        kind: "group",
-        strategy: group.strategy,
-        deployments: group.deployments,
-        health: capabilityHealth(groupEndpoints(name).map(endpointHealthOf)),
-      })),
-      ...Object.entries(config.model_aliases).map(([name, target]) => ({ ...base(name), kind: "alias", target, health: targetHealth(target) })),
-      ...Object.entries(config.capabilities).map(([name, capability]) => {
-        const targets = [...new Set([...capability.preferred, ...capability.fallback])];
-        const endpoints = [...new Set(targets.flatMap((target) => (Object.hasOwn(config.groups, target) ? groupEndpoints(target) : [target])))];
-        return { ...base(name), kind: "capability", endpoints, ...(targets.some((target) => Object.hasOwn(config.groups, target)) ? { targets } : {}), health: capabilityHealth(endpoints.map(endpointHealthOf)) };
-      }),
-    ],
+      object: "list",
+      data: [
+        ...Object.entries(config.endpoints).map(([name, endpoint]) => ({
+          ...base(name),
+          kind: "endpoint",
+          provider: endpoint.provider,
+          provider_model: endpoint.model,
+          health: endpointHealthOf(name),
+        })),
+        ...Object.entries(config.groups).map(([name, group]) => ({
+          ...base(name),
+          kind: "group",
+          strategy: group.strategy,
+          deployments: group.deployments,
+          health: capabilityHealth(groupEndpoints(name).map(endpointHealthOf)),
+        })),
+        ...Object.entries(config.model_aliases).map(([name, target]) => ({ ...base(name), kind: "alias", target, health: targetHealth(target) })),
+        ...Object.entries(config.capabilities).map(([name, capability]) => {
+          const targets = [...new Set([...capability.preferred, ...capability.fallback])];
+          const endpoints = [...new Set(targets.flatMap((target) => (Object.hasOwn(config.groups, target) ? groupEndpoints(target) : [target])))];
+          return {
+            ...base(name),
+            kind: "capability",
+            endpoints,
+            ...(targets.some((target) => Object.hasOwn(config.groups, target)) ? { targets } : {}),
+            health: capabilityHealth(endpoints.map(endpointHealthOf)),
+          };
+        }),
+      ],
     };
   });
 

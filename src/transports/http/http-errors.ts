@@ -33,8 +33,7 @@ export class HttpError extends ModelbusError {
   }
 }
 
-export const notFound = (what: string, id: string) =>
-  new HttpError({ code: "E_NOT_FOUND", message: `${what} "${id}" not found`, details: { [what]: id } });
+export const notFound = (what: string, id: string) => new HttpError({ code: "E_NOT_FOUND", message: `${what} "${id}" not found`, details: { [what]: id } });
 
 export const invalidField = (field: string, message: string) =>
   new HttpError({ code: "E_REQUEST_INVALID", message: `${field}: ${message}`, details: { issues: [{ field, message }] } });
@@ -210,7 +209,10 @@ export function toHttpError(error: unknown): HttpError {
 
 export function sendHttpError(reply: FastifyReply, error: HttpError): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
-  return reply.code(httpStatusForCode(error.code)).type("application/json; charset=utf-8").send(errorBody(error.code, error.message, error.details));
+  return reply
+    .code(httpStatusForCode(error.code))
+    .type("application/json; charset=utf-8")
+    .send(errorBody(error.code, error.message, error.details));
 }
 
 /**

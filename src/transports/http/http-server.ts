@@ -29,7 +29,9 @@ function clientError(error: NodeJS.ErrnoException, socket: Socket): void {
   const status = httpStatusForCode(code);
   const body = JSON.stringify(errorBody(code, message));
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${statusText[status] ?? "Error"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${statusText[status] ?? "Error"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }
@@ -99,7 +101,13 @@ export function refuseWhileDraining(app: FastifyInstance, drain: HttpDrain): voi
 }
 
 const settled = (promise: Promise<unknown>, ms: number) =>
-  Promise.race([promise.then(() => true, () => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref())]);
+  Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms).unref()),
+  ]);
 
 /**
  * Closes the server within a bound: stop listening and wait for the requests in flight until

@@ -41,10 +41,7 @@ const tool = z.object({
   }),
 });
 
-const toolChoice = z.union([
-  z.enum(["auto", "none", "required"]),
-  z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) }),
-]);
+const toolChoice = z.union([z.enum(["auto", "none", "required"]), z.object({ type: z.literal("function"), function: z.object({ name: z.string().min(1) }) })]);
 
 const responseFormat = z.discriminatedUnion("type", [
   z.object({ type: z.literal("text") }),

@@ -47,7 +47,12 @@ export function registerHttpRoutes(app: FastifyInstance, dependencies: HttpRoute
   registerHttpTracing(app, processing.tracing);
   if (dependencies.apiKey !== undefined) registerBearerAuth(app, { apiKey: dependencies.apiKey, openPaths: ["/healthz", ...consolePaths] });
   registerConsoleRoutes(app);
-  registerAdminRoutes(app, { registry: dependencies.metricsRegistry, checks: dependencies.readiness, details: dependencies.readinessDetails, reload: dependencies.reload });
+  registerAdminRoutes(app, {
+    registry: dependencies.metricsRegistry,
+    checks: dependencies.readiness,
+    details: dependencies.readinessDetails,
+    reload: dependencies.reload,
+  });
   registerEndpointRoutes(app, {
     get registryConfig() {
       return current().registry.config;

@@ -104,7 +104,15 @@ export function registerSessionMessageRoute(app: FastifyInstance, dependencies: 
       const requestId = turn.request.request_id;
       const logger = requestLogger(request, { request_id: requestId, session_id: sessionId });
       const freshRequestId = headers["idempotency-key"] === undefined;
-      const call = { processing: dependencies.processing, request: turn.request, reply, logger, finalAttempt: false, shutdown: dependencies.shutdown, freshRequestId };
+      const call = {
+        processing: dependencies.processing,
+        request: turn.request,
+        reply,
+        logger,
+        finalAttempt: false,
+        shutdown: dependencies.shutdown,
+        freshRequestId,
+      };
       if (!streaming) {
         const { response, replayed } = await serveHttpRequest(call);
         replayHeaders(reply, requestId, replayed);

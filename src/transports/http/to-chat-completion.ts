@@ -26,7 +26,11 @@ export function openAIUsage(usage: TokenUsage) {
 
 /** Tool calls in OpenAI's shape: arguments are a JSON string again. */
 export function openAIToolCalls(calls: readonly ToolCall[] | undefined) {
-  return (calls ?? []).map((call) => ({ id: call.id, type: "function" as const, function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) } }));
+  return (calls ?? []).map((call) => ({
+    id: call.id,
+    type: "function" as const,
+    function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) },
+  }));
 }
 
 /**

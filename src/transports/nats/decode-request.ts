@@ -55,7 +55,12 @@ function withSemstreamsTemperature(request: AgentRequest): AgentRequest {
 export function decodeRequest(data: Uint8Array, maxBytes: number): DecodedRequest {
   const text = decoder.decode(data);
   if (data.byteLength > maxBytes) {
-    return invalid("E_PAYLOAD_INVALID", `payload is ${data.byteLength} bytes, over max_payload_bytes ${maxBytes}`, "bare", scrapeRequestId(text.slice(0, 4_096)));
+    return invalid(
+      "E_PAYLOAD_INVALID",
+      `payload is ${data.byteLength} bytes, over max_payload_bytes ${maxBytes}`,
+      "bare",
+      scrapeRequestId(text.slice(0, 4_096)),
+    );
   }
   let raw: unknown;
   try {

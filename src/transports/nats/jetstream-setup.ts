@@ -17,11 +17,7 @@ function isNotFound(error: unknown): boolean {
  * retained (limits retention) for the redelivery check, and the duplicate window makes
  * JetStream drop a response published twice with the same Nats-Msg-Id.
  */
-export async function ensureStream(
-  manager: JetStreamManager,
-  config: NatsConfig,
-  subjects: Subjects,
-): Promise<{ name: string; created: boolean }> {
+export async function ensureStream(manager: JetStreamManager, config: NatsConfig, subjects: Subjects): Promise<{ name: string; created: boolean }> {
   try {
     await manager.streams.info(config.stream);
     return { name: config.stream, created: false };
@@ -50,12 +46,7 @@ export async function ensureStream(
  * Creates the durable pull consumer, or brings an existing one's limits in line with the
  * config. Deliver policy "new" (as semstreams): a first start does not replay old requests.
  */
-export async function ensureConsumer(
-  manager: JetStreamManager,
-  stream: string,
-  config: NatsConfig,
-  subjects: Subjects,
-): Promise<void> {
+export async function ensureConsumer(manager: JetStreamManager, stream: string, config: NatsConfig, subjects: Subjects): Promise<void> {
   const limits = {
     ack_wait: nanos(config.ack_wait),
     max_deliver: config.max_deliver,

@@ -89,10 +89,7 @@ export class RequestConsumer {
     // next item, and with every slot busy the loop waits for a slot, so awaiting here made
     // the deadline wait for in-flight work (a hanging provider: its whole request timeout).
     const closing = this.messages?.close().catch(() => undefined);
-    const drained = await Promise.race([
-      this.idle().then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref()),
-    ]);
+    const drained = await Promise.race([this.idle().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref())]);
     if (!drained) {
       this.options.logger.warn({ in_flight: this.slots.activeCount }, "shutdown deadline reached; cancelling in-flight requests");
       this.cancel.abort(new ModelbusError({ code: "E_CANCELLED", message: "service shutting down" }));

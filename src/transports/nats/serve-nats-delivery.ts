@@ -66,7 +66,11 @@ async function publishThenAck(
   trace?: RequestTrace,
 ): Promise<void> {
   // The response carries the publish span's traceparent back to the loop.
-  const span = trace?.child("modelbus.publish", SpanKind.PRODUCER, { "messaging.system": "nats", "messaging.operation.type": "send", "modelbus.request_id": response.request_id });
+  const span = trace?.child("modelbus.publish", SpanKind.PRODUCER, {
+    "messaging.system": "nats",
+    "messaging.operation.type": "send",
+    "modelbus.request_id": response.request_id,
+  });
   try {
     await dependencies.publisher.publish(response, form, span ? trace?.headers(span) : undefined);
     span?.end();
@@ -94,7 +98,10 @@ export async function serveNatsDelivery(message: JsMsg, dependencies: DeliveryDe
   const decoded = decodeRequest(message.data, dependencies.maxPayloadBytes);
   if (decoded.kind === "invalid") {
     metrics.errors.inc({ code: decoded.error.code });
-    dependencies.logger.warn({ subject: message.subject, code: decoded.error.code, err: decoded.error, request_id: decoded.requestId }, "undecodable request terminated");
+    dependencies.logger.warn(
+      { subject: message.subject, code: decoded.error.code, err: decoded.error, request_id: decoded.requestId },
+      "undecodable request terminated",
+    );
     if (decoded.requestId === undefined) return settle(message, dependencies, "term", decoded.error.code);
     const response = errorResponse(decoded.requestId, decoded.error);
     return publishThenAck(message, dependencies, response, decoded.form, dependencies.logger, { outcome: "term", reason: decoded.error.code });

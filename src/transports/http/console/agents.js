@@ -16,7 +16,7 @@ const fields = [
   ["system_prompt", "System prompt", "textarea"],
   ["tools", "Tools (JSON array)", "json"],
   ["metadata", "Metadata (JSON object)", "json"],
-  ["budget", "Budget (JSON: {\"tokens\": {\"per_minute\": …}, \"cost\": {…}})", "json"],
+  ["budget", 'Budget (JSON: {"tokens": {"per_minute": …}, "cost": {…}})', "json"],
 ];
 
 function formValue(agent, name, kind) {
@@ -42,7 +42,13 @@ function bodyOf(form, agent) {
   const body = {
     display_name: text("display_name") || undefined,
     default_model: nullable("default_model"),
-    fallback_models: text("fallback_models") === "" ? [] : text("fallback_models").split(",").map((name) => name.trim()).filter(Boolean),
+    fallback_models:
+      text("fallback_models") === ""
+        ? []
+        : text("fallback_models")
+            .split(",")
+            .map((name) => name.trim())
+            .filter(Boolean),
     temperature: text("temperature") === "" ? null : Number(text("temperature")),
     system_prompt: nullable("system_prompt"),
     tools: json("tools"),
@@ -60,23 +66,42 @@ function agentForm(context, agent, modelNames, onDone) {
     const control =
       kind === "textarea" || kind === "json"
         ? h("textarea", { name, rows: kind === "json" ? 3 : 4, spellcheck: kind === "json" ? "false" : "true" }, value)
-        : h("input", { name, value, type: kind === "number" ? "number" : "text", step: kind === "number" ? "0.1" : undefined, list: kind === "model" ? "model-names" : undefined, required: name === "key", spellcheck: "false" });
+        : h("input", {
+            name,
+            value,
+            type: kind === "number" ? "number" : "text",
+            step: kind === "number" ? "0.1" : undefined,
+            list: kind === "model" ? "model-names" : undefined,
+            required: name === "key",
+            spellcheck: "false",
+          });
     return h("label", { class: kind === "textarea" || kind === "json" ? "wide" : "" }, label, control);
   };
   const form = h(
     "form",
     { class: "agent-form", id: "agent-form" },
     h("h2", {}, agent ? `Edit ${agent.key}` : "New agent"),
-    h("datalist", { id: "model-names" }, modelNames.map((name) => h("option", { value: name }))),
+    h(
+      "datalist",
+      { id: "model-names" },
+      modelNames.map((name) => h("option", { value: name })),
+    ),
     h("div", { class: "form-grid" }, fields.map(input)),
     error,
-    h("div", { class: "actions" }, h("button", { type: "submit" }, agent ? "Save" : "Create"), h("button", { type: "button", class: "quiet", onclick: () => onDone(undefined) }, "Cancel")),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit" }, agent ? "Save" : "Create"),
+      h("button", { type: "button", class: "quiet", onclick: () => onDone(undefined) }, "Cancel"),
+    ),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
       const body = bodyOf(form, agent);
-      const saved = agent ? await api(`/v1/agents/${encodeURIComponent(agent.id)}`, { method: "PATCH", body }) : await api("/v1/agents", { method: "POST", body });
+      const saved = agent
+        ? await api(`/v1/agents/${encodeURIComponent(agent.id)}`, { method: "PATCH", body })
+        : await api("/v1/agents", { method: "POST", body });
       onDone(saved);
     } catch (failure) {
       if (failure.status === 401) return void context.failed(failure);
@@ -92,7 +117,9 @@ function detail(agent) {
   const row = (label, value) => h("tr", {}, h("th", {}, label), h("td", {}, value ?? dash));
   const json = (value) => (value === null || value === undefined ? dash : h("pre", {}, JSON.stringify(value, null, 2)));
   const spend = agent.spend
-    ? Object.entries(agent.spend).flatMap(([unit, windows]) => Object.entries(windows).map(([window, { limit, spent }]) => `${unit} ${window}: ${spent} of ${limit}`))
+    ? Object.entries(agent.spend).flatMap(([unit, windows]) =>
+        Object.entries(windows).map(([window, { limit, spent }]) => `${unit} ${window}: ${spent} of ${limit}`),
+      )
     : [];
   return h(
     "section",
@@ -122,13 +149,23 @@ export function mountAgents(root, context) {
   const side = h("div", { class: "side" });
   const more = h("button", { type: "button", class: "quiet", hidden: true }, "More");
   const create = h("button", { type: "button", id: "new-agent" }, "New agent");
-  root.append(h("div", { class: "heading" }, h("h1", {}, "Agents"), create), h("div", { class: "split" }, h("div", {}, list, h("div", { class: "pager" }, more)), side));
+  root.append(
+    h("div", { class: "heading" }, h("h1", {}, "Agents"), create),
+    h("div", { class: "split" }, h("div", {}, list, h("div", { class: "pager" }, more)), side),
+  );
   let agents = [];
   let cursor = null;
   let modelNames = [];
-  api("/v1/models").then(({ data }) => (modelNames = data.map((model) => model.id)), () => undefined);
+  api("/v1/models").then(
+    ({ data }) => (modelNames = data.map((model) => model.id)),
+    () => undefined,
+  );
 
-  const open = (agent) => fill(side, agentForm(context, agent, modelNames, (saved) => done(saved)));
+  const open = (agent) =>
+    fill(
+      side,
+      agentForm(context, agent, modelNames, (saved) => done(saved)),
+    );
   const done = async (saved) => {
     fill(side);
     await reload();
@@ -137,7 +174,16 @@ export function mountAgents(root, context) {
   const show = async (id) => {
     try {
       const agent = await api(`/v1/agents/${encodeURIComponent(id)}`);
-      fill(side, detail(agent), h("div", { class: "actions" }, h("button", { type: "button", onclick: () => open(agent) }, "Edit"), h("button", { type: "button", class: "danger", onclick: () => remove(agent) }, "Delete")));
+      fill(
+        side,
+        detail(agent),
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { type: "button", onclick: () => open(agent) }, "Edit"),
+          h("button", { type: "button", class: "danger", onclick: () => remove(agent) }, "Delete"),
+        ),
+      );
     } catch (error) {
       context.failed(error);
     }
@@ -157,13 +203,23 @@ export function mountAgents(root, context) {
       { "data-agent": agent.key },
       h("td", { class: "nowrap" }, h("a", { href: "#/agents", onclick: (event) => (event.preventDefault(), show(agent.id)) }, h("strong", {}, agent.key))),
       h("td", {}, agent.display_name),
-      h("td", {}, agent.default_model ?? dash, agent.unsupported_models.length > 0 ? h("span", { class: "badge bad", title: "models the registry cannot resolve" }, " unknown") : undefined),
+      h(
+        "td",
+        {},
+        agent.default_model ?? dash,
+        agent.unsupported_models.length > 0 ? h("span", { class: "badge bad", title: "models the registry cannot resolve" }, " unknown") : undefined,
+      ),
       h("td", {}, agent.fallback_models.join(", ") || dash),
       h("td", { class: "num" }, agent.temperature ?? dash),
       h("td", { class: "num" }, agent.tools ? String(agent.tools.length) : dash),
       h("td", {}, agent.budget ? "yes" : dash),
       h("td", { class: "nowrap" }, formatTime(agent.updated_at)),
-      h("td", { class: "nowrap" }, h("button", { type: "button", class: "quiet small", onclick: () => open(agent) }, "Edit"), h("button", { type: "button", class: "quiet small danger", onclick: () => remove(agent) }, "Delete")),
+      h(
+        "td",
+        { class: "nowrap" },
+        h("button", { type: "button", class: "quiet small", onclick: () => open(agent) }, "Edit"),
+        h("button", { type: "button", class: "quiet small danger", onclick: () => remove(agent) }, "Delete"),
+      ),
     );
   const render = () => {
     fill(list, agents.length === 0 ? notice("No agents yet.") : table(columns, agents.map(agentRow), { class: "grid", id: "agents-table" }));

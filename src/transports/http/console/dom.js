@@ -34,7 +34,15 @@ export function table(columns, rows, attributes = {}) {
   return h(
     "table",
     attributes,
-    h("thead", {}, h("tr", {}, columns.map((column) => cell("th", column)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        columns.map((column) => cell("th", column)),
+      ),
+    ),
     h("tbody", {}, rows),
   );
 }

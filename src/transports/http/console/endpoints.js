@@ -44,7 +44,12 @@ function endpointRow(endpoint) {
     h("td", { class: "available" }, endpoint.available ? "yes" : badge("warn", "cooling down")),
     h("td", { class: "num" }, limits.max_concurrent ? `${endpoint.in_flight} / ${limits.max_concurrent}` : String(endpoint.in_flight)),
     h("td", { class: "num" }, `${endpoint.queue_depth} / ${formatCount(limits.max_queue)}`),
-    h("td", { class: "num requests-left", title: limits.requests_per_minute ? `refills ${limits.requests_per_minute} a minute` : undefined }, formatBudget(remaining.requests, limits.burst), providerLimits(endpoint.provider_limits)),
+    h(
+      "td",
+      { class: "num requests-left", title: limits.requests_per_minute ? `refills ${limits.requests_per_minute} a minute` : undefined },
+      formatBudget(remaining.requests, limits.burst),
+      providerLimits(endpoint.provider_limits),
+    ),
     h("td", { class: "num tokens-left" }, formatBudget(remaining.tokens, limits.tokens_per_minute)),
     h("td", { class: "num p50" }, formatMs(recent.p50_ms)),
     h("td", { class: "num p99" }, formatMs(recent.p99_ms)),
@@ -56,14 +61,28 @@ function endpointRow(endpoint) {
 function groupsTable(groups) {
   if (groups.length === 0) return undefined;
   const rows = groups.map((group) =>
-    h("tr", {}, h("td", {}, h("strong", {}, group.name)), h("td", {}, group.strategy), h("td", {}, group.deployments.map((deployment) => deployment.endpoint).join(", ") || dash)),
+    h(
+      "tr",
+      {},
+      h("td", {}, h("strong", {}, group.name)),
+      h("td", {}, group.strategy),
+      h("td", {}, group.deployments.map((deployment) => deployment.endpoint).join(", ") || dash),
+    ),
   );
   return h("section", {}, h("h2", {}, "Deployment groups"), table(["Group", "Strategy", "Deployments"], rows, { class: "grid" }));
 }
 
 export function mountEndpoints(root, context) {
   const body = h("div", {}, notice("Loading endpoints…"));
-  root.append(h("div", { class: "heading" }, h("h1", {}, "Endpoints"), h("span", { class: "hint" }, `Refreshed every ${refreshMs / 1_000} s. Latency and errors: the last 5 minutes of this process.`)), body);
+  root.append(
+    h(
+      "div",
+      { class: "heading" },
+      h("h1", {}, "Endpoints"),
+      h("span", { class: "hint" }, `Refreshed every ${refreshMs / 1_000} s. Latency and errors: the last 5 minutes of this process.`),
+    ),
+    body,
+  );
   let stopped = false;
   let timer;
   const refresh = async () => {

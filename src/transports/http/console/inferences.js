@@ -34,8 +34,18 @@ function inferenceRow(filters, inference) {
     { "data-request-id": inference.request_id, "data-status": inference.status },
     h("td", { class: "nowrap", title: inference.created_at }, formatTime(inference.created_at)),
     h("td", { class: "mono clip", title: inference.request_id }, inference.request_id),
-    h("td", {}, filterLink(filters, "endpoint", inference.endpoint), inference.provider_model ? h("div", { class: "sub" }, inference.provider_model) : undefined),
-    h("td", {}, h("span", { class: `badge ${statusKind}` }, inference.status ?? dash), inference.finish_reason ? h("div", { class: "sub" }, inference.finish_reason) : undefined),
+    h(
+      "td",
+      {},
+      filterLink(filters, "endpoint", inference.endpoint),
+      inference.provider_model ? h("div", { class: "sub" }, inference.provider_model) : undefined,
+    ),
+    h(
+      "td",
+      {},
+      h("span", { class: `badge ${statusKind}` }, inference.status ?? dash),
+      inference.finish_reason ? h("div", { class: "sub" }, inference.finish_reason) : undefined,
+    ),
     h("td", { class: "num" }, formatMs(inference.latency_ms)),
     h("td", { class: "num" }, `${formatCount(inference.prompt_tokens)} / ${formatCount(inference.completion_tokens)}`),
     h("td", { class: "num" }, formatCost(inference.cost)),
@@ -43,13 +53,28 @@ function inferenceRow(filters, inference) {
     h("td", { class: "mono" }, inference.error_code ?? ""),
     h("td", {}, filterLink(filters, "agent", inference.agent)),
     h("td", { class: "clip" }, filterLink(filters, "loop", inference.loop_id)),
-    h("td", {}, inference.session_id ? h("a", { href: `#/transcript/${encodeURIComponent(inference.session_id)}`, title: `transcript of ${inference.session_id}` }, shortId(inference.session_id)) : dash),
+    h(
+      "td",
+      {},
+      inference.session_id
+        ? h(
+            "a",
+            { href: `#/transcript/${encodeURIComponent(inference.session_id)}`, title: `transcript of ${inference.session_id}` },
+            shortId(inference.session_id),
+          )
+        : dash,
+    ),
   );
 }
 
 function filterForm(context, filters, endpointNames) {
   const select = (name, options) =>
-    h("select", { name }, h("option", { value: "" }, `any ${name}`), options.map((option) => h("option", { value: option, selected: filters[name] === option }, option)));
+    h(
+      "select",
+      { name },
+      h("option", { value: "" }, `any ${name}`),
+      options.map((option) => h("option", { value: option, selected: filters[name] === option }, option)),
+    );
   const input = (name, placeholder) => h("input", { name, value: filters[name] ?? "", placeholder, spellcheck: "false" });
   const form = h(
     "form",
@@ -83,7 +108,15 @@ export function mountInferences(root, context, { params }) {
     h("div", { class: "pager" }, more),
   );
   api("/v1/endpoints").then(
-    ({ data }) => fill(formSlot, filterForm(context, filters, data.map((endpoint) => endpoint.name))),
+    ({ data }) =>
+      fill(
+        formSlot,
+        filterForm(
+          context,
+          filters,
+          data.map((endpoint) => endpoint.name),
+        ),
+      ),
     () => undefined,
   );
 
@@ -95,7 +128,16 @@ export function mountInferences(root, context, { params }) {
     const tokens = rows.reduce((sum, row) => sum + row.prompt_tokens + row.completion_tokens, 0);
     const cost = rows.reduce((sum, row) => sum + row.cost, 0);
     summary.textContent = `${rows.length} shown · ${formatCount(tokens)} tokens · ${formatCost(cost)}`;
-    fill(body, rows.length === 0 ? notice(cursor ? "None in the newest inferences looked at; older ones may match." : "No inferences match.") : table(columns, rows.map((row) => inferenceRow(filters, row)), { class: "grid", id: "inferences-table" }));
+    fill(
+      body,
+      rows.length === 0
+        ? notice(cursor ? "None in the newest inferences looked at; older ones may match." : "No inferences match.")
+        : table(
+            columns,
+            rows.map((row) => inferenceRow(filters, row)),
+            { class: "grid", id: "inferences-table" },
+          ),
+    );
     more.hidden = cursor === null;
   };
   const load = async (older) => {

@@ -29,7 +29,9 @@ function message(entry) {
       entry.model ? h("span", { class: "sub" }, entry.model) : undefined,
       h("span", { class: "sub right" }, `#${entry.position} · ${formatTime(entry.created_at)}`),
     ),
-    entry.reasoning_content ? h("details", { class: "reasoning", open: true }, h("summary", {}, "reasoning"), h("pre", {}, entry.reasoning_content)) : undefined,
+    entry.reasoning_content
+      ? h("details", { class: "reasoning", open: true }, h("summary", {}, "reasoning"), h("pre", {}, entry.reasoning_content))
+      : undefined,
     entry.content ? h("pre", { class: "content" }, entry.content) : undefined,
     (entry.tool_calls ?? []).map(toolCall),
   );
@@ -52,7 +54,14 @@ function transcriptView(transcript) {
       fact("started", formatTime(session.created_at)),
       session.parent_session_id ? fact("branched from", h("a", { href: `#/transcript/${session.parent_session_id}` }, session.parent_session_id)) : undefined,
     ),
-    agent?.system_prompt ? h("article", { class: "message role-system" }, h("header", {}, h("span", { class: "role" }, "system"), h("span", { class: "sub" }, "agent prompt, sent first on every turn")), h("pre", { class: "content" }, agent.system_prompt)) : undefined,
+    agent?.system_prompt
+      ? h(
+          "article",
+          { class: "message role-system" },
+          h("header", {}, h("span", { class: "role" }, "system"), h("span", { class: "sub" }, "agent prompt, sent first on every turn")),
+          h("pre", { class: "content" }, agent.system_prompt),
+        )
+      : undefined,
     messages.length === 0 ? notice("No messages stored yet.") : messages.map(message),
   );
 }
@@ -72,12 +81,22 @@ async function download(context, id) {
 export function mountTranscript(root, context, { rest }) {
   const id = rest.trim();
   const input = h("input", { name: "session", value: id, placeholder: "session id (from the inferences view)", spellcheck: "false", size: 40 });
-  const form = h("form", { class: "filters", id: "transcript-form" }, h("label", {}, "Session ", input), h("button", { type: "submit" }, "Open"), id ? h("button", { type: "button", class: "quiet", onclick: () => download(context, id) }, "Download text") : undefined);
+  const form = h(
+    "form",
+    { class: "filters", id: "transcript-form" },
+    h("label", {}, "Session ", input),
+    h("button", { type: "submit" }, "Open"),
+    id ? h("button", { type: "button", class: "quiet", onclick: () => download(context, id) }, "Download text") : undefined,
+  );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (input.value.trim()) context.go(`#/transcript/${encodeURIComponent(input.value.trim())}`);
   });
-  const body = h("div", {}, id ? notice("Loading transcript…") : notice("Open a session's transcript by its id, or follow a session link in the inferences view."));
+  const body = h(
+    "div",
+    {},
+    id ? notice("Loading transcript…") : notice("Open a session's transcript by its id, or follow a session link in the inferences view."),
+  );
   root.append(h("div", { class: "heading" }, h("h1", {}, "Transcript")), form, body);
   if (!id) return undefined;
   let stopped = false;
