@@ -1,5 +1,3 @@
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { ConfigReload, watchConfigFile, type ReloadResult, type ServiceRuntime } from "./config-reload.ts";
 import { loadConfig, type LoadedConfig } from "./config/load-config.ts";
 import { defaultProviderUrl, type ModelbusConfig } from "./config/config-schema.ts";
@@ -29,8 +27,8 @@ import { openCatalogStore } from "./store/catalog-store.ts";
 import { registerHttpRoutes } from "./transports/http/register-http-routes.ts";
 import { resolveHttpApiKey } from "./transports/http/bearer-auth.ts";
 import { closeHttpServer, createHttpServer, HttpDrain } from "./transports/http/http-server.ts";
-import { connectNats, trackConnection } from "./transports/nats/connect-nats.ts";
-import { ensureConsumer, ensureStream } from "./transports/nats/jetstream-setup.ts";
+import { connectNats, trackConnection, type NatsConnection } from "./transports/nats/connect-nats.ts";
+import { openJetStream } from "./transports/nats/jetstream-setup.ts";
 import { ChunkPublisher } from "./transports/nats/chunk-publisher.ts";
 import { RequestConsumer } from "./transports/nats/request-consumer.ts";
 import { ResponsePublisher } from "./transports/nats/response-publisher.ts";
@@ -198,11 +196,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const nats = await connectNats(environment.natsUrl, config.nats, env);
   const natsConnected = trackConnection(nats, (connected) => (connected ? logger.info("NATS reconnected") : logger.warn("NATS connection lost; reconnecting")));
   const subjects = subjectsFor(config.nats.subject_prefix);
-  const manager = await jetstreamManager(nats);
-  const stream = await ensureStream(manager, config.nats, subjects);
-  await ensureConsumer(manager, stream.name, config.nats, subjects);
+  const { client, manager, stream } = await openJetStream(nats, config.nats, subjects);
   logger.info({ stream: stream.name, created: stream.created, consumer: config.nats.consumer }, "JetStream ready");
-  const client = jetstream(nats);
   const publisher = new ResponsePublisher(client, manager, stream.name, subjects);
   const consumer = new RequestConsumer({
     consumer: await client.consumers.get(stream.name, config.nats.consumer),

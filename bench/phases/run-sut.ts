@@ -86,7 +86,7 @@ export async function runSut(
   let httpProbe: HttpProbe | undefined;
   let storedResponses: number | undefined;
   let storedRows: number | undefined;
-  let peakRssMb = Number.NaN;
+  let peakRssMb: number;
   let counters: Record<string, number> | undefined;
   try {
     log(`  ${kind} #${repeat}: started in ${startupMs} ms (pid ${child.pid}); warm-up`);

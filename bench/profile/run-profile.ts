@@ -37,8 +37,8 @@ export async function runProfile(context: RunContext, kind: SutKind = "modelbus"
   const target: LoadTarget = httpKinds.has(kind) ? new HttpTarget(String(info.httpUrl), benchApiKey, options.providerDelayMs, options.outstanding) : nats;
   let sequence = 0;
   let window: SampleWindow | undefined;
-  let header = "";
-  let requests = 0;
+  let header: string;
+  let requests: number;
   const load = options.profileRate === undefined ? `a closed loop of ${options.outstanding}` : `an open loop at ${options.profileRate} req/s`;
   const allocationFile = join(runDir, `${kind}.heapprofile`);
   try {

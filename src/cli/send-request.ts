@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { jetstream } from "@nats-io/jetstream";
 import type { LoadedConfig } from "../config/load-config.ts";
 import type { AgentResponse } from "../core/agent-response.ts";
 import { requestType } from "../core/envelope.ts";
 import { connectNats } from "../transports/nats/connect-nats.ts";
 import { decodeResponse } from "../transports/nats/encode-response.ts";
+import { publishOnJetStream } from "../transports/nats/jetstream-setup.ts";
 import { subjectsFor } from "../transports/nats/subjects.ts";
 
 export interface SendOptions {
@@ -37,7 +37,7 @@ export async function sendRequest(loaded: LoadedConfig, options: SendOptions): P
     const body = options.envelope
       ? { id: randomUUID(), type: requestType, payload: request, meta: { created_at: Date.now(), source: "modelbus-cli" } }
       : request;
-    await jetstream(nats).publish(`${config.nats.subject_prefix}.request.cli`, JSON.stringify(body), { msgID: requestId });
+    await publishOnJetStream(nats, `${config.nats.subject_prefix}.request.cli`, JSON.stringify(body), requestId);
     const timer = setTimeout(() => responses.unsubscribe(), options.waitMs);
     for await (const message of responses) {
       clearTimeout(timer);

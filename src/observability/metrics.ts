@@ -1,4 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** The registry /metrics serves (prom-client's, named here so the HTTP door need not import prom-client). */
+export type MetricsRegistry = Registry;
 import { EndpointWindowStats } from "./endpoint-window-stats.ts";
 import { createSemstreamsMetrics } from "./semstreams-metrics.ts";
 

@@ -63,8 +63,7 @@ describe("compiled build (dist/)", () => {
   });
 
   it.each(["modelbus-child.js", "floor-child.js"])("dist/bench/children/%s loads and speaks the bench protocol", async (script) => {
-    const env = { ...process.env };
-    delete env[childOptionsEnv];
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== childOptionsEnv));
     const child = fork(join(repoRoot, "dist/bench/children", script), [], { cwd: repoRoot, env, execArgv: [], stdio: "pipe" });
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

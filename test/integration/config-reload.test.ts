@@ -10,12 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.ts";
-import { startService, type Service } from "../../src/main.ts";
+import { startService } from "../../src/main.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { metricValue } from "../support/fault-kit.ts";
 import { ServiceProcess } from "../support/service-process.ts";
 import { natsUrl, TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
+import type { LooseJson } from "../support/http-test-service.ts";
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterAll(async () => {
@@ -58,7 +59,7 @@ async function reloadingService(extra: Json = {}) {
       method: "POST",
       ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
     });
-    return { status: response.status, body: (await response.json()) as any };
+    return { status: response.status, body: (await response.json()) as LooseJson };
   };
   const chat = (model: string) => post("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] });
   return { service, file, orchestrator, post, chat, mock: service.mockProvider as MockProviderServer };
@@ -122,7 +123,7 @@ describe("config reload", () => {
     expect(problems.some((problem) => problem.includes("model_registry.endpoints.slow.model"))).toBe(true);
     expect(problems.some((problem) => problem.includes("retry.max_attempts"))).toBe(true);
     expect((await chat("other")).status).toBe(200); // the old config still serves
-    const ready = (await (await fetch(`${service.httpUrl}/readyz`)).json()) as any;
+    const ready = (await (await fetch(`${service.httpUrl}/readyz`)).json()) as LooseJson;
     expect(ready.status).toBe("ready");
     expect(ready.config.last_reload).toMatchObject({ status: "refused", problems });
     expect(await metricValue(service, "modelbus_config_reloads_total", { result: "refused" })).toBe(1);

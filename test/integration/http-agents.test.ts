@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../../src/main.ts";
-import { HttpTestClient, httpTestConfig, startHttpTestService } from "../support/http-test-service.ts";
+import { HttpTestClient, httpTestConfig, startHttpTestService, type LooseJson } from "../support/http-test-service.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { uniqueNames } from "../support/test-service.ts";
 
@@ -19,7 +19,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-const expectError = (result: { status: number; body: any }, status: number, code: string) => {
+const expectError = (result: { status: number; body: LooseJson }, status: number, code: string) => {
   expect(result.status).toBe(status);
   expect(Object.keys(result.body)).toEqual(["error"]);
   expect(result.body.error).toMatchObject({ code, message: expect.any(String), details: expect.any(Object) });
@@ -105,7 +105,7 @@ describe("agent catalog over HTTP", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: any = await client.get(`/v1/agents?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: LooseJson = await client.get(`/v1/agents?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
       expect(page.status).toBe(200);
       expect(page.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.data.map((agent: { key: string }) => agent.key));

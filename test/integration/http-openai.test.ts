@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../../src/main.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
-import { HttpTestClient, httpTestConfig, sseData, startHttpTestService, testApiKey } from "../support/http-test-service.ts";
+import { HttpTestClient, httpTestConfig, sseData, startHttpTestService, testApiKey, type LooseJson } from "../support/http-test-service.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { uniqueNames } from "../support/test-service.ts";
 
@@ -35,7 +35,7 @@ const weatherTool = {
 };
 
 /** Asserts OpenAI's exact SSE framing and returns the parsed chunks (without [DONE]). */
-function openAIChunks(text: string): any[] {
+function openAIChunks(text: string): LooseJson[] {
   expect(text.endsWith("data: [DONE]\n\n")).toBe(true);
   expect(
     text

@@ -10,7 +10,7 @@ import { errorCodeList } from "../../src/core/error-codes.ts";
 import type { Service } from "../../src/main.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
 import { errorBody, httpStatusForCode } from "../../src/transports/http/http-errors.ts";
-import { HttpTestClient, httpTestConfig, sseData, startHttpTestService } from "../support/http-test-service.ts";
+import { HttpTestClient, httpTestConfig, sseData, startHttpTestService, type LooseJson } from "../support/http-test-service.ts";
 import { openAISchemaErrors, openAISchemas } from "../support/openai-schemas.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { TestOrchestrator, uniqueNames, userRequest } from "../support/test-service.ts";
@@ -51,7 +51,7 @@ const weatherQuestion = [{ role: "user", content: "What is the weather in London
 const lastProviderBody = () => mock.requests.at(-1)?.body as Record<string, unknown>;
 
 /** The parsed SSE events of a streamed answer (without [DONE]), each validated by the client already. */
-function events(text: string): any[] {
+function events(text: string): LooseJson[] {
   const data = sseData(text);
   expect(data.at(-1)).toBe("[DONE]");
   return data.slice(0, -1).map((payload) => JSON.parse(payload));
@@ -135,7 +135,7 @@ describe("error bodies, by OpenAI's Error schema", () => {
   });
 
   it("answer each failure a client meets with a valid error, naming the field at fault as param", async () => {
-    const cases: Array<{ status: number; code: string; type: string; param?: string; answer: () => Promise<{ status: number; body: any }> }> = [
+    const cases: Array<{ status: number; code: string; type: string; param?: string; answer: () => Promise<{ status: number; body: LooseJson }> }> = [
       { status: 401, code: "E_UNAUTHORIZED", type: "authentication_error", answer: () => client.post("/v1/chat/completions", chat(), { auth: false }) },
       { status: 401, code: "E_UNAUTHORIZED", type: "authentication_error", answer: () => client.post("/v1/chat/completions", chat(), { auth: "wrong-key" }) },
       { status: 404, code: "E_NOT_FOUND", type: "invalid_request_error", answer: () => client.get("/v1/no-such-route") },

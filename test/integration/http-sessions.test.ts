@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../../src/main.ts";
 import type { MockProviderServer } from "../../src/providers/mock/mock-provider-server.ts";
-import { HttpTestClient, httpTestConfig, sseData, startHttpTestService } from "../support/http-test-service.ts";
+import { HttpTestClient, httpTestConfig, sseData, startHttpTestService, type LooseJson } from "../support/http-test-service.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
 import { uniqueNames } from "../support/test-service.ts";
 
@@ -39,11 +39,11 @@ async function newSession(extra: Record<string, unknown> = {}): Promise<string> 
   return created.body.id as string;
 }
 
-async function allMessages(sessionId: string): Promise<any[]> {
-  const messages: any[] = [];
+async function allMessages(sessionId: string): Promise<LooseJson[]> {
+  const messages: LooseJson[] = [];
   let cursor: string | null = null;
   do {
-    const page: any = await client.get(`/v1/sessions/${sessionId}/messages?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+    const page: LooseJson = await client.get(`/v1/sessions/${sessionId}/messages?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
     expect(page.status).toBe(200);
     messages.push(...page.body.data);
     cursor = page.body.next_cursor;

@@ -91,7 +91,7 @@ describe("applyMigrations", () => {
         expect(row.rolled_back_at).toBeNull();
         expect(row.logs).toBeNull();
         expect(Number(row.applied_steps_count)).toBe(1);
-        expect(row.finished_at! >= row.started_at).toBe(true);
+        expect((row.finished_at ?? new Date(0)) >= row.started_at).toBe(true);
       }
       const status = await migrationStatus({ databaseUrl: database.url });
       expect(status).toMatchObject({ hasMigrationsTable: true, applied: names, unapplied: [], failed: [], edited: [], upToDate: true });

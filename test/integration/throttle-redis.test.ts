@@ -34,19 +34,21 @@ function uniquePrefix(): string {
   return `${runId}-${testCount}`;
 }
 
+type Replicas<N extends 1 | 2> = N extends 1 ? [ThrottleRegistry] : [ThrottleRegistry, ThrottleRegistry];
+
 /** `count` replicas of one service: registries sharing the limits through Redis under `keyPrefix`. */
-async function replicas(
-  count: number,
+async function replicas<N extends 1 | 2>(
+  count: N,
   limits: Record<string, ThrottleLimits>,
   redis: Partial<ThrottleRedisOptions> & { keyPrefix: string },
-): Promise<ThrottleRegistry[]> {
+): Promise<Replicas<N>> {
   const created = Array.from({ length: count }, () => {
     const registry = new ThrottleRegistry(new Map(Object.entries(limits)), { redis: { url: REDIS_URL, ...redis } });
     registries.push(registry);
     return registry;
   });
   await Promise.all(created.map((registry) => registry.ready(5_000)));
-  return created;
+  return created as Replicas<N>;
 }
 
 /** A TCP hop between a registry and Redis that a test can cut (outage) or silence (Redis hangs). */
@@ -103,7 +105,7 @@ beforeAll(async () => {
     await admin.connect();
     await admin.ping();
   } catch (error) {
-    throw new Error(`Redis is not answering at ${REDIS_URL}; start it (see shared ENVIRONMENT.md): ${String(error)}`);
+    throw new Error(`Redis is not answering at ${REDIS_URL}; start it (see shared ENVIRONMENT.md): ${String(error)}`, { cause: error });
   }
 });
 
@@ -132,7 +134,7 @@ describe("fleet-wide limits through Redis", () => {
       current--;
       done++;
     };
-    const jobs = [a, b].flatMap((registry) => Array.from({ length: 6 }, () => registry!.for("gpu").schedule(job)));
+    const jobs = [a, b].flatMap((registry) => Array.from({ length: 6 }, () => registry.for("gpu").schedule(job)));
     await within(Promise.all(jobs), 10_000);
     expect(done).toBe(12);
     expect(peak).toBe(2);
@@ -143,7 +145,7 @@ describe("fleet-wide limits through Redis", () => {
     const t0 = performance.now();
     const starts: number[] = [];
     const jobs = [a, b].flatMap((registry) =>
-      Array.from({ length: 8 }, () => registry!.for("metered").schedule(async () => void starts.push(performance.now() - t0))),
+      Array.from({ length: 8 }, () => registry.for("metered").schedule(async () => void starts.push(performance.now() - t0))),
     );
     await within(Promise.all(jobs), 10_000);
     starts.sort((x, y) => x - y);
@@ -162,7 +164,7 @@ describe("fleet-wide limits through Redis", () => {
     const t0 = performance.now();
     const starts: number[] = [];
     const jobs = [a, b].flatMap((registry) =>
-      Array.from({ length: 60 }, () => registry!.for("fast").schedule(async () => void starts.push(performance.now() - t0))),
+      Array.from({ length: 60 }, () => registry.for("fast").schedule(async () => void starts.push(performance.now() - t0))),
     );
     await within(Promise.all(jobs), 10_000);
     starts.sort((x, y) => x - y);
@@ -177,32 +179,32 @@ describe("fleet-wide limits through Redis", () => {
     const keyPrefix = uniquePrefix();
     const limits = { slow: { requestsPerMinute: 6, burst: 2, maxQueue: 10 } };
     const [a] = await replicas(1, limits, { keyPrefix });
-    await a!.for("slow").schedule(async () => {});
-    await a!.for("slow").schedule(async () => {});
+    await a.for("slow").schedule(async () => {});
+    await a.for("slow").schedule(async () => {});
     const [late] = await replicas(1, limits, { keyPrefix });
     let started = false;
-    const waiting = late!.for("slow").schedule(async () => {
+    const waiting = late.for("slow").schedule(async () => {
       started = true;
     });
     await sleep(400); // the next token is ~10 s away
     expect(started).toBe(false);
     const refused = rejection(waiting);
-    await late!.stopAll();
+    await late.stopAll();
     expect((await refused).code).toBe("E_CANCELLED");
   });
 
   it("two replicas share one token budget; a large call keeps its claim against a stream of small ones", async () => {
     const [a, b] = await replicas(2, { llm: { tokensPerMinute: 60_000, maxQueue: 100 } }, { keyPrefix: uniquePrefix() });
-    await a!.for("llm").schedule(async () => {}, { tokens: 60_000 }); // empties the shared budget
+    await a.for("llm").schedule(async () => {}, { tokens: 60_000 }); // empties the shared budget
     const drainedAt = performance.now();
-    const large = a!.for("llm").schedule(async () => performance.now() - drainedAt, { tokens: 400 });
+    const large = a.for("llm").schedule(async () => performance.now() - drainedAt, { tokens: 400 });
     await sleep(50); // the large call asks first, and claims the next 400 tokens
     // Replica b keeps asking for one token at a time: without the claim it would take each
     // token as it arrives and the large call would wait until the stream stops.
     let streaming = true;
     let smalls = 0;
     const stream = (async () => {
-      while (streaming) await b!.for("llm").schedule(async () => void smalls++, { tokens: 1 });
+      while (streaming) await b.for("llm").schedule(async () => void smalls++, { tokens: 1 });
     })();
     const largeStartedAfter = await within(large, 3_000).finally(() => (streaming = false));
     await stream;
@@ -211,19 +213,19 @@ describe("fleet-wide limits through Redis", () => {
     expect(smalls).toBeGreaterThan(0);
 
     // The budget is about empty again. A refund from one replica lets the other's waiting call start.
-    const refundable = b!.for("llm").schedule(async () => performance.now(), { tokens: 50_000 });
+    const refundable = b.for("llm").schedule(async () => performance.now(), { tokens: 50_000 });
     await sleep(50);
     const refundedAt = performance.now();
-    await a!.for("llm").adjustTokens(-60_000);
+    await a.for("llm").adjustTokens(-60_000);
     expect((await within(refundable, 2_000)) - refundedAt).toBeLessThan(400); // the waiting head asks at least every 250 ms
   });
 
   it("reports the fleet's shared budgets as headroom, seen alike from every replica", async () => {
     const [a, b] = await replicas(2, { llm: { tokensPerMinute: 60_000, requestsPerMinute: 60, burst: 10, maxQueue: 100 } }, { keyPrefix: uniquePrefix() });
-    await Promise.all([a!.ready(), b!.ready()]);
-    expect((await b!.for("llm").load()).headroom).toBeGreaterThan(0.99);
-    await a!.for("llm").schedule(async () => {}, { tokens: 45_000 }); // a quarter of the tokens left, 9 of 10 requests
-    const seen = await b!.for("llm").load();
+    await Promise.all([a.ready(), b.ready()]);
+    expect((await b.for("llm").load()).headroom).toBeGreaterThan(0.99);
+    await a.for("llm").schedule(async () => {}, { tokens: 45_000 }); // a quarter of the tokens left, 9 of 10 requests
+    const seen = await b.for("llm").load();
     expect(seen.headroom).toBeGreaterThan(0.24);
     expect(seen.headroom).toBeLessThan(0.27);
   });
@@ -262,7 +264,7 @@ describe("fleet-wide limits through Redis", () => {
       );
       const [survivor] = await replicas(1, { gpu: { maxConcurrent: 1, maxQueue: 10 } }, { keyPrefix, clientTimeoutMs });
       let startedAt: number | undefined;
-      const waiting = survivor!.for("gpu").schedule(async () => {
+      const waiting = survivor.for("gpu").schedule(async () => {
         startedAt = performance.now();
       });
       await sleep(1_500); // the child is alive: its slot stays held, however long

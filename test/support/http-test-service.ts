@@ -33,7 +33,11 @@ export async function startHttpTestService(
   });
 }
 
-export interface HttpResult<T = any> {
+/** An answer read as loose JSON: what a test navigates with `.` without declaring each shape (the one `any` of the tree). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type LooseJson = any;
+
+export interface HttpResult<T = LooseJson> {
   readonly status: number;
   readonly headers: Headers;
   readonly body: T;
@@ -47,7 +51,7 @@ export class HttpTestClient {
     private readonly apiKey: string = testApiKey,
   ) {}
 
-  async request<T = any>(
+  async request<T = LooseJson>(
     method: string,
     path: string,
     options: { body?: unknown; headers?: Record<string, string>; auth?: boolean | string } = {},
@@ -62,7 +66,7 @@ export class HttpTestClient {
       ...(options.body === undefined ? {} : { body: typeof options.body === "string" ? options.body : JSON.stringify(options.body) }),
     });
     const text = await response.text();
-    let body: unknown = undefined;
+    let body: unknown;
     try {
       body = text === "" ? undefined : JSON.parse(text);
     } catch {
@@ -73,11 +77,11 @@ export class HttpTestClient {
     return { status: response.status, headers: response.headers, body: body as T, text };
   }
 
-  get = <T = any>(path: string, options?: { headers?: Record<string, string>; auth?: boolean | string }) => this.request<T>("GET", path, options);
-  post = <T = any>(path: string, body: unknown, options?: { headers?: Record<string, string>; auth?: boolean | string }) =>
+  get = <T = LooseJson>(path: string, options?: { headers?: Record<string, string>; auth?: boolean | string }) => this.request<T>("GET", path, options);
+  post = <T = LooseJson>(path: string, body: unknown, options?: { headers?: Record<string, string>; auth?: boolean | string }) =>
     this.request<T>("POST", path, { ...options, body });
-  patch = <T = any>(path: string, body: unknown) => this.request<T>("PATCH", path, { body });
-  delete = <T = any>(path: string) => this.request<T>("DELETE", path);
+  patch = <T = LooseJson>(path: string, body: unknown) => this.request<T>("PATCH", path, { body });
+  delete = <T = LooseJson>(path: string) => this.request<T>("DELETE", path);
 }
 
 /**

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load-config.ts";
+import type { EndpointConfig } from "../../src/config/config-schema.ts";
 import type { AgentRequest } from "../../src/core/agent-request.ts";
 import { buildChatParams } from "../../src/providers/build-chat-params.ts";
 
 const endpoint = (extra: Record<string, unknown> = {}) =>
   parseConfig({ model_registry: { endpoints: { e: { provider: "openai", url: "http://x/v1", model: "provider-id", supports_tools: true, ...extra } } } })
-    .model_registry.endpoints.e!;
+    .model_registry.endpoints.e as EndpointConfig;
 
 const request = (extra: Partial<AgentRequest> = {}): AgentRequest => ({
   request_id: "r",

@@ -64,21 +64,21 @@ describe("the HTTP server's error handling", () => {
   }
 
   it("validates with zod and names every field at fault", async () => {
-    await serve();
-    const result = await app!.inject({ method: "POST", url: "/things", payload: { nested: { n: 1.5 }, extra: true } });
+    const server = await serve();
+    const result = await server.inject({ method: "POST", url: "/things", payload: { nested: { n: 1.5 }, extra: true } });
     expect(result.statusCode).toBe(400);
     const { error } = result.json();
     expect(error.code).toBe("E_REQUEST_INVALID");
     expect(error.message).toBe("name: is required (and 2 more)");
     expect(error.details.location).toBe("body");
     expect(error.details.issues.map((issue: { field: string }) => issue.field).sort()).toEqual(["extra", "name", "nested.n"]);
-    const query = await app!.inject({ method: "POST", url: "/things?limit=9", payload: { name: "x" } });
+    const query = await server.inject({ method: "POST", url: "/things?limit=9", payload: { name: "x" } });
     expect(query.json().error).toMatchObject({ message: expect.stringMatching(/^limit: /), details: { location: "querystring" } });
-    expect((await app!.inject({ method: "POST", url: "/things", payload: { name: "ok" } })).json()).toEqual({ name: "ok" });
+    expect((await server.inject({ method: "POST", url: "/things", payload: { name: "ok" } })).json()).toEqual({ name: "ok" });
   });
 
   it("answers body limit, media type, bad JSON, unknown routes and bugs in the one shape", async () => {
-    await serve();
+    const server = await serve();
     const cases = [
       { request: { method: "POST" as const, url: "/things", payload: { name: "x".repeat(200) } }, status: 413, code: "E_BODY_TOO_LARGE" },
       {
@@ -95,7 +95,7 @@ describe("the HTTP server's error handling", () => {
       { request: { method: "GET" as const, url: "/boom" }, status: 500, code: "E_INTERNAL" },
     ];
     for (const { request, status, code } of cases) {
-      const result = await app!.inject(request);
+      const result = await server.inject(request);
       expect(result.statusCode, code).toBe(status);
       expect(result.json()).toMatchObject({ error: { code, message: expect.any(String), details: expect.any(Object) } });
       expect(openAISchemaErrors("ErrorResponse", result.json()), code).toEqual([]);

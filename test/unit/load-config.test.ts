@@ -8,7 +8,7 @@ import { ModelbusError } from "../../src/core/modelbus-error.ts";
 
 const minimal = { model_registry: { endpoints: { a: { provider: "mock", model: "m" } } } };
 
-function problemsOf(raw: unknown, env: NodeJS.ProcessEnv = {}): string {
+function problemsOf(raw: unknown): string {
   try {
     parseConfig(raw);
   } catch (error) {

@@ -4,6 +4,7 @@ import { ModelbusError } from "../../src/core/modelbus-error.ts";
 import { createLogger } from "../../src/observability/logger.ts";
 import { storeUnavailable } from "../../src/store/store-unavailable.ts";
 import { createHttpServer } from "../../src/transports/http/http-server.ts";
+import type { LooseJson } from "../support/http-test-service.ts";
 
 function capture() {
   const lines: string[] = [];
@@ -50,11 +51,11 @@ describe("logger", () => {
     const { lines, logger } = capture();
     const failure = storeUnavailable(driverError(), "complete");
     logger.child({ request_id: "r2" }).warn({ err: failure }, "outcome could not be stored");
-    const line = JSON.parse(lines[0] ?? "{}") as { err: Record<string, any> };
+    const line = JSON.parse(lines[0] ?? "{}") as { err: Record<string, LooseJson> };
     expect(line.err).toMatchObject({ type: "ModelbusError", code: "E_STORE_UNAVAILABLE", message: "store complete failed: Deadlock found" });
-    expect(line.err.stack).toMatch(/^ModelbusError: store complete failed[^\n]*\n    at /);
+    expect(line.err.stack).toMatch(/^ModelbusError: store complete failed[^\n]*\n {4}at /);
     expect(line.err.cause).toMatchObject({ type: "Error", message: "Deadlock found", code: "ER_LOCK_DEADLOCK", sqlState: "40001", errno: 1213 });
-    expect(line.err.cause.stack).toMatch(/^Error: Deadlock found\n    at /);
+    expect(line.err.cause.stack).toMatch(/^Error: Deadlock found\n {4}at /);
     expect(lines[0]).not.toContain("secret prompt");
     expect(lines[0]).not.toContain("parameters");
   });
@@ -75,7 +76,7 @@ describe("logger", () => {
     });
     const response = await app.inject({ method: "GET", url: "/boom" });
     expect(response.statusCode).toBe(500);
-    const line = JSON.parse(lines.find((text) => text.includes("HTTP request failed")) ?? "{}") as { err: Record<string, any> };
+    const line = JSON.parse(lines.find((text) => text.includes("HTTP request failed")) ?? "{}") as { err: Record<string, LooseJson> };
     expect(line.err).toMatchObject({ type: "Error", message: "handler failed", cause: { message: "Deadlock found" } });
     expect(lines.join("")).not.toContain("secret prompt");
     await app.close();

@@ -40,8 +40,9 @@ function withoutLoopOnlyFields(value: unknown): unknown {
     temperature?: number;
   };
   if (request.temperature !== undefined && request.temperature <= 0) delete request.temperature;
-  for (const message of request.messages ?? []) for (const call of message.tool_calls ?? []) for (const field of loopOnlyToolCallFields) delete call[field];
-  for (const tool of request.tools ?? []) for (const field of neverSentToolFields) delete tool[field];
+  for (const message of request.messages ?? [])
+    for (const call of message.tool_calls ?? []) for (const field of loopOnlyToolCallFields) Reflect.deleteProperty(call, field);
+  for (const tool of request.tools ?? []) for (const field of neverSentToolFields) Reflect.deleteProperty(tool, field);
   return request;
 }
 

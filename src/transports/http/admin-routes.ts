@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import type { Registry } from "prom-client";
 import { HttpError } from "./http-errors.ts";
+import type { MetricsRegistry } from "../../observability/metrics.ts";
 
 /** A named readiness check: NATS connected, MySQL reachable, migrations applied. */
 export interface ReadinessCheck {
@@ -33,7 +33,7 @@ async function run(check: ReadinessCheck["check"]): Promise<boolean> {
  * answers, with the failing ones named (503 otherwise). /metrics: the Prometheus text format.
  */
 export interface AdminRouteOptions {
-  readonly registry: Registry;
+  readonly registry: MetricsRegistry;
   readonly checks: readonly ReadinessCheck[];
   /** Shown beside the checks, not counted in them (the last config reload). */
   readonly details?: (() => Record<string, unknown>) | undefined;

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from "fastify";
-import type { Registry } from "prom-client";
 import type { ModelbusConfig } from "../../config/config-schema.ts";
 import type { StoredRequestDependencies } from "../../pipeline/run-stored-request.ts";
 import type { CatalogStore } from "../../store/catalog-store.ts";
@@ -17,13 +16,14 @@ import { registerHttpTracing } from "./http-tracing.ts";
 import { registerSessionMessageRoute } from "./session-message-route.ts";
 import { registerSessionRoutes } from "./session-routes.ts";
 import { registerTranscriptRoutes } from "./transcript-routes.ts";
+import type { MetricsRegistry } from "../../observability/metrics.ts";
 
 export interface HttpRouteDependencies {
   readonly config: ModelbusConfig;
   /** undefined: no key configured (allowed on loopback only), routes are open. */
   readonly apiKey: string | undefined;
   readonly processing: StoredRequestDependencies;
-  readonly metricsRegistry: Registry;
+  readonly metricsRegistry: MetricsRegistry;
   readonly readiness: readonly ReadinessCheck[];
   /** undefined when the store is disabled: the catalog and session routes are not served. */
   readonly catalog: CatalogStore | undefined;

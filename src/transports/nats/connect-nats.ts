@@ -52,3 +52,5 @@ export function trackConnection(nats: NatsConnection, onChange: (connected: bool
   })();
   return () => connected && !nats.isClosed() && !nats.isDraining();
 }
+
+export type { NatsConnection };

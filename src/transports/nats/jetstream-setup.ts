@@ -2,8 +2,18 @@
  * What the JetStream door needs on the server before it pulls: the stream that holds our
  * subjects and the durable pull consumer, created when missing and brought in line with the config.
  */
-import { AckPolicy, DeliverPolicy, DiscardPolicy, type JetStreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
-import { nanos } from "@nats-io/transport-node";
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
 import type { NatsConfig } from "../../config/config-schema.ts";
 import type { Subjects } from "./subjects.ts";
 
@@ -64,4 +74,21 @@ export async function ensureConsumer(manager: JetStreamManager, stream: string, 
     deliver_policy: DeliverPolicy.New,
     ...limits,
   });
+}
+
+/** JetStream made ready for the door: the stream and the consumer exist, with a client and a manager over `nats`. */
+export async function openJetStream(
+  nats: NatsConnection,
+  config: NatsConfig,
+  subjects: Subjects,
+): Promise<{ readonly client: JetStreamClient; readonly manager: JetStreamManager; readonly stream: { readonly name: string; readonly created: boolean } }> {
+  const manager = await jetstreamManager(nats);
+  const stream = await ensureStream(manager, config, subjects);
+  await ensureConsumer(manager, stream.name, config, subjects);
+  return { client: jetstream(nats), manager, stream };
+}
+
+/** Publishes one message on JetStream with its Nats-Msg-Id (the CLI's request), awaiting the PubAck. */
+export async function publishOnJetStream(nats: NatsConnection, subject: string, data: string, msgID: string): Promise<void> {
+  await jetstream(nats).publish(subject, data, { msgID });
 }
