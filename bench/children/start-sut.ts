@@ -36,7 +36,7 @@ export async function startSut(
     Partial<Pick<BenchOptions, "compiledChildren" | "modelbusNodeFlags">> & {
       readonly otlpUrl?: string | undefined;
       /** The streaming floor (relays SSE, stores nothing, serves an HTTP relay); modelbus streams per request. */
-      readonly streaming?: boolean;
+      readonly streamingFloor?: boolean;
     },
   nodeFlags: readonly string[] = [],
 ): Promise<{ child: BenchChild; info: Record<string, unknown> }> {
@@ -52,9 +52,9 @@ export async function startSut(
       mockUrl,
       model: providerModel,
       ...batching,
-      storage: options.streaming ? "none" : kind === "floorstore" ? "modelbus-store" : "batched-insert",
+      storage: options.streamingFloor ? "none" : kind === "floorstore" ? "modelbus-store" : "batched-insert",
       databaseUrl,
-      streaming: options.streaming ?? false,
+      streaming: options.streamingFloor ?? false,
     };
     return BenchChild.start({ script: "floor-child.ts", options: floor, nodeFlags, compiled });
   }

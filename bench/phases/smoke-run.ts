@@ -1,3 +1,4 @@
+import { parseBenchOptions } from "../bench-options.ts";
 import { benchApiKey, startSut, type SutKind } from "../children/start-sut.ts";
 import { benchNames, natsUrl } from "../load/bench-names.ts";
 import { closedLoopCount } from "../load/closed-loop.ts";
@@ -26,7 +27,8 @@ export async function smokeRun(kind: SutKind, count: number, mockUrl: string): P
   let child: Awaited<ReturnType<typeof startSut>>["child"] | undefined;
   let nats: NatsTarget | undefined;
   try {
-    const started = await startSut(kind, names, database.url, mockUrl, { concurrency: 64 });
+    // The bench's own options spread in, as runSut spreads them, so a name they share with startSut's cannot go unnoticed.
+    const started = await startSut(kind, names, database.url, mockUrl, { ...parseBenchOptions(["--quick", "--tsx"]), concurrency: 64 });
     child = started.child;
     const httpUrl = String(started.info.httpUrl);
     if (kind === "http") {

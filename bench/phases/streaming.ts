@@ -96,7 +96,7 @@ export async function runStreamingSut(context: RunContext, sut: StreamingSut, re
   const database = await createBenchDatabase(names.database);
   // Enough deliveries at once for every held stream (nats.concurrency, and max_ack_pending 1,000).
   const concurrency = Math.max(options.concurrency, options.streamHold + 10);
-  const { child, info } = await startSut(sut, names, database.url, context.mockUrl, { ...options, concurrency, streaming: true }).catch(
+  const { child, info } = await startSut(sut, names, database.url, context.mockUrl, { ...options, concurrency, streamingFloor: true }).catch(
     async (error: unknown) => {
       await database.drop();
       throw error;
