@@ -1,6 +1,6 @@
 import { ConfigReload, watchConfigFile, type ReloadResult, type ServiceRuntime } from "./config-reload.ts";
 import { loadConfig, type LoadedConfig } from "./config/load-config.ts";
-import { defaultProviderUrl, type ModelbusConfig } from "./config/config-schema.ts";
+import type { ModelbusConfig } from "./config/config-schema.ts";
 import { registryWarnings } from "./config/check-registry-references.ts";
 import { setHeapGrowingPercent } from "./runtime/set-heap-growing-percent.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
@@ -10,19 +10,18 @@ import { providerRequestObserver } from "./observability/provider-request-log.ts
 import { pipelineDependencies } from "./pipeline/pipeline-dependencies.ts";
 import { deliveryDependencies } from "./transports/nats/serve-nats-delivery.ts";
 import { runStoredRequest, type StoredRequestDependencies } from "./pipeline/run-stored-request.ts";
-import { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
-import { OpenAIChatProvider, type ProviderEndpoint } from "./providers/openai-chat-provider.ts";
+import type { MockProviderServer } from "./providers/mock/mock-provider-server.ts";
+import { providerEndpoints, startMockIfUsed } from "./providers/provider-endpoints.ts";
+import { OpenAIChatProvider } from "./providers/openai-chat-provider.ts";
 import { ProviderRateLimits } from "./providers/provider-rate-limits.ts";
 import { BudgetGuard, type BudgetScope } from "./budget/budget-guard.ts";
 import { LocalBudgetLedger, RedisBudgetLedger, type BudgetUnit, type BudgetWindow } from "./budget/budget-ledger.ts";
 import type { DeploymentRouter } from "./registry/deployment-router.ts";
-import { BreakerRegistry } from "./registry/breaker-registry.ts";
-import type { BreakerState } from "./registry/circuit-breaker.ts";
+import { breakerRegistryFromConfig } from "./registry/breaker-registry.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
 import type { SqlInferenceStore } from "./store/sql-inference-store.ts";
 import { openStore } from "./store/open-store.ts";
-import { ThrottleRegistry } from "./throttle/throttle-registry.ts";
-import { throttleLimitsFromConfig } from "./throttle/throttle-limits.ts";
+import { throttleRegistryFromConfig } from "./throttle/throttle-registry.ts";
 import { openCatalogStore } from "./store/catalog-store.ts";
 import { registerHttpRoutes } from "./transports/http/register-http-routes.ts";
 import { resolveHttpApiKey } from "./transports/http/bearer-auth.ts";
@@ -71,52 +70,6 @@ export interface StopResult {
 /** After the shutdown deadline cancels HTTP requests, how long their 503s get to go out. */
 const httpCancelGraceMs = 2_000;
 
-/** Limits per endpoint; shared by every replica through Redis when throttle.redis_url is set. */
-function createThrottles(config: ModelbusConfig, env: NodeJS.ProcessEnv, logger: Logger): ThrottleRegistry {
-  const { redis_url: url, redis_password_env: passwordEnv } = config.throttle;
-  const password = passwordEnv ? env[passwordEnv] : undefined;
-  let lastReport = 0;
-  return new ThrottleRegistry(throttleLimitsFromConfig(config.model_registry.endpoints), {
-    ...(url ? { redis: { url, ...(password ? { password } : {}) } } : {}),
-    onError: (endpoint, error) => {
-      // Reported on every failed reconnect: keep the log to one line per 10 s.
-      if (Date.now() - lastReport < 10_000) return;
-      lastReport = Date.now();
-      logger.warn({ endpoint, err: error }, "throttle cannot reach Redis");
-    },
-  });
-}
-
-/** One breaker per endpoint; each state change is mirrored in modelbus_breaker_state. */
-function breakerRegistry(config: ModelbusConfig, metrics: Metrics, now: () => number): BreakerRegistry {
-  const show = (endpoint: string, state: BreakerState) => {
-    for (const candidate of ["closed", "open", "half_open"] as const) metrics.breakerState.set({ endpoint, state: candidate }, candidate === state ? 1 : 0);
-    metrics.semstreams?.breakerState(endpoint, state);
-  };
-  for (const endpoint of Object.keys(config.model_registry.endpoints)) show(endpoint, "closed");
-  const { enabled, window, min_calls: minCalls, failure_ratio: failureRatio, cooldown: cooldownMs } = config.breaker;
-  return new BreakerRegistry({ enabled, window, minCalls, failureRatio, cooldownMs, now }, show);
-}
-
-/** `…/v1/chat/completions` (as semstreams configs write it) and `…/v1` both name the same base. */
-function baseUrlOf(url: string): string {
-  return url.replace(/\/+$/, "").replace(/\/chat\/completions$/, "");
-}
-
-async function startMockIfUsed(config: ModelbusConfig): Promise<MockProviderServer | undefined> {
-  const usesMock = Object.values(config.model_registry.endpoints).some((endpoint) => endpoint.provider === "mock");
-  return usesMock ? MockProviderServer.start({ host: config.mock.host, port: config.mock.port }) : undefined;
-}
-
-function providerEndpoints(config: ModelbusConfig, mock: MockProviderServer | undefined, env: NodeJS.ProcessEnv): ProviderEndpoint[] {
-  return Object.entries(config.model_registry.endpoints).map(([name, endpoint]) => ({
-    name,
-    config: endpoint,
-    baseURL: endpoint.provider === "mock" && endpoint.url === undefined ? (mock as MockProviderServer).url : baseUrlOf(endpoint.url ?? defaultProviderUrl),
-    apiKey: endpoint.api_key_env === undefined ? undefined : env[endpoint.api_key_env],
-  }));
-}
-
 /**
  * The composition root: config → adapters → pipeline → doors. Everything started here is
  * stopped by `stop()` in reverse order, so tests can run several services in one process.
@@ -131,12 +84,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const apiKey = resolveHttpApiKey(config.http, env, environment.httpHost);
   // OTEL_* asking for what modelbus cannot do is refused here too (E_CONFIG_INVALID).
   const tracing = await startTracing(env, logger);
-  const throttles = createThrottles(config, env, logger);
+  const throttles = throttleRegistryFromConfig(config, env, logger);
   const metrics = createMetrics({ throttleQueues: () => throttles.stats(), semstreams: config.metrics.semstreams });
   const mockProvider = await startMockIfUsed(config);
   if (mockProvider) logger.info({ url: mockProvider.url }, "built-in mock provider started");
 
-  const breakers = breakerRegistry(config, metrics, performance.now.bind(performance));
+  const breakers = breakerRegistryFromConfig(config, metrics, performance.now.bind(performance));
   const rateLimits = new ProviderRateLimits();
   const redis = throttles.redisClient();
   const ledger = redis ? new RedisBudgetLedger(redis, "modelbus:budget") : new LocalBudgetLedger();

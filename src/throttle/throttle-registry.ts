@@ -1,9 +1,11 @@
 import type { Redis } from "ioredis";
+import type { ModelbusConfig } from "../config/config-schema.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
+import type { Logger } from "../observability/logger.ts";
 import { EndpointThrottle, type ThrottleStats } from "./endpoint-throttle.ts";
 import type { EndpointThrottleCluster } from "./throttle-backends.ts";
 import { RedisThrottleConnection } from "./redis-throttle-connection.ts";
-import { isUnlimited, normalizeLimits, type ThrottleLimits } from "./throttle-limits.ts";
+import { isUnlimited, normalizeLimits, throttleLimitsFromConfig, type ThrottleLimits } from "./throttle-limits.ts";
 import { throttleUnavailableError } from "./throttle-errors.ts";
 
 export interface ThrottleRedisOptions {
@@ -177,4 +179,20 @@ export class ThrottleRegistry {
     await Promise.all([...this.throttles.values(), ...this.retiring].map((throttle) => throttle.stop()));
     await this.connection?.close();
   }
+}
+
+/** Limits per endpoint from the config; shared by every replica through Redis when throttle.redis_url is set. */
+export function throttleRegistryFromConfig(config: ModelbusConfig, env: NodeJS.ProcessEnv, logger: Logger): ThrottleRegistry {
+  const { redis_url: url, redis_password_env: passwordEnv } = config.throttle;
+  const password = passwordEnv ? env[passwordEnv] : undefined;
+  let lastReport = 0;
+  return new ThrottleRegistry(throttleLimitsFromConfig(config.model_registry.endpoints), {
+    ...(url ? { redis: { url, ...(password ? { password } : {}) } } : {}),
+    onError: (endpoint, error) => {
+      // Reported on every failed reconnect: keep the log to one line per 10 s.
+      if (Date.now() - lastReport < 10_000) return;
+      lastReport = Date.now();
+      logger.warn({ endpoint, err: error }, "throttle cannot reach Redis");
+    },
+  });
 }
