@@ -31,8 +31,8 @@ export function soakVerdict(samples: readonly SoakSample[]) {
   return {
     rss_growth_mb: round3(growthMb),
     rss_growth_pct: round3(growthPct),
-    eld_p99_first_ms: eldFirst,
-    eld_p99_last_ms: eldLast,
+    eld_p99_first_ms: round3(eldFirst),
+    eld_p99_last_ms: round3(eldLast),
     machine_busy_cores_first: busy(first),
     machine_busy_cores_last: busy(last),
     rss_flat: rssFlat,

@@ -21,6 +21,7 @@ const summary = summarize({
   options: previous.options,
   runs: previous.runs,
   soak,
+  streaming: previous.streaming,
   micro: previous.micro,
   httpStatus: previous.http_door,
   startedAt: new Date(previous.date),
