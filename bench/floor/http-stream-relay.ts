@@ -7,16 +7,15 @@ import type { AddressInfo } from "node:net";
  * byte for byte as it arrives. No auth, no parsing, no logic: what any relay costs.
  */
 export class HttpStreamRelay {
-  private readonly agent = new Agent({ keepAlive: true });
-
   private constructor(
     private readonly server: Server,
+    private readonly agent: Agent,
     readonly url: string,
   ) {}
 
   static async start(chatUrl: string): Promise<HttpStreamRelay> {
     const target = new URL(chatUrl);
-    let relay: HttpStreamRelay | undefined;
+    const agent = new Agent({ keepAlive: true });
     const server = createServer((incoming, outgoing) => {
       if (incoming.method !== "POST" || incoming.url !== "/v1/chat/completions") {
         outgoing.writeHead(404).end();
@@ -28,7 +27,7 @@ export class HttpStreamRelay {
         const body = Buffer.concat(parts);
         const call = httpRequest(
           target,
-          { method: "POST", agent: relay?.agent, headers: { "content-type": "application/json", "content-length": body.length } },
+          { method: "POST", agent, headers: { "content-type": "application/json", "content-length": body.length } },
           (answer) => {
             outgoing.writeHead(answer.statusCode ?? 502, { "content-type": answer.headers["content-type"] ?? "application/json" });
             answer.pipe(outgoing);
@@ -40,8 +39,7 @@ export class HttpStreamRelay {
     });
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    relay = new HttpStreamRelay(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    return relay;
+    return new HttpStreamRelay(server, agent, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { summarizeLatencies, type LatencySummary } from "../stats/percentiles.ts";
+import { Outstanding } from "./outstanding.ts";
 
 /** Counts and latencies of one load phase; every request ends as ok, incorrect or missing. */
 export class PhaseRecorder {
@@ -10,8 +11,7 @@ export class PhaseRecorder {
   incorrect = 0;
   missing = 0;
   sendErrors = 0;
-  private outstanding = 0;
-  private idleWaiters: (() => void)[] = [];
+  private readonly outstanding = new Outstanding();
   readonly startedAt = performance.now();
   lastCompletionAt = this.startedAt;
 
@@ -20,7 +20,7 @@ export class PhaseRecorder {
   /** A request left (or is about to leave) at `sentAt`; it was due at `scheduledAt`. */
   begin(scheduledAt: number, sentAt: number): void {
     this.sent += 1;
-    this.outstanding += 1;
+    this.outstanding.begin();
     this.sendLags.push(sentAt - scheduledAt);
   }
 
@@ -39,8 +39,7 @@ export class PhaseRecorder {
       this.latencies.push(outcome.latencyMs);
       this.lastCompletionAt = performance.now();
     }
-    this.outstanding -= 1;
-    if (this.outstanding === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    this.outstanding.end();
   }
 
   private note(problem: string): void {
@@ -49,8 +48,7 @@ export class PhaseRecorder {
 
   /** Resolves when every request begun so far has ended. */
   idle(): Promise<void> {
-    if (this.outstanding === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.outstanding.idle();
   }
 
   get failed(): number {

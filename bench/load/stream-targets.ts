@@ -6,6 +6,7 @@ import { summarizeLatencies, type LatencySummary } from "../stats/percentiles.ts
 import { benchModel } from "./bench-request.ts";
 import { chatRequestOptions } from "./http-target.ts";
 import { takeSseData } from "./sse-data.ts";
+import { Outstanding } from "./outstanding.ts";
 
 /** The stream every request asks the mock for: `chunks` pieces, one every `chunkMs`. */
 export interface StreamShape {
@@ -32,14 +33,13 @@ export class StreamRecorder {
   incorrect = 0;
   missing = 0;
   chunks = 0;
-  private outstanding = 0;
-  private idleWaiters: (() => void)[] = [];
+  private readonly outstanding = new Outstanding();
 
   constructor(readonly name: string) {}
 
   begin(): StreamProgress {
     this.sent += 1;
-    this.outstanding += 1;
+    this.outstanding.begin();
     return new StreamProgress(this, performance.now());
   }
 
@@ -57,13 +57,11 @@ export class StreamRecorder {
       this.incorrect += 1;
       if (this.problems.length < 5) this.problems.push(problem);
     } else this.ok += 1;
-    this.outstanding -= 1;
-    if (this.outstanding === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    this.outstanding.end();
   }
 
   idle(): Promise<void> {
-    if (this.outstanding === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.outstanding.idle();
   }
 
   get failed(): number {

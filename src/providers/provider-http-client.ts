@@ -189,7 +189,7 @@ export class ProviderHttpClient {
         readWhole(response, call, (text) => call.finish(apiErrorOf(response, text)));
         return;
       }
-      const events = new SseEvents(response, headersOf(response));
+      const events = new SseEvents(response, () => headersOf(response));
       call.finish(undefined, events, () => events.end());
     });
   }

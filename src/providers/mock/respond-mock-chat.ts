@@ -79,7 +79,7 @@ function answer(res: ServerResponse, behaviour: MockBehaviour, context: MockChat
     case "tool_call": {
       const reply = buildMockReply(context.request, behaviour, context.meta);
       const chunkMs = behaviour.kind === "text" ? behaviour.chunk_ms : undefined;
-      const pacing = chunkMs === undefined ? undefined : { chunkMs, isPiece: (frame: string) => context.format.isPiece(frame) };
+      const pacing = chunkMs === undefined ? undefined : { chunkMs, isPiece: context.format.isPiece };
       if (context.request.stream) writeMockStream(res, context.format.frames(reply), context.headers, pacing);
       else writeMockJson(res, 200, context.format.body(reply), context.headers);
       return;

@@ -115,8 +115,9 @@ export function writeMockStream(res: ServerResponse, frames: readonly string[], 
   const groups: string[] = [""];
   let seenPiece = false;
   for (const frame of frames) {
-    if (pacing.isPiece(frame) && seenPiece) groups.push("");
-    if (pacing.isPiece(frame)) seenPiece = true;
+    const piece = pacing.isPiece(frame);
+    if (piece && seenPiece) groups.push("");
+    seenPiece ||= piece;
     groups[groups.length - 1] += frame;
   }
   const startedAt = performance.now();

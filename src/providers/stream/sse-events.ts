@@ -17,7 +17,7 @@ const eventBoundary = /\r\n\r\n|\n\n|\r\r/;
  */
 export class SseEvents implements AsyncIterable<unknown> {
   readonly #response: IncomingMessage;
-  readonly #headers: Headers;
+  readonly #headers: () => Headers;
   readonly #decoder = new StringDecoder("utf8");
   readonly #queue: unknown[] = [];
   #buffer = "";
@@ -26,7 +26,8 @@ export class SseEvents implements AsyncIterable<unknown> {
   #failure: unknown;
   #wake: (() => void) | undefined;
 
-  constructor(response: IncomingMessage, headers: Headers) {
+  /** `headers` is asked only when an error frame needs them (most streams have none). */
+  constructor(response: IncomingMessage, headers: () => Headers) {
     this.#response = response;
     this.#headers = headers;
     response.on("data", (part: Buffer) => this.#read(this.#decoder.write(part)));
@@ -89,7 +90,7 @@ export class SseEvents implements AsyncIterable<unknown> {
       return;
     }
     const parsed = JSON.parse(data) as { error?: unknown } | null;
-    if (parsed && parsed.error) throw new OpenAI.APIError(undefined, parsed.error as object, undefined, this.#headers);
+    if (parsed && parsed.error) throw new OpenAI.APIError(undefined, parsed.error as object, undefined, this.#headers());
     this.#queue.push(parsed);
   }
 

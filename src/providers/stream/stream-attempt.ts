@@ -20,12 +20,12 @@ function interrupted(reason: string, partial: StreamPartial, cause?: unknown): M
 }
 
 /**
- * One streamed attempt, for either wire protocol: `open` starts the provider's stream (the
- * SDK's, under the attempt's own signal), `fold` turns its events into deltas and the final
+ * One streamed attempt, for either wire protocol: `open` starts the provider's stream (its SSE
+ * events, under the attempt's own signal), `fold` turns its events into deltas and the final
  * result. Before the first published byte a failure is an ordinary, retryable one
  * (including "no first token in time"); after it, it is E_PROVIDER_STREAM_INTERRUPTED and
- * never retried, since the chunks already went out. The SDK ends quietly on a cut stream and
- * on an abort, so both are checked here.
+ * never retried, since the chunks already went out. The events end quietly on a cut stream and
+ * on an abort (SseEvents, as the SDK's Stream does), so both are checked here.
  */
 export async function streamAttempt<Event>(
   open: (signal: AbortSignal) => Promise<AsyncIterable<Event>>,
