@@ -174,22 +174,38 @@ export async function beginBatch(sql: SqlPort, agents: AgentCache, items: readon
     }
     const existing = request.session_id ? sessions.byId.get(request.session_id) : request.loop_id ? sessions.byKey.get(request.loop_id) : undefined;
     const agent = (request.agent ? agentsByName.get(request.agent) : undefined) ?? (request.role ? agentsByName.get(request.role) : undefined);
-    const session = planSession(request, existing, agent);
-    const ticket: StoreTicket = {
-      requestId: request.request_id,
-      claimKey: claim.claimKey,
-      fresh: item.fresh === true,
-      claimedAt,
-      inferenceId: uuidV7(),
-      owner: claim.owner,
-      request,
-      agentId: agent?.id ?? existing?.agentId ?? undefined,
-      session,
-    };
-    const sessionSettings = existing ? sessionSettingsFromRow(existing) : undefined;
-    outcomes.push({ kind: "claimed", ticket, ...(agent ? { agent } : {}), ...(sessionSettings ? { session: sessionSettings } : {}) });
+    outcomes.push(claimedOutcome(item, claimedAt, existing, agent));
   }
   return outcomes;
+}
+
+/**
+ * A request claimed at `claimedAt` (DATETIME(3) text), with the session it continues (if one
+ * was found) and its agent (if one was named and exists): its ticket and settings.
+ */
+function claimedOutcome(item: BeginItem, claimedAt: string, existing: SessionRow | undefined, agent: AgentSettings | undefined): BeginOutcome {
+  const { request } = item;
+  const ticket: StoreTicket = {
+    requestId: request.request_id,
+    claimKey: item.claimKey,
+    fresh: item.fresh === true,
+    claimedAt,
+    inferenceId: uuidV7(),
+    owner: item.owner,
+    request,
+    agentId: agent?.id ?? existing?.agentId ?? undefined,
+    session: planSession(request, existing, agent),
+  };
+  const sessionSettings = existing ? sessionSettingsFromRow(existing) : undefined;
+  return { kind: "claimed", ticket, ...(agent ? { agent } : {}), ...(sessionSettings ? { session: sessionSettings } : {}) };
+}
+
+/**
+ * beginBatch for one fresh item (a request_id made for it) that names no session, loop and
+ * agent: nothing to claim and nothing to load, so no statement and no promise: its ticket, at once.
+ */
+export function beginAlone(item: BeginItem, now: () => number): BeginOutcome {
+  return claimedOutcome(item, sqlDateTime(new Date(now())), undefined, undefined);
 }
 
 interface Holder {

@@ -3,7 +3,7 @@ import type { BeginOptions, BeginOutcome, CompleteInput, InferenceStore, Inferen
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { AgentCache } from "./agent-cache.ts";
 import { agentSettingsFromRow } from "./catalog-json.ts";
-import { beginBatch, type BeginItem, type StoreTicket } from "./begin-batch.ts";
+import { beginAlone, beginBatch, type BeginItem, type StoreTicket } from "./begin-batch.ts";
 import { claimKeyOf, deleteClaim } from "./claim-statements.ts";
 import { ClaimSweeper } from "./claim-sweeper.ts";
 import { completeBatch, type CompleteItem } from "./complete-batch.ts";
@@ -120,7 +120,7 @@ export class SqlInferenceStore implements InferenceStore {
       if (fresh && !request.session_id && !request.loop_id && !request.agent && !request.role) {
         if (!this.reachable) await this.sql.query({ sql: "SELECT 1", values: [] });
         this.reachable = true;
-        return (await beginBatch(this.sql, this.agents, [item], this.now))[0] as BeginOutcome;
+        return beginAlone(item, this.now);
       }
       const outcome = await this.begins.submit(item);
       this.reachable = true;

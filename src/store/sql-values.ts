@@ -4,8 +4,13 @@
  * zone can shift them (Prisma writes them the same way).
  */
 export function sqlDateTime(date: Date): string {
-  return date.toISOString().slice(0, 23).replace("T", " ");
+  const ms = date.getTime();
+  if (ms !== lastDateTime.ms) lastDateTime = { ms, text: date.toISOString().slice(0, 23).replace("T", " ") };
+  return lastDateTime.text;
 }
+
+/** The last millisecond formatted: a busy process formats the same one many times (toISOString ~5 µs a call in a profile). */
+let lastDateTime = { ms: Number.NaN, text: "" };
 
 /** A DATETIME read back as a string (`dateStrings`), or null. */
 export function parseSqlDateTime(value: string): Date;
