@@ -8,6 +8,23 @@ import { percentileOfSorted, round3 } from "../stats/percentiles.ts";
  */
 export function timeStoreCalls(store: PrismaInferenceStore): (reset: boolean) => Record<string, number> {
   const samples = { begin: [] as number[], complete: [] as number[] };
+  const batches = { begin: { count: 0, items: 0 }, complete: { count: 0, items: 0 } };
+  // The group commits' own batch callback (private: a diagnostic reaches in, src/ is unchanged).
+  const commits = store as unknown as Record<"begins" | "completions", { options: { onBatch?: (size: number, durationMs: number) => void } }>;
+  for (const [operation, commit] of [
+    ["begin", commits.begins],
+    ["complete", commits.completions],
+  ] as const) {
+    const onBatch = commit.options.onBatch;
+    commit.options = {
+      ...commit.options,
+      onBatch: (size, durationMs) => {
+        batches[operation].count += 1;
+        batches[operation].items += size;
+        onBatch?.(size, durationMs);
+      },
+    };
+  }
   for (const operation of ["begin", "complete"] as const) {
     const original = store[operation].bind(store) as (...args: unknown[]) => Promise<unknown>;
     (store as unknown as Record<string, unknown>)[operation] = async (...args: unknown[]) => {
@@ -26,7 +43,12 @@ export function timeStoreCalls(store: PrismaInferenceStore): (reset: boolean) =>
       counters[`store_${operation}_count`] = sorted.length;
       counters[`store_${operation}_p50_ms`] = round3(percentileOfSorted(sorted, 0.5));
       counters[`store_${operation}_p99_ms`] = round3(percentileOfSorted(sorted, 0.99));
-      if (reset) samples[operation] = [];
+      counters[`store_${operation}_batches`] = batches[operation].count;
+      counters[`store_${operation}_mean_batch`] = round3(batches[operation].items / Math.max(1, batches[operation].count));
+      if (reset) {
+        samples[operation] = [];
+        batches[operation] = { count: 0, items: 0 };
+      }
     }
     return counters;
   };

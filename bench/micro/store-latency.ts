@@ -17,16 +17,12 @@
  * and `durable_commit` what one that skips the claim cannot.
  */
 import { randomBytes } from "node:crypto";
-import { parseConfig } from "../../src/config/load-config.ts";
 import type { AgentRequest } from "../../src/core/agent-request.ts";
-import { createLogger } from "../../src/observability/logger.ts";
 import { claimKeyOf, insertClaims } from "../../src/store/claim-statements.ts";
-import { createPrismaClientWithPool } from "../../src/store/create-prisma-client.ts";
-import { MariadbSql } from "../../src/store/mariadb-sql.ts";
-import { openStore } from "../../src/store/open-store.ts";
 import { sqlDateTime } from "../../src/store/sql-values.ts";
 import { summarizeLatencies } from "../stats/percentiles.ts";
 import { createBenchDatabase } from "../support/bench-database.ts";
+import { openProbeStore } from "../support/probe-store.ts";
 import { printMicroResult } from "./micro-output.ts";
 
 const samples = Number(process.env.MICRO_STORE_LATENCY_SAMPLES ?? 1_000);
@@ -48,11 +44,7 @@ async function timed(step: (index: number) => Promise<unknown>): Promise<number[
 }
 
 try {
-  const config = parseConfig({ store: { enabled: true }, model_registry: { endpoints: { bench: { provider: "mock", model: "bench" } } } });
-  const store = await openStore(config.store, database.url, createLogger({ level: "warn" }));
-  const { prisma, pool } = createPrismaClientWithPool(database.url, { connectionLimit: 2 });
-  const sql = new MariadbSql(pool);
-  await sql.execute({ sql: "CREATE TABLE durable_probe (id VARCHAR(36) PRIMARY KEY, body TEXT) ENGINE=InnoDB", values: [] });
+  const { store, prisma, sql } = await openProbeStore(database.url);
   const [flush] = await sql.query<{ Value: string }>({ sql: "SHOW VARIABLES LIKE 'innodb_flush_log_at_trx_commit'", values: [] });
 
   const roundTrip = await timed(() => sql.query({ sql: "SELECT 1", values: [] }));
