@@ -51,6 +51,7 @@ async function measuredStreams(
     cpu_us_per_chunk: round3(recorder.chunks > 0 ? cpuUs / recorder.chunks : Number.NaN),
     event_loop_delay_ms: after.eventLoopDelay,
     duration_s: round3(durationS),
+    ...(after.counters ? { sut_counters: after.counters } : {}),
   };
 }
 
@@ -116,7 +117,8 @@ export async function runStreamingSut(context: RunContext, sut: StreamingSut, re
         phases.push(phase);
         log(
           `  stream ${sut} #${repeat} ${phase.name}: ${phase.ok}/${phase.streams} streams, TTFT p50 ${phase.ttft_ms.p50} ms, ` +
-            `inter-chunk p50 ${phase.inter_chunk_ms.p50} p99 ${phase.inter_chunk_ms.p99} ms, ${phase.cpu_us_per_chunk} µs CPU/chunk, ELD p99 ${phase.event_loop_delay_ms.p99} ms`,
+            `inter-chunk p50 ${phase.inter_chunk_ms.p50} p99 ${phase.inter_chunk_ms.p99} ms, ${phase.cpu_us_per_chunk} µs CPU/chunk, ELD p99 ${phase.event_loop_delay_ms.p99} ms` +
+            (phase.sut_counters?.store_begin_count ? `, store.begin p50 ${phase.sut_counters.store_begin_p50_ms} ms` : ""),
         );
       }
     }

@@ -117,6 +117,8 @@ export interface StreamPhaseResult {
   readonly cpu_us_per_chunk: number;
   readonly event_loop_delay_ms: { readonly p50: number; readonly p99: number; readonly max: number };
   readonly duration_s: number;
+  /** The system under test's own counters over the phase (modelbus: its store calls' timings and batches). */
+  readonly sut_counters?: Readonly<Record<string, number>>;
 }
 
 export interface StreamingRun {
