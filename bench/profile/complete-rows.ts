@@ -4,8 +4,8 @@
  * hits them alike. `npx tsx bench/profile/complete-rows.ts` (N=400 samples each by default).
  * probe: one row in a bare table; inference_only / session_inf / full: the inference row, then
  * with its new session, then with the session and two messages (what complete writes for a
- * sessionless request); msgs_inf_after_session: messages and inference with the session already
- * written; full_nofk: full without foreign-key checks; select1: one round trip.
+ * sessionless request); msgs_inf_after_session: one message and the inference, the session
+ * written just before; full_nofk: full without foreign-key checks; select1: one round trip.
  */
 import { randomBytes } from "node:crypto";
 import { sqlDateTime, tuples } from "../../src/store/sql-values.ts";
@@ -27,20 +27,20 @@ try {
     message: { role: "assistant", content: "mock answer: hello 1" },
     token_usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
   });
-  const sess = (id: string, at: string) => ({
+  const sessionInsert = (id: string, at: string) => ({
     sql:
       "INSERT INTO sessions (id, agent_id, conversation_id, external_key, parent_session_id, status, message_count, history_hash, created_at, updated_at) VALUES " +
       tuples(1, 10) +
       " ON DUPLICATE KEY UPDATE message_count = VALUES(message_count)",
     values: [id, null, null, null, null, "active", 2, "h".repeat(64), at, at],
   });
-  const msgs = (id: string, at: string, n: number) => ({
+  const messagesInsert = (id: string, at: string, n: number) => ({
     sql:
       "INSERT INTO messages (id, session_id, position, role, content, name, tool_calls, tool_call_id, reasoning, model, metadata, created_at) VALUES " +
       tuples(n, 12),
     values: Array.from({ length: n }, (_, i) => [uuidV7(), id, i, i ? "assistant" : "user", "hello there", null, null, null, null, null, null, at]).flat(),
   });
-  const inf = (id: string | null, at: string) => ({
+  const inferenceInsert = (id: string | null, at: string) => ({
     sql:
       `INSERT INTO inferences (id, request_id, session_id, owner, endpoint, provider_model, status, finish_reason, prompt_tokens, completion_tokens, cost, retry_count, latency_ms, error_code, error_text, response, wire_form, created_at, completed_at) VALUES ` +
       tuples(1, 19),
@@ -50,24 +50,24 @@ try {
     probe: () => sql.transaction([{ sql: "INSERT INTO durable_probe (id, body) VALUES (?, ?)", values: [uuidV7(), "mock answer: hello"] }]),
     inference_only: () => {
       const at = sqlDateTime(new Date());
-      return sql.transaction([inf(null, at)]);
+      return sql.transaction([inferenceInsert(null, at)]);
     },
     full: () => {
       const at = sqlDateTime(new Date());
       const id = uuidV7();
-      return sql.transaction([sess(id, at), msgs(id, at, 2), inf(id, at)]);
+      return sql.transaction([sessionInsert(id, at), messagesInsert(id, at, 2), inferenceInsert(id, at)]);
     },
     session_inf: () => {
       const at = sqlDateTime(new Date());
       const id = uuidV7();
-      return sql.transaction([sess(id, at), inf(id, at)]);
+      return sql.transaction([sessionInsert(id, at), inferenceInsert(id, at)]);
     },
     msgs_inf_after_session: async () => {
       const at = sqlDateTime(new Date());
       const id = uuidV7();
-      await sql.execute(sess(id, at));
+      await sql.execute(sessionInsert(id, at));
       const t = performance.now();
-      await sql.transaction([msgs(id, at, 1), inf(id, at)]);
+      await sql.transaction([messagesInsert(id, at, 1), inferenceInsert(id, at)]);
       return performance.now() - t;
     },
     full_nofk: () => {
@@ -75,9 +75,9 @@ try {
       const id = uuidV7();
       return sql.transaction([
         { sql: "SET foreign_key_checks=0", values: [] },
-        sess(id, at),
-        msgs(id, at, 2),
-        inf(id, at),
+        sessionInsert(id, at),
+        messagesInsert(id, at, 2),
+        inferenceInsert(id, at),
         { sql: "SET foreign_key_checks=1", values: [] },
       ]);
     },
