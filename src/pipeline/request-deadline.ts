@@ -1,6 +1,7 @@
 import { parseDuration } from "../config/parse-duration.ts";
 import type { AgentRequest } from "../core/agent-request.ts";
 import { ModelbusError } from "../core/modelbus-error.ts";
+import { onAbort } from "../core/on-abort.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { ChainLink } from "./endpoint-chain.ts";
 
@@ -65,9 +66,7 @@ export async function withDeadline<T>(
   fn: (signal: AbortSignal, deadlineMs: number) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
-  const onParentAbort = () => controller.abort(parent.reason);
-  if (parent.aborted) onParentAbort();
-  else parent.addEventListener("abort", onParentAbort, { once: true });
+  const forgetParent = onAbort(parent, () => controller.abort(parent.reason));
   const timer = setTimeout(() => {
     controller.abort(
       new ModelbusError({
@@ -80,6 +79,6 @@ export async function withDeadline<T>(
     return await fn(controller.signal, now() + timeout.timeoutMs);
   } finally {
     clearTimeout(timer);
-    parent.removeEventListener("abort", onParentAbort);
+    forgetParent();
   }
 }

@@ -4,7 +4,6 @@ import { beginAlone, beginBatch, type StoreTicket } from "../../src/store/begin-
 import type { AgentCache } from "../../src/store/agent-cache.ts";
 import type { SqlPort } from "../../src/store/sql-port.ts";
 import { sqlDateTime } from "../../src/store/sql-values.ts";
-import { onAbort } from "../../src/transports/http/serve-http-request.ts";
 
 /** A SqlPort that fails if any statement reaches it. */
 const noSql: SqlPort = {
@@ -40,21 +39,5 @@ describe("beginAlone", () => {
     expect(ticket).toMatchObject({ fresh: true, owner: "owner-1", claimedAt: "2026-12-06 12:00:00.000" });
     expect(ticket.session).toMatchObject({ create: true, startPosition: 0, newMessages: request.messages });
     expect(ticket.session.historyHash).toMatch(/^[0-9a-f]{64}$/);
-  });
-});
-
-describe("onAbort", () => {
-  it("runs each callback still registered when the signal aborts, once, and at once if it already has", () => {
-    const controller = new AbortController();
-    const calls: string[] = [];
-    onAbort(controller.signal, () => calls.push("a"));
-    const forgetB = onAbort(controller.signal, () => calls.push("b"));
-    onAbort(new AbortController().signal, () => calls.push("other signal"));
-    forgetB();
-    controller.abort();
-    controller.abort();
-    expect(calls).toEqual(["a"]);
-    onAbort(controller.signal, () => calls.push("late"));
-    expect(calls).toEqual(["a", "late"]);
   });
 });
