@@ -1,6 +1,6 @@
 /**
  * Diagnostic (not part of `npm run bench`): what each table of store.complete's transaction adds
- * to one durable commit, one request at a time every 5 ms, the variants interleaved so drift
+ * to one durable commit (its own statements, from complete-batch.ts), one request at a time every 5 ms, the variants interleaved so drift
  * hits them alike. `npx tsx bench/profile/complete-rows.ts` (N=400 samples each by default).
  * probe: one row in a bare table; inference_only / session_inf / full: the inference row, then
  * with its new session, then with the session and two messages (what complete writes for a
@@ -8,6 +8,7 @@
  * written just before; full_nofk: full without foreign-key checks; select1: one round trip.
  */
 import { randomBytes } from "node:crypto";
+import { insertInferences, insertMessages, upsertSessions } from "../../src/store/complete-batch.ts";
 import { sqlDateTime, tuples } from "../../src/store/sql-values.ts";
 import { uuidV7 } from "../../src/store/uuid-v7.ts";
 import { summarizeLatencies } from "../stats/percentiles.ts";
@@ -28,22 +29,15 @@ try {
     token_usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 },
   });
   const sessionInsert = (id: string, at: string) => ({
-    sql:
-      "INSERT INTO sessions (id, agent_id, conversation_id, external_key, parent_session_id, status, message_count, history_hash, created_at, updated_at) VALUES " +
-      tuples(1, 10) +
-      " ON DUPLICATE KEY UPDATE message_count = VALUES(message_count)",
+    sql: upsertSessions[0] + tuples(1, 10) + upsertSessions[1],
     values: [id, null, null, null, null, "active", 2, "h".repeat(64), at, at],
   });
   const messagesInsert = (id: string, at: string, n: number) => ({
-    sql:
-      "INSERT INTO messages (id, session_id, position, role, content, name, tool_calls, tool_call_id, reasoning, model, metadata, created_at) VALUES " +
-      tuples(n, 12),
+    sql: insertMessages + tuples(n, 12),
     values: Array.from({ length: n }, (_, i) => [uuidV7(), id, i, i ? "assistant" : "user", "hello there", null, null, null, null, null, null, at]).flat(),
   });
   const inferenceInsert = (id: string | null, at: string) => ({
-    sql:
-      `INSERT INTO inferences (id, request_id, session_id, owner, endpoint, provider_model, status, finish_reason, prompt_tokens, completion_tokens, cost, retry_count, latency_ms, error_code, error_text, response, wire_form, created_at, completed_at) VALUES ` +
-      tuples(1, 19),
+    sql: insertInferences + tuples(1, 19),
     values: [uuidV7(), `req-${uuidV7()}`, id, "o".repeat(32), "bench", "bench", "complete", "stop", 3, 5, 0, 0, 1, null, null, response, "bare", at, at],
   });
   const variants: Record<string, () => Promise<unknown>> = {

@@ -14,16 +14,17 @@ export interface CompleteItem extends CompleteInput {
 
 const insertConversations = "INSERT IGNORE INTO conversations (id, created_at, updated_at) VALUES ";
 
-const upsertSessions = [
+/** The outcome transaction's statement heads (exported for bench/profile/complete-rows.ts, which times them). */
+export const upsertSessions = [
   "INSERT INTO sessions (id, agent_id, conversation_id, external_key, parent_session_id, status, message_count, history_hash, created_at, updated_at) VALUES ",
   " ON DUPLICATE KEY UPDATE message_count = VALUES(message_count), history_hash = VALUES(history_hash), updated_at = VALUES(updated_at)",
 ] as const;
 
-const insertMessages =
+export const insertMessages =
   "INSERT INTO messages (id, session_id, position, role, content, name, tool_calls, tool_call_id, reasoning, model, metadata, created_at) VALUES ";
 const messageColumns = 12;
 
-const insertInferences = `INSERT INTO inferences (id, request_id, session_id, owner, endpoint, provider_model, status, finish_reason,
+export const insertInferences = `INSERT INTO inferences (id, request_id, session_id, owner, endpoint, provider_model, status, finish_reason,
     prompt_tokens, completion_tokens, cost, retry_count, latency_ms, error_code, error_text, response, wire_form, created_at, completed_at) VALUES `;
 
 /** Appends one message row's 12 values (the `messages` columns, in order) to `values`. */
